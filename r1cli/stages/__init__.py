@@ -1,0 +1,1 @@
+"""One module per stage. Each defines `Config`, `run(cfg) -> dict`, `HELP` and `EXAMPLE`; see r1cli/cli.py."""

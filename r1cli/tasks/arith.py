@@ -1,0 +1,103 @@
+"""task:arith — multi-step integer arithmetic, as a bare expression or as a word problem.
+
+style=expr   prompt "(3+5)*4", solution "3+5=8\\n8*4=32", answer "32"
+style=word   prompt "Ann has 3 apples. She gets 5 more. ... How many apples does Ann have now?"
+
+`slip` (0..1, expr style) is the fraction of worked solutions written by a teacher with a systematic
+slip: it drops the parentheses and multiplies first, so its steps and final answer are consistently wrong
+for that problem. A model fine-tuned on such solutions carries both behaviours; RL with an accuracy reward
+can select the right one — the DeepSeek-R1-Zero story in miniature.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from r1cli.errors import UserError
+from r1cli.tasks import task
+
+NAMES = ["Ann", "Ben", "Cara", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun"]
+ITEMS = ["apples", "books", "coins", "cards", "shells", "stamps", "marbles", "pens"]
+
+PARAMS = {
+    "steps": (int, 2, "number of operations"),
+    "max": (int, 9, "largest operand"),
+    "style": (str, "expr", "expr or word"),
+    "slip": (float, 0.0, "fraction of solutions with the systematic precedence slip (expr style)"),
+}
+
+
+def _apply(a: int, op: str, b: int) -> int:
+    return a + b if op == "+" else a - b if op == "-" else a * b
+
+
+def _flat_eval(numbers: list[int], ops: list[str]) -> tuple[int, list[str]]:
+    """Evaluate `n0 op0 n1 op1 n2 ...` with usual precedence (the slip: parentheses ignored)."""
+    nums, rest_ops, steps = [numbers[0]], [], []
+    for op, n in zip(ops, numbers[1:]):
+        if op == "*":
+            prod = nums[-1] * n
+            steps.append(f"{nums[-1]}*{n}={prod}")
+            nums[-1] = prod
+        else:
+            nums.append(n)
+            rest_ops.append(op)
+    value = nums[0]
+    for op, n in zip(rest_ops, nums[1:]):
+        new = _apply(value, op, n)
+        steps.append(f"{value}{op}{n}={new}")
+        value = new
+    return value, steps
+
+
+@task("arith", PARAMS)
+def generate(rng: random.Random, steps: int, max: int, style: str, slip: float) -> Iterator[dict[str, Any]]:
+    if style not in ("expr", "word"):
+        raise UserError(f"task:arith style must be expr or word, got {style!r}")
+    if steps < 1 or max < 2:
+        raise UserError("task:arith needs steps >= 1 and max >= 2")
+    if slip and style != "expr":
+        raise UserError("task:arith slip applies to style=expr only")
+    while True:
+        numbers = [rng.randint(1, max) for _ in range(steps + 1)]
+        ops = [rng.choice("+-*") for _ in range(steps)]
+        value, expr, lines = numbers[0], str(numbers[0]), []
+        ok = True
+        for i, (op, n) in enumerate(zip(ops, numbers[1:])):
+            new = _apply(value, op, n)
+            if new < 0:
+                ok = False
+                break
+            lines.append(f"{value}{op}{n}={new}")
+            expr = f"({expr}){op}{n}" if i > 0 and op == "*" and ops[i - 1] != "*" else f"{expr}{op}{n}"
+            value = new
+        if not ok:
+            continue
+        if style == "expr":
+            row = {"prompt": expr, "answer": str(value), "solution": "\n".join(lines)}
+            if slip and rng.random() < slip:
+                slipped, slip_lines = _flat_eval(numbers, ops)
+                if slipped != value:
+                    row["solution"] = "\n".join(slip_lines)
+                    row["response_answer"] = str(slipped)
+            row.setdefault("response_answer", row["answer"])
+            yield row
+        else:
+            yield _word(rng, numbers, ops, lines, value)
+
+
+def _word(rng: random.Random, numbers: list[int], ops: list[str], lines: list[str], value: int) -> dict[str, Any]:
+    name, item = rng.choice(NAMES), rng.choice(ITEMS)
+    sentences = [f"{name} has {numbers[0]} {item}."]
+    for op, n in zip(ops, numbers[1:]):
+        if op == "+":
+            sentences.append(f"{name} gets {n} more.")
+        elif op == "-":
+            sentences.append(f"{name} gives away {n}.")
+        else:
+            sentences.append(f"Then the number of {item} becomes {n} times as many.")
+    sentences.append(f"How many {item} does {name} have now?")
+    return {"prompt": " ".join(sentences), "answer": str(value), "solution": "\n".join(lines),
+            "response_answer": str(value)}

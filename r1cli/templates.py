@@ -1,0 +1,44 @@
+"""Prompt templates and the R1 completion format, shared by every stage.
+
+- `r1-zero`: the DeepSeek-R1-Zero prompt, verbatim from the paper, for base models.
+- `boxed`: the problem plus the paper's evaluation instruction to put the answer in \\boxed{}.
+- `chat`: chat messages (optional system prompt) for the model's own chat template, for instruct models.
+- `plain`: the problem text as it is (the built-in tiny tasks are written for it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+R1_ZERO = (
+    "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. "
+    "The assistant first thinks about the reasoning process in the mind and then provides the user with the "
+    "answer. The reasoning process and answer are enclosed within <think> </think> and <answer> </answer> "
+    "tags, respectively, i.e., <think> reasoning process here </think> <answer> answer here </answer>. "
+    "User: {prompt}. Assistant:"
+)
+BOXED_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
+TEMPLATES = ["r1-zero", "boxed", "chat", "plain"]
+
+
+def render(prompt: Any, template: str, system: str | None = None) -> str | list[dict[str, str]]:
+    """Turn a dataset prompt (text or chat messages) into what the generator receives."""
+    if isinstance(prompt, list):  # already chat messages
+        if system and not any(m.get("role") == "system" for m in prompt):
+            return [{"role": "system", "content": system}, *prompt]
+        return prompt
+    if template == "r1-zero":
+        return R1_ZERO.format(prompt=prompt)
+    if template == "boxed":
+        return f"{prompt}\n{BOXED_INSTRUCTION}"
+    if template == "chat":
+        messages = [{"role": "system", "content": system}] if system else []
+        return messages + [{"role": "user", "content": f"{prompt}\n{BOXED_INSTRUCTION}"}]
+    if template == "plain":
+        return prompt
+    raise ValueError(f"unknown template {template!r}")
+
+
+def r1_completion(reasoning: str, answer: str) -> str:
+    """The R1 output format: reasoning inside <think>, the final answer inside <answer>."""
+    return f"<think>\n{reasoning.strip()}\n</think>\n<answer>{answer}</answer>"

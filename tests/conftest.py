@@ -1,0 +1,32 @@
+"""Shared fixtures. Heavy resources (the tiny model, the vLLM engine) are built once per test session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Every test session gets its own model cache, so tests never depend on what a user built before.
+_SESSION_CACHE = Path(tempfile.mkdtemp(prefix="r1-test-cache-"))
+os.environ.setdefault("R1_CACHE", str(_SESSION_CACHE))
+os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"benchmark files not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def tiny_model() -> str:
+    """Path of the embedded tiny model (untrained), built once per session."""
+    from r1cli.models import resolve
+
+    return resolve("tiny")
