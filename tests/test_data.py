@@ -1,0 +1,128 @@
+"""Every dataset source form, canonical columns, and the GSM8K / MATH answer extraction on real files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from r1cli import data
+from r1cli.errors import UserError
+
+ROWS = [{"question": "1+1?", "answer": "so #### 2"}, {"question": "2+3?", "answer": "#### 1,005"}]
+
+
+def _check(ds):
+    assert ds["prompt"] == ["1+1?", "2+3?"]
+    assert ds["answer"] == ["2", "1005"]
+    assert ds["solution"][0] == "so"
+
+
+def test_local_file_formats(tmp_path):
+    import pandas as pd
+
+    (tmp_path / "d.jsonl").write_text("\n".join(json.dumps(r) for r in ROWS))
+    (tmp_path / "d.json").write_text(json.dumps(ROWS))
+    pd.DataFrame(ROWS).to_parquet(tmp_path / "d.parquet")
+    pd.DataFrame(ROWS).to_csv(tmp_path / "d.csv", index=False)
+    for ext in ("jsonl", "json", "parquet", "csv"):
+        _check(data.load(str(tmp_path / f"d.{ext}")))
+
+
+def test_save_to_disk_folder_and_r1_output_folder(tmp_path):
+    import datasets
+
+    datasets.Dataset.from_list(ROWS).save_to_disk(str(tmp_path / "plain"))
+    _check(data.load(str(tmp_path / "plain")))
+    datasets.DatasetDict({"test": datasets.Dataset.from_list(ROWS)}).save_to_disk(str(tmp_path / "dd"))
+    _check(data.load(str(tmp_path / "dd") + "?split=test"))
+    with pytest.raises(UserError, match="split 'nope'"):
+        data.load(str(tmp_path / "dd") + "?split=nope")
+    data.save(datasets.Dataset.from_list(ROWS), tmp_path / "run", jsonl=True)
+    _check(data.load(str(tmp_path / "run")))
+    assert len((tmp_path / "run" / "data.jsonl").read_text().splitlines()) == 2
+
+
+def test_column_mapping_limit_and_extra_columns(tmp_path):
+    rows = [{"q": f"p{i}", "gold": i, "subject": "s"} for i in range(5)]
+    (tmp_path / "m.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    ds = data.load(f"{tmp_path}/m.jsonl?prompt=q&answer=gold&limit=3")
+    assert ds["prompt"] == ["p0", "p1", "p2"] and ds["answer"] == ["0", "1", "2"]
+    assert ds["subject"] == ["s"] * 3 and ds["id"] == ["0", "1", "2"]
+
+
+def test_builtin_tasks_are_deterministic_and_splits_disjoint():
+    a = data.load("task:arith?n=300&seed=1")
+    b = data.load("task:arith?n=300&seed=1")
+    test = data.load("task:arith?n=300&seed=1&split=test")
+    assert a["prompt"] == b["prompt"] and a["answer"] == b["answer"]
+    assert not set(a["prompt"]) & set(test["prompt"])
+    for row in a.select(range(50)):
+        assert eval(row["prompt"]) == int(row["answer"])  # the gold is right
+        assert row["solution"].splitlines()[-1].endswith("=" + row["answer"])
+    cd = data.load("task:countdown?n=50&split=test")
+    assert set(cd["reward"]) == {"countdown"}
+    for row in cd:
+        assert eval(row["response_answer"]) == row["target"] == int(row["answer"])
+        assert sorted(map(int, row["response_answer"].replace("(", " ").replace(")", " ").replace("+", " ")
+                          .replace("-", " ").replace("*", " ").split())) == sorted(row["numbers"])
+    words = data.load("task:arith?n=20&style=word&steps=3")
+    assert all("How many" in p for p in words["prompt"])
+
+
+def test_slip_teacher_is_consistently_wrong_on_a_fraction():
+    ds = data.load("task:arith?n=400&slip=0.6&seed=3")
+    slipped = [r for r in ds if r["response_answer"] != r["answer"]]
+    assert 0.1 < len(slipped) / len(ds) < 0.6  # slips show only where precedence matters
+    for r in slipped:
+        assert r["solution"].splitlines()[-1].endswith("=" + r["response_answer"])
+
+
+@pytest.mark.parametrize("spec,match", [
+    ("task:nosuch", "unknown task"), ("task:arith?bogus=1", "unknown key"), ("task:arith?n=x", "expects int"),
+    ("missing/file.jsonl", "not found"), ("./nowhere", "not found"),
+])
+def test_bad_specs(spec, match):
+    with pytest.raises(UserError, match=match):
+        data.load(spec)
+
+
+def test_hub_name_without_network_fails_fast(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(UserError, match="hub"):
+        data.load("some-org/some-dataset-r1cli-test?split=test")
+
+
+def test_missing_columns_and_empty(tmp_path):
+    (tmp_path / "a.jsonl").write_text(json.dumps({"text": "x"}) + "\n")
+    with pytest.raises(UserError, match="no prompt column"):
+        data.load(str(tmp_path / "a.jsonl"))
+    (tmp_path / "b.jsonl").write_text("")
+    with pytest.raises(UserError, match="empty"):
+        data.load(str(tmp_path / "b.jsonl"))
+
+
+def test_gsm8k_every_row_has_an_answer(shared_data):
+    ds = data.load(str(shared_data / "gsm8k" / "test.jsonl"))
+    assert len(ds) == 1319
+    assert all(a and "####" not in a and "," not in a for a in ds["answer"])
+    assert all("####" not in s for s in ds["solution"])
+    assert ds[0]["answer"] == "18"
+
+
+def test_math500_every_row_has_an_answer_matching_its_boxed_solution(shared_data):
+    ds = data.load(str(shared_data / "math500" / "test.jsonl"))
+    assert len(ds) == 500 and all(ds["answer"])
+    # Without the answer column the gold comes from the last \boxed{} of the solution.
+    derived = data.load(str(shared_data / "math500" / "test.jsonl") + "?answer=",
+                        canonical=False).remove_columns(["answer"])
+    derived = data.canonicalize(derived)
+    assert all(derived["answer"])
+    same = sum(a.replace(" ", "") == b.replace(" ", "") for a, b in zip(ds["answer"], derived["answer"]))
+    assert same / len(ds) > 0.9
+
+
+def test_last_boxed_nested_and_bare():
+    assert data.last_boxed(r"x \boxed{\frac{1}{2}} then \boxed{3\sqrt{13}}") == r"3\sqrt{13}"
+    assert data.last_boxed(r"so \boxed 5") == "5"
+    assert data.last_boxed("none") is None
