@@ -1,0 +1,140 @@
+"""Code that runs inside verifier worker processes (see pool.py). Imports math-verify lazily, so the
+caller can import this module for free. math-verify's own SIGALRM timeouts are disabled here: the
+pool's hard deadline (kill the process) protects the caller instead."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from functools import lru_cache
+
+_MAX_EXACT_EXP = 10_000  # evaluate a**b exactly only for |b| up to this (and small bases)
+
+
+def main(rx, tx) -> None:
+    """Worker loop: receive (key, kind, args) on rx, answer (key, result) on tx; exit on None or EOF."""
+    _watch_parent()
+    logging.getLogger("math_verify").setLevel(logging.ERROR)  # no "timeout disabled" warnings
+    try:
+        import math_verify  # noqa: F401  (warm the import before saying ready)
+
+        _parse_wrapped("1")
+    except Exception:
+        pass
+    tx.send("ready")
+    while True:
+        try:
+            msg = rx.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        key, kind, args = msg
+        try:
+            result = HANDLERS[kind](*args)
+        except Exception:
+            result = 0.0
+        try:
+            tx.send((key, result))
+        except (OSError, ValueError):
+            return
+
+
+def _watch_parent() -> None:
+    """Exit when re-parented (the process that started us died without closing our pipe)."""
+    parent = os.getppid()
+
+    def loop():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=loop, daemon=True, name="r1-parent-watch").start()
+
+
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def _wrap(s: str) -> str:
+    if "\\boxed" in s or _DOLLAR.search(s) or "\n" in s or len(s) > 300:
+        return s
+    return "\\boxed{" + s + "}"
+
+
+@lru_cache(maxsize=8192)
+def _parse_wrapped(s: str):
+    from math_verify import parse
+
+    parsed = parse(_wrap(s), parsing_timeout=None)
+    if not parsed and _wrap(s) != s:
+        parsed = parse(s, parsing_timeout=None)
+    return parsed
+
+
+def exact_value(expr):
+    """The exact sympy Rational of a purely numeric expression built from + * and integer powers, else None."""
+    import sympy
+
+    if isinstance(expr, sympy.Rational):
+        return expr
+    if not isinstance(expr, sympy.Expr) or expr.free_symbols:
+        return None
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Rational):
+            continue
+        if isinstance(node, sympy.Pow):
+            base, exp = node.args
+            if not isinstance(exp, sympy.Integer) or abs(int(exp)) > _MAX_EXACT_EXP:
+                return None
+            if isinstance(base, sympy.Rational) and max(abs(base.p), base.q).bit_length() * abs(int(exp)) > 100_000:
+                return None
+            continue
+        if isinstance(node, (sympy.Add, sympy.Mul)):
+            continue
+        return None
+    value = expr.doit()
+    return value if isinstance(value, sympy.Rational) else None
+
+
+def verify_pair(gold: str, answer: str) -> float | None:
+    """1.0 / 0.0, or None when the gold cannot be parsed."""
+    from math_verify import verify
+
+    g = _parse_wrapped(gold)
+    if not g:
+        return None
+    a = _parse_wrapped(answer)
+    if not a:
+        return 0.0
+    gx = ax = None
+    if "%" not in gold and "%" not in answer:  # percentages: leave 50% vs 50 to math-verify
+        gx, ax = exact_value(g[0]), exact_value(a[0])
+    if gx is not None and ax is not None:  # exact rationals: compare exactly (math-verify rounds)
+        return float(gx == ax)
+    return float(bool(verify(g, a, timeout_seconds=None)))
+
+
+def _sleep(seconds: float, value=1.0):
+    time.sleep(seconds)
+    return value
+
+
+def _crash(code: int = 3):
+    os._exit(code)
+
+
+HANDLERS = {"verify": verify_pair, "sleep": _sleep, "crash": _crash}
+
+
+if __name__ == "__main__":
+    from multiprocessing.connection import Connection
+
+    _rx, _tx = Connection(os.dup(0), writable=False), Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # stray prints go to stderr, not into the protocol pipe
+    _null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(_null, 0)
+    main(_rx, _tx)

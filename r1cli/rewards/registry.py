@@ -1,0 +1,101 @@
+"""The registry of named rewards and the parser for CLI reward specs.
+
+A reward is registered under a short name (``accuracy``); the function itself is named
+``<name>_reward`` so TRL logs it as ``rewards/<name>_reward``. Parameterised rewards carry a
+``factory`` attribute; a spec may then pass parameters::
+
+    accuracy                          weight 1.0
+    format:0.5                        weight 0.5
+    soft_overlong(max_len=2048,cache_len=256):0.5
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from r1cli.errors import UserError
+
+RewardFn = Callable[..., list]
+
+REGISTRY: dict[str, RewardFn] = {}
+
+
+def register(name: str, factory: Callable[..., RewardFn] | None = None):
+    """Decorator: add a reward to REGISTRY under `name`. `factory` builds variants with other parameters."""
+
+    def deco(fn: RewardFn) -> RewardFn:
+        if name in REGISTRY and REGISTRY[name] is not fn:
+            raise ValueError(f"reward {name!r} registered twice")
+        if factory is not None:
+            fn.factory = factory
+        REGISTRY[name] = fn
+        return fn
+
+    return deco
+
+
+def names() -> list[str]:
+    return sorted(REGISTRY)
+
+
+def get(name: str) -> RewardFn:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise UserError(f"unknown reward {name!r} (available: {', '.join(names())})") from None
+
+
+_SPEC = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*(?:\((.*)\))?\s*(?::\s*(.*?))?\s*$")
+
+
+def _value(text: str):
+    text = text.strip()
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text.strip("'\"")
+
+
+def _params(name: str, text: str) -> dict:
+    params = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, eq, val = part.partition("=")
+        if not eq or not key.strip().isidentifier():
+            raise UserError(f"bad parameter {part!r} for reward {name!r}: write key=value, e.g. {name}(max_len=1024)")
+        params[key.strip()] = _value(val)
+    return params
+
+
+def parse_spec(spec: str) -> tuple[str, RewardFn, float]:
+    m = _SPEC.match(spec or "")
+    if not m:
+        raise UserError(f"bad reward spec {spec!r}: write NAME, NAME:WEIGHT or NAME(key=value,...):WEIGHT")
+    name, args, weight_text = m.group(1), m.group(2), m.group(3)
+    fn = get(name)
+    weight = 1.0
+    if weight_text is not None:
+        try:
+            weight = float(weight_text)
+        except ValueError:
+            raise UserError(f"bad weight {weight_text!r} in reward spec {spec!r}: use a number, e.g. {name}:0.5") from None
+        if weight != weight or weight in (float("inf"), float("-inf")):
+            raise UserError(f"bad weight {weight_text!r} in reward spec {spec!r}: must be finite")
+    if args is not None and args.strip():
+        factory = getattr(fn, "factory", None)
+        if factory is None:
+            raise UserError(f"reward {name!r} takes no parameters (spec {spec!r})")
+        try:
+            fn = factory(**_params(name, args))
+        except (TypeError, ValueError) as e:
+            raise UserError(f"bad parameters for reward {name!r}: {e}") from None
+    return name, fn, weight
+
+
+def parse_specs(specs: list[str]) -> list[tuple[str, RewardFn, float]]:
+    """CLI specs like ["accuracy", "format:0.5"] -> [(name, function, weight)]."""
+    return [parse_spec(s) for s in specs]

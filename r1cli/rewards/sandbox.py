@@ -1,0 +1,149 @@
+"""Run one untrusted Python program against one test, in a child process with hard limits.
+
+The child is `python -I -S -c HARNESS` (isolated: no site-packages, no PYTHON* variables) started with
+an empty environment, an empty temporary directory as cwd, stdin = the test input only, stdout = a file
+capped by RLIMIT_FSIZE, stderr discarded, in its own session (process group). Before the program runs,
+the harness (trusted) preloads common stdlib modules, then drops to user `nobody` when started as root
+(root ignores RLIMIT_NPROC), and sets RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_NPROC=1 (no forks, no
+threads), RLIMIT_NOFILE and RLIMIT_CORE=0. If it could not drop root, Python-level process creation
+(os.fork, os.system, subprocess, ...) is removed as a fallback. The caller waits with a wall-clock
+deadline and then kills the whole process group.
+
+This contains buggy model output (loops, forks, memory hogs, floods); it is not a security boundary
+against deliberately hostile code (no seccomp, no namespaces).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+
+HARNESS = r"""
+import os, sys, resource
+for _m in ("collections", "heapq", "math", "itertools", "functools", "bisect", "re", "string", "typing",
+           "fractions", "decimal", "random", "json", "operator", "copy", "statistics", "array", "dataclasses",
+           "enum", "io", "cmath", "datetime", "time", "queue", "collections.abc", "numbers", "struct", "textwrap"):
+    try:
+        __import__(_m)
+    except Exception:
+        pass
+_src_path, _test_path, _cpu, _mem, _fsize = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:6])
+with open(_src_path, encoding="utf-8", errors="replace") as _f:
+    _src = _f.read()
+_test = None
+if _test_path != "-":
+    with open(_test_path, encoding="utf-8", errors="replace") as _f:
+        _test = _f.read()
+if os.geteuid() == 0:
+    try:
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+    except OSError:
+        pass
+def _lim(res, value):
+    try:
+        resource.setrlimit(res, (value, value))
+    except (ValueError, OSError):
+        pass
+_lim(resource.RLIMIT_CPU, _cpu)
+_lim(resource.RLIMIT_AS, _mem)
+_lim(resource.RLIMIT_FSIZE, _fsize)
+_lim(resource.RLIMIT_NPROC, 1)
+_lim(resource.RLIMIT_NOFILE, 32)
+_lim(resource.RLIMIT_CORE, 0)
+if os.getuid() == 0:
+    def _blocked(*a, **k):
+        raise PermissionError("process creation is disabled in the sandbox")
+    for _n in ("fork", "forkpty", "system", "popen", "posix_spawn", "posix_spawnp", "execv", "execve",
+               "execvp", "execvpe", "execl", "execle", "execlp", "execlpe", "spawnv", "spawnve", "spawnl", "spawnle"):
+        if hasattr(os, _n):
+            setattr(os, _n, _blocked)
+    sys.modules["subprocess"] = None
+    sys.modules["_posixsubprocess"] = None
+    sys.modules["multiprocessing"] = None
+del _f, _lim, _m, _src_path, _test_path
+_g = {"__name__": "__main__", "__builtins__": __builtins__}
+exec(compile(_src, "solution.py", "exec"), _g)
+if _test is not None:
+    exec(compile(_test, "test.py", "exec"), _g)
+sys.stdout.flush()
+"""
+
+
+@dataclass
+class Limits:
+    """cpu_s: CPU seconds (RLIMIT_CPU); wall_s: wall-clock seconds; mem_mb: address space (RLIMIT_AS);
+    output_kb: stdout bytes kept (RLIMIT_FSIZE on the capture file)."""
+
+    cpu_s: int = 2
+    wall_s: float = 4.0
+    mem_mb: int = 512
+    output_kb: int = 1024
+
+
+@dataclass
+class Outcome:
+    returncode: int | None  # None: killed at the wall-clock deadline
+    stdout: str
+    timed_out: bool
+
+    @property
+    def over_time(self) -> bool:
+        """Stopped by the wall-clock deadline or the CPU limit (SIGXCPU / SIGKILL)."""
+        return self.timed_out or self.returncode in (-signal.SIGXCPU, -signal.SIGKILL)
+
+
+def run_program(source: str, stdin: str = "", test: str | None = None, limits: Limits | None = None) -> Outcome:
+    limits = limits or Limits()
+    cap = limits.output_kb * 1024
+    with tempfile.TemporaryDirectory(prefix="r1-sandbox-") as tmp:
+        src, test_path, work = os.path.join(tmp, "solution.py"), os.path.join(tmp, "test.py"), os.path.join(tmp, "work")
+        os.mkdir(work)
+        os.chmod(work, 0o777)  # scratch space for the program, even after dropping to nobody
+        with open(src, "w", encoding="utf-8") as f:
+            f.write(source)
+        if test is not None:
+            with open(test_path, "w", encoding="utf-8") as f:
+                f.write(test)
+        in_path, out_path = os.path.join(tmp, "stdin"), os.path.join(tmp, "stdout")
+        with open(in_path, "w", encoding="utf-8") as f:
+            f.write(stdin or "")
+        argv = [sys.executable, "-I", "-S", "-c", HARNESS, src, test_path if test is not None else "-",
+                str(max(1, int(limits.cpu_s))), str(limits.mem_mb * 1024 * 1024), str(cap + 1)]
+        with open(in_path, "rb") as fin, open(out_path, "wb") as fout:
+            proc = subprocess.Popen(argv, cwd=work, env={}, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL,
+                                    start_new_session=True, close_fds=True)
+            timed_out = False
+            try:
+                proc.wait(limits.wall_s)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                proc.wait()
+        with open(out_path, "rb") as f:
+            data = f.read(cap + 1)
+    if len(data) > cap:
+        return Outcome(None if timed_out else proc.returncode, "", timed_out)
+    rc = None if timed_out else proc.returncode
+    return Outcome(rc, data.decode("utf-8", errors="replace"), timed_out)
+
+
+def same_output(got: str, expected: str) -> bool:
+    """Equal up to trailing whitespace on each line and trailing blank lines."""
+
+    def norm(s: str) -> list[str]:
+        lines = [line.rstrip() for line in s.replace("\r\n", "\n").split("\n")]
+        while lines and not lines[-1]:
+            lines.pop()
+        return lines
+
+    return norm(got) == norm(str(expected))

@@ -1,0 +1,51 @@
+import pytest
+
+import r1cli.rewards as R
+from r1cli.errors import UserError
+
+
+def test_registry_names_and_contract():
+    assert R.names() == sorted(R.REGISTRY)
+    for name in ["accuracy", "format", "format_prefilled", "tag_count", "language_consistency", "soft_overlong",
+                 "repetition", "cosine", "code", "code_binary", "countdown"]:
+        fn = R.get(name)
+        assert fn.__name__ == f"{name}_reward"
+
+
+def test_parse_specs_weights_and_params():
+    specs = R.parse_specs(["accuracy", "format:0.5", "soft_overlong(max_len=20,cache_len=10):2"])
+    assert [(n, w) for n, _, w in specs] == [("accuracy", 1.0), ("format", 0.5), ("soft_overlong", 2.0)]
+    fn = specs[2][1]
+    assert fn(completions=["a"] * 3, completion_ids=[[0] * 5, [0] * 15, [0] * 25]) == [0.0, -0.5, -1.0]
+
+
+@pytest.mark.parametrize("spec,msg", [("nope", "unknown reward 'nope' (available: accuracy,"),
+                                      ("format:abc", "bad weight"), ("format:nan", "bad weight"),
+                                      ("format(x=1)", "takes no parameters"),
+                                      ("soft_overlong(bogus=1)", "bad parameters"),
+                                      ("soft_overlong(max_len=5,cache_len=10)", "bad parameters"),
+                                      ("repetition(3)", "key=value")])
+def test_parse_specs_errors(spec, msg):
+    with pytest.raises(UserError, match=msg.replace("(", r"\(").replace(")", r"\)")):
+        R.parse_specs([spec])
+
+
+def test_register_decorator_adds_name():
+    @R.register("test_dummy")
+    def test_dummy_reward(completions, **kwargs):
+        return [1.0] * len(completions)
+
+    try:
+        assert "test_dummy" in R.names() and R.get("test_dummy") is test_dummy_reward
+    finally:
+        del R.REGISTRY["test_dummy"]
+
+
+def test_import_is_fast_and_light():
+    import subprocess
+    import sys
+
+    code = ("import time,sys; t=time.perf_counter(); import r1cli.rewards; d=time.perf_counter()-t; "
+            "print(d, 'torch' in sys.modules, 'sympy' in sys.modules, 'math_verify' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert float(out[0]) < 0.5 and out[1:] == ["False", "False", "False"]
