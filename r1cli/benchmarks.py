@@ -1,0 +1,77 @@
+"""Named evaluation benchmarks, as data: where each lives on the hub, where its file sits in a local data
+folder (the `../shared/data` layout: NAME/test.jsonl), and how to prompt it.
+
+`template` is the prompt hint used when `r1 eval` gets no --template: "math" means the paper's
+"Please reason step by step, and put your final answer within \\boxed{}." instruction, inside the model's chat
+template when its tokenizer has one (`chat`), as plain text otherwise (`boxed`). `paper_k` is the number of
+samples per problem the DeepSeek-R1 paper used (documentation only; --num-samples decides).
+
+Anything else given as a benchmark is a dataset spec read by r1cli.data.load: `task:NAME?split=test&n=500`,
+a local file or folder, or a hub dataset with prompt/answer columns. Task specs are prompted as they are
+(`plain`), the built-in tasks being written for it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from r1cli.errors import UserError
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    hub: str  # dataset spec on the hub
+    file: str  # path relative to a --data-dir
+    template: str = "math"
+    paper_k: int = 16
+
+
+BENCHMARKS: dict[str, Benchmark] = {
+    "gsm8k": Benchmark(hub="openai/gsm8k?config=main&split=test", file="gsm8k/test.jsonl", paper_k=4),
+    "math500": Benchmark(hub="HuggingFaceH4/MATH-500?split=test", file="math500/test.jsonl", paper_k=4),
+    "aime24": Benchmark(hub="HuggingFaceH4/aime_2024?split=train", file="aime24/test.jsonl", paper_k=64),
+    "amc23": Benchmark(hub="math-ai/amc23?split=test", file="amc23/test.jsonl", paper_k=16),
+}
+
+
+def is_spec(name: str) -> bool:
+    """Whether a benchmark name is really a dataset spec (task, path, or hub name with an owner)."""
+    source = name.partition("?")[0]
+    return source.startswith("task:") or "/" in source or Path(source).suffix != "" or Path(source).exists()
+
+
+def source(name: str, *, data_dir: str | None = None, data_file: str | None = None) -> str:
+    """The dataset spec to load for benchmark `name`."""
+    if data_file is not None:
+        return data_file
+    if name in BENCHMARKS:
+        bench = BENCHMARKS[name]
+        if data_dir is None:
+            return bench.hub
+        local = Path(data_dir).expanduser() / bench.file
+        if not local.is_file():
+            raise UserError(f"benchmark {name}: {local} not found (--data-dir must hold {bench.file})")
+        return str(local)
+    if is_spec(name):
+        return name
+    raise UserError(f"unknown benchmark '{name}' (known: {', '.join(BENCHMARKS)}; or give task:NAME, "
+                    "a data file, or a hub dataset such as owner/name?split=test)")
+
+
+def template_hint(name: str) -> str:
+    """'math' for the named benchmarks and dataset specs, 'plain' for built-in tasks."""
+    if name in BENCHMARKS:
+        return BENCHMARKS[name].template
+    return "plain" if name.startswith("task:") else "math"
+
+
+def folder_name(name: str) -> str:
+    """A file-system-safe folder name for a benchmark (its shards live there)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "benchmark"
+    if safe != name:
+        import hashlib
+
+        safe = f"{safe[:60]}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+    return safe

@@ -1,0 +1,387 @@
+"""r1 eval: the DeepSeek-R1 evaluation protocol. K samples per problem at temperature 0.6 and top-p 0.95,
+scored by answer correctness, reported as pass@k, cons@K (majority vote) and friends.
+
+    r1 eval --model runs/grpo --benchmark math500,aime24 --data-dir ../shared/data --output runs/eval
+    r1 eval --model tiny --benchmark 'task:arith?split=test&n=200' --num-samples 8 --output runs/eval-arith
+    r1 eval --generations old/generations.jsonl --output runs/rescored      # score without a model
+
+Benchmarks: gsm8k, math500, aime24, amc23 (hub by default, or NAME/test.jsonl under --data-dir; see
+r1cli.benchmarks), or any dataset spec (task:NAME?..., a file, a hub name with prompt/answer columns). Several
+benchmarks share one engine load. The paper sampled 64 times per AIME problem and 4-16 times otherwise, with
+32,768 new tokens; the defaults here (4 samples, 2,048 tokens) fit a small machine.
+
+Per sample: the answer is extracted from `prefill + completion` (r1cli.rewards.extract_answer), correctness is
+`r1cli.rewards.score` (accuracy, or the row's own `reward` such as countdown), and a sample is truncated when
+it ended on the token limit (finish_reason "length") or left a <think>/<answer> unclosed. Truncation only
+removes a sample from the cons@K vote; its correctness is what its text earns (an unclosed <think> has no
+answer, so it is wrong; a sample cut off after its \\boxed{} answer can be right). Metric definitions:
+r1cli.metrics.
+
+`--generations FILE.jsonl` scores rows `{"id", "answer", "completions": [...]}` (optional `finish_reasons`,
+`num_tokens`, `subject`/`level`, and reward columns such as `reward`/`numbers`/`target`) under the benchmark
+name `generations`. Missing finish_reasons count as "stop"; without num_tokens, mean_completion_tokens is
+null. --num-samples K uses the first K completions of each row; by default every row uses all of its own and
+K (the k values, the cons@K name) is the fewest any row has. Every run writes `generations.jsonl` in that
+format, so any run can be rescored.
+
+Output folder: results.json, samples.jsonl and dataset/ (one row per sample), generations.jsonl, the manifest,
+and shards/ (the raw generations; --resume continues from them after a crash).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from r1cli import log
+from r1cli.config import option
+
+HELP = "Evaluate a model the DeepSeek-R1 way: K samples per problem, pass@k, cons@K (majority vote)."
+EXAMPLE = "r1 eval --model runs/grpo --benchmark math500,aime24 --data-dir ../shared/data --output runs/eval"
+
+TEMPLATE_CHOICES = ["r1-zero", "boxed", "chat", "plain"]
+DEFAULT_SAMPLES = 4
+SHARD_SIZE = 64  # prompts per generation shard (the unit --resume redoes at most once)
+GENERATION_KEYS = {"id", "prompt", "answer", "completions", "finish_reasons", "num_tokens"}
+
+
+@dataclass
+class Config:
+    model: str | None = option(
+        None, "Model: tiny, a checkpoint folder (an r1 output folder works) or a hub name.", short="-m")
+    benchmark: list[str] = option(
+        [], "Benchmarks, comma-separated: gsm8k, math500, aime24, amc23, task:NAME?split=test&n=500, "
+        "a data file, or a hub dataset spec.", short="-b")
+    output: str | None = option(
+        None, "Output folder (results.json, per-sample dataset, manifest).", short="-o")
+    num_samples: int | None = option(
+        None, f"Samples per problem, K (default {DEFAULT_SAMPLES}; the paper used 64 for AIME). "
+        "With --generations: the first K completions of each row.", short="-k")
+    temperature: float = option(0.6, "Sampling temperature (the paper: 0.6).")
+    top_p: float = option(0.95, "Nucleus sampling top-p (the paper: 0.95).")
+    max_tokens: int = option(
+        2048, "Most new tokens per sample (the paper: 32768); longer samples are truncated.")
+    template: str | None = option(
+        None, "Prompt template; default: the benchmark's hint (math benchmarks: chat if the model has a "
+        "chat template, else boxed; tasks: plain).", choices=TEMPLATE_CHOICES)
+    system_prompt: str | None = option(None, "System prompt for the chat template.")
+    prefill: str = option("", "Text the answer starts with, e.g. '<think>\\n' (\\n is a newline); scored as part "
+                          "of the answer.")
+    engine: str = option(
+        "auto", "Generation engine: auto (vLLM if it loads, else transformers), vllm, server, hf.",
+        choices=["auto", "vllm", "server", "hf"])
+    server_url: str | None = option(None, "URL of an OpenAI-compatible server, for --engine server.")
+    max_model_len: int | None = option(None, "Context length of the engine (default: the model's).")
+    seed: int = option(0, "Sampling seed; the same seed gives the same samples.")
+    data_dir: str | None = option(
+        None, "Local benchmark folder laid out as NAME/test.jsonl (e.g. ../shared/data); default: the hub.")
+    data_file: str | None = option(
+        None, "Local file for the one benchmark named (instead of the hub); alone, the file is the "
+        "benchmark.")
+    generations: str | None = option(
+        None, "Score this .jsonl of completions instead of generating (no model).")
+    limit: int | None = option(None, "Only the first N problems of each benchmark.")
+    resume: bool = option(False, "Continue a crashed run from the generation shards in OUTPUT.partial.")
+    overwrite: bool = option(False, "Replace the output folder if it exists.")
+    json: bool = option(False, "Print results.json to stdout.")
+
+
+@dataclass
+class Problem:
+    """One problem with its samples: texts as scored (prefill included), token counts, finish reasons."""
+
+    id: str
+    prompt: Any
+    gold: str
+    extras: dict[str, Any]
+    texts: list[str] = field(default_factory=list)
+    tokens: list[int | None] = field(default_factory=list)
+    finish: list[str] = field(default_factory=list)
+
+
+def run(cfg: Config, engine=None) -> dict:
+    """Run the evaluation; `engine` may be an already open generation Engine (it is reused, not closed)."""
+    from r1cli import data, runs
+
+    _check(cfg, engine)
+    if cfg.generations:
+        problems = {"generations": load_generations(cfg.generations, cfg.num_samples, cfg.limit)}
+        sources = {"generations": cfg.generations}
+    else:
+        names = _names(cfg.benchmark) or [cfg.data_file]
+        sources = {name: _source(name, cfg) for name in names}
+        loaded = {name: _load(name, spec, cfg.limit) for name, spec in sources.items()}
+    with runs.run_dir("eval", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
+        for spec in sources.values():
+            run.add_input("dataset", spec)
+        used_templates: dict[str, str | None] = {}
+        if not cfg.generations:
+            run.add_input("model", cfg.model or engine.model_path)
+            problems, used_templates = _generate_all(cfg, loaded, run.path, engine)
+        model = cfg.model or getattr(engine, "model_path", None)
+        results = {"benchmarks": {}, "model": model, "generations": cfg.generations,
+                   "sampling": None if cfg.generations else _sampling_record(cfg)}
+        rows: list[dict[str, Any]] = []
+        for name, probs in problems.items():
+            k = min(len(p.texts) for p in probs)
+            res, sample_rows = score_benchmark(name, probs, k)
+            res["source"], res["template"] = sources[name], used_templates.get(name)
+            results["benchmarks"][name] = res
+            rows += sample_rows
+        (run.path / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+        data.write_jsonl(rows, run.path / "samples.jsonl")
+        data.write_jsonl([_generation_row(p) for probs in problems.values() for p in probs],
+                         run.path / "generations.jsonl")
+        import datasets as hf_datasets
+
+        if log.verbosity() <= 0:
+            hf_datasets.disable_progress_bars()
+        data.save(hf_datasets.Dataset.from_list(rows), run.path)
+        run.metrics = {name: res["metrics"] for name, res in results["benchmarks"].items()}
+    print_table(results)
+    log.info(f"wrote {len(rows):,} samples and results.json to {run.final}")
+    if cfg.json:
+        print(json.dumps(results, indent=2, default=str))
+    return results
+
+
+def _check(cfg: Config, engine) -> None:
+    from r1cli.errors import UserError
+
+    if not cfg.output:
+        raise UserError("--output is required (see 'r1 eval --help')")
+    if cfg.generations:
+        if cfg.model or cfg.benchmark:
+            raise UserError("--generations scores a file without a model: drop --model and --benchmark")
+        return
+    if not cfg.model and engine is None:
+        raise UserError("--model is required (or --generations FILE to score completions without a model)")
+    if not cfg.benchmark and not cfg.data_file:
+        raise UserError("--benchmark is required, e.g. --benchmark gsm8k,math500 (see 'r1 eval --help')")
+    if cfg.data_file and len(_names(cfg.benchmark)) > 1:
+        raise UserError("--data-file is for a single benchmark: name at most one with --benchmark")
+    if cfg.num_samples is not None and cfg.num_samples < 1:
+        raise UserError(f"--num-samples must be at least 1, got {cfg.num_samples}")
+    if cfg.limit is not None and cfg.limit < 1:
+        raise UserError(f"--limit must be at least 1, got {cfg.limit}")
+
+
+def _names(values: list[str]) -> list[str]:
+    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    return list(dict.fromkeys(names))
+
+
+def _source(name: str, cfg: Config) -> str:
+    from r1cli import benchmarks
+
+    return benchmarks.source(name, data_dir=cfg.data_dir, data_file=cfg.data_file)
+
+
+def _load(name: str, spec: str, limit: int | None):
+    from r1cli import benchmarks, data
+    from r1cli.errors import UserError
+
+    try:
+        return data.load(spec, limit=limit)
+    except UserError as e:
+        if spec == getattr(benchmarks.BENCHMARKS.get(name), "hub", None):
+            hint = f"; or pass --data-dir DIR holding {benchmarks.BENCHMARKS[name].file}"
+            raise UserError(f"{e}{hint}") from None
+        raise
+
+
+def _sampling_record(cfg: Config) -> dict[str, Any]:
+    return {"num_samples": cfg.num_samples or DEFAULT_SAMPLES, "temperature": cfg.temperature,
+            "top_p": cfg.top_p, "max_tokens": cfg.max_tokens, "seed": cfg.seed, "template": cfg.template,
+            "prefill": cfg.prefill, "system_prompt": cfg.system_prompt}
+
+
+def _generate_all(cfg: Config, datasets: dict, work: Path, engine):
+    """Sample every benchmark with one engine; returns ({name: problems}, {name: template used})."""
+    from r1cli import benchmarks, templates
+    from r1cli.generation import generate, open_engine
+
+    owned = engine is None
+    if owned:
+        engine = open_engine(cfg.model, cfg.engine, max_model_len=cfg.max_model_len,
+                             server_url=cfg.server_url, seed=cfg.seed)
+    problems, used = {}, {}
+    prefill = cfg.prefill.replace("\\n", "\n")
+    try:
+        for name, ds in datasets.items():
+            template = cfg.template or _auto_template(name, engine)
+            sampling = _sampling(cfg, template, prefill)
+            prompts = [templates.render(p, template, cfg.system_prompt) for p in ds["prompt"]]
+            shard_dir = work / "shards" / benchmarks.folder_name(name)
+            outs = generate(engine, prompts, sampling, shard_dir=shard_dir, shard_size=SHARD_SIZE,
+                            resume=cfg.resume, progress_desc=name)
+            problems[name] = [_problem(row, comps, prefill, sampling.stop)
+                              for row, comps in zip(ds, outs, strict=True)]
+            used[name] = template
+    finally:
+        if owned:
+            engine.close()
+    return problems, used
+
+
+def _auto_template(name: str, engine) -> str:
+    from r1cli import benchmarks
+
+    if benchmarks.template_hint(name) == "plain":
+        return "plain"
+    has_chat = bool(getattr(getattr(engine, "tokenizer", None), "chat_template", None))
+    return "chat" if has_chat else "boxed"
+
+
+def _sampling(cfg: Config, template: str, prefill: str):
+    from r1cli.generation import Sampling
+
+    # R1-Zero prompts base models, which run on past </answer>: stop there (the tag is put back when scoring).
+    stop = ["</answer>"] if template == "r1-zero" else []
+    return Sampling(n=cfg.num_samples or DEFAULT_SAMPLES, temperature=cfg.temperature, top_p=cfg.top_p,
+                    max_new_tokens=cfg.max_tokens, stop=stop, seed=cfg.seed, prefill=prefill)
+
+
+def _problem(row: dict[str, Any], comps, prefill: str, stop: list[str]) -> Problem:
+    extras = {k: v for k, v in row.items() if k not in ("id", "prompt", "answer")}
+    p = Problem(id=str(row["id"]), prompt=row["prompt"], gold=row["answer"], extras=extras)
+    for c in comps:
+        text = prefill + c.text
+        unclosed = text.rfind("<answer>") > text.rfind("</answer>")
+        if "</answer>" in stop and c.finish_reason == "stop" and unclosed:
+            text += "</answer>"  # the engine cut the stop string off
+        p.texts.append(text)
+        p.tokens.append(c.num_tokens)
+        p.finish.append(c.finish_reason)
+    return p
+
+
+def load_generations(path: str, num_samples: int | None, limit: int | None) -> list[Problem]:
+    """Problems from a generations .jsonl (see the module docstring)."""
+    from r1cli import data
+    from r1cli.errors import UserError
+    from r1cli.rewards import completion_text
+
+    if not Path(path).is_file():
+        raise UserError(f"generations file not found: {path} (give a .jsonl with id/answer/completions rows)")
+    rows = data.read_jsonl(Path(path))[:limit]
+    if not rows:
+        raise UserError(f"generations file {path} has no rows")
+    problems = []
+    for n, row in enumerate(rows, 1):
+        comps = row.get("completions")
+        if not isinstance(comps, list) or not comps:
+            raise UserError(f"{path} row {n}: 'completions' must be a non-empty list of strings")
+        k = num_samples or len(comps)
+        if len(comps) < k:
+            raise UserError(f"{path} row {n} has {len(comps)} completions, fewer than --num-samples {k}")
+        finish = row.get("finish_reasons") or ["stop"] * len(comps)
+        tokens = row.get("num_tokens") or [None] * len(comps)
+        if len(finish) != len(comps) or len(tokens) != len(comps):
+            raise UserError(f"{path} row {n}: finish_reasons/num_tokens must have one entry per completion")
+        gold, _ = data.derive_answer(row.get("answer"), row.get("solution"))
+        extras = {k: v for k, v in row.items() if k not in GENERATION_KEYS}
+        problems.append(Problem(id=str(row.get("id", n - 1)), prompt=row.get("prompt", ""), gold=gold,
+                                extras=extras, texts=[completion_text(c) for c in comps[:k]],
+                                tokens=list(tokens[:k]), finish=[str(f) for f in finish[:k]]))
+    return problems
+
+
+def score_benchmark(name: str, problems: list[Problem], k: int) -> tuple[dict, list[dict[str, Any]]]:
+    """(the benchmark's results entry, one row per sample)."""
+    from r1cli import metrics, rewards
+
+    flat = [(p, j) for p in problems for j in range(len(p.texts))]
+    texts = [p.texts[j] for p, j in flat]
+    extracted = [rewards.extract_answer(t) for t in texts]
+    truncated = [cut or p.finish[j] == "length" for (p, j), (_, cut) in zip(flat, extracted, strict=True)]
+    columns: dict[str, list] = {}
+    for key in sorted({key for p in problems for key in p.extras}):
+        columns[key] = [p.extras.get(key) for p, _ in flat]
+    correct = rewards.score(texts, [p.gold for p, _ in flat], **columns)
+
+    per_correct, per_votes, per_trunc, per_tokens, rows = [], [], [], [], []
+    pos = 0
+    for p in problems:
+        n = len(p.texts)
+        span = range(pos, pos + n)
+        voters = [i for i in span if not truncated[i] and (extracted[i][0] or "").strip()]
+        labels = rewards.equivalence_classes([extracted[i][0] for i in voters]) if voters else []
+        vote = dict(zip(voters, labels, strict=True))
+        per_correct.append([correct[i] for i in span])
+        per_votes.append([vote.get(i) for i in span])
+        per_trunc.append([truncated[i] for i in span])
+        per_tokens.append([p.tokens[i - pos] for i in span])
+        for j, i in enumerate(span):
+            rows.append({"benchmark": name, "id": p.id, "sample": j, "prompt": _as_text(p.prompt),
+                         "completion": p.texts[j], "answer": p.gold, "extracted": extracted[i][0],
+                         "correct": correct[i], "truncated": truncated[i], "num_tokens": p.tokens[j],
+                         "finish_reason": p.finish[j]})
+        pos += n
+    known_tokens = None if any(t is None for ts in per_tokens for t in ts) else per_tokens
+    result = {"num_problems": len(problems), "num_samples": k,
+              "metrics": metrics.summarize(per_correct, per_votes, per_trunc, known_tokens, k),
+              "breakdown": _breakdown(problems, per_correct, per_votes, k)}
+    return result, rows
+
+
+def _breakdown(problems: list[Problem], correct, votes, k: int) -> dict[str, dict[str, dict[str, float]]]:
+    """pass@1 and cons@K per value of a `subject` or `level` column (MATH-500 has both)."""
+    from r1cli import metrics
+
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for column in ("subject", "level"):
+        if not any(p.extras.get(column) is not None for p in problems):
+            continue
+        groups: dict[str, list[int]] = {}
+        for i, p in enumerate(problems):
+            groups.setdefault(str(p.extras.get(column)), []).append(i)
+        out[column] = {
+            value: {"num_problems": len(idx),
+                    "pass@1": metrics.mean([metrics.mean(correct[i]) for i in idx]),
+                    f"cons@{k}": metrics.mean([metrics.cons_correct(votes[i], correct[i]) for i in idx])}
+            for value, idx in sorted(groups.items())
+        }
+    return out
+
+
+def _as_text(prompt) -> str:
+    return prompt if isinstance(prompt, str) else json.dumps(prompt, ensure_ascii=False)
+
+
+def _generation_row(p: Problem) -> dict[str, Any]:
+    return {"id": p.id, "prompt": p.prompt, "answer": p.gold, **p.extras, "completions": p.texts,
+            "finish_reasons": p.finish, "num_tokens": p.tokens}
+
+
+def print_table(results: dict[str, Any]) -> None:
+    """One column per benchmark, one row per metric (percentages), then the subject/level breakdowns."""
+    from rich.table import Table
+
+    benches = results["benchmarks"]
+    keys: list[str] = []
+    for res in benches.values():
+        keys += [k for k in res["metrics"] if k not in keys and k != "mean_completion_tokens"]
+    table = Table(title="r1 eval (metrics in %)", title_justify="left")
+    table.add_column("metric", no_wrap=True)
+    for name in benches:
+        table.add_column(name, justify="right", overflow="fold")
+    table.add_row("problems", *(str(res["num_problems"]) for res in benches.values()))
+    table.add_row("samples (K)", *(str(res["num_samples"]) for res in benches.values()))
+    for key in keys:
+        values = (res["metrics"].get(key) for res in benches.values())
+        table.add_row(key, *("" if v is None else f"{100 * v:.1f}" for v in values))
+    tokens = (res["metrics"].get("mean_completion_tokens") for res in benches.values())
+    table.add_row("mean tokens", *("" if t is None else f"{t:.0f}" for t in tokens))
+    log.console.print(table)
+    for name, res in benches.items():
+        for column, groups in res.get("breakdown", {}).items():
+            cons = f"cons@{res['num_samples']}"
+            sub = Table(title=f"{name} by {column}", title_justify="left")
+            for col in (column, "problems", "pass@1", cons):
+                sub.add_column(col, justify="left" if col == column else "right")
+            for value, g in groups.items():
+                sub.add_row(value, str(g["num_problems"]), f"{100 * g['pass@1']:.1f}", f"{100 * g[cons]:.1f}")
+            log.console.print(sub)
