@@ -1,0 +1,354 @@
+"""r1 sft: supervised fine-tuning with TRL's SFTTrainer (cold start, rejection-sampling SFT, distillation).
+
+Datasets. Each `--dataset` spec is loaded with `r1cli.data.load(spec, canonical=False)` and its schema is
+detected on its own:
+  - `messages` (chat turns ending with the assistant's): the last turn is the completion, the turns before
+    it the prompt (earlier assistant turns are context and carry no loss);
+  - `prompt` + `completion` (what coldstart / reject-sample / distill write): the prompt may be text or chat
+    messages, the completion text or messages;
+  - anything else is read in the canonical prompt/answer/solution schema (built-in tasks, benchmark files)
+    and trained on `r1_completion(solution, response_answer or answer)`: a row's `response_answer` is what
+    its teacher wrote (task:arith `slip` rows carry the teacher's wrong answer on purpose).
+Text prompts are rendered with `--template`: `plain` as is, `r1-zero` in the paper's prompt, `chat` as a user
+turn for the model's chat template. If any dataset is conversational (or `--template chat`), every row is
+trained as a conversation (a text prompt becomes one user turn); otherwise as plain prompt + completion text,
+to which TRL appends the EOS token so the fine-tuned model learns to stop.
+
+Mixing. `--dataset A,B` concatenates the datasets, each row used once. With weights, `A:0.75,B:0.25` (a weight
+is a trailing `:<number>`; a spec without one weighs 1), the weights are normalised into shares p_i of a
+mixture holding as many rows as the datasets together (N = sum of sizes); dataset i gives round(p_i N) rows,
+drawn without replacement while its rows last, then cycled again in a new shuffled order (so a small dataset
+with a big weight is repeated, a big one with a small weight subsampled). Sampling is deterministic in --seed.
+
+Loss is on completion tokens only (TRL's completion_only_loss; the EOS / end-of-turn token included) unless
+--no-completion-only-loss. Precision follows the hardware (CPU fp32, GPU bf16; see r1cli.training).
+
+Output: DIR is a Hugging Face checkpoint (model, tokenizer with its chat template, generation config), so
+`--model DIR` works in the next stage; plus metrics.jsonl (one record per logged step), loss.png and
+r1_manifest.json. Checkpoints (every --save-steps) live in DIR.partial while training and are removed at the
+end unless --keep-checkpoints; `--resume` continues from the newest one. With --lora the adapter is merged
+into the saved model.
+
+Multi-GPU (one node, 8 GPUs; pick ddp.yaml, zero3.yaml or fsdp.yaml from recipes/accelerate/):
+  accelerate launch --config_file recipes/accelerate/zero3.yaml -m r1cli sft \\
+      --config recipes/qwen2.5-1.5b/sft.yaml
+--per-device-batch-size and --gradient-accumulation-steps are per process: the effective batch is
+per_device x accumulation x number of GPUs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from r1cli import log
+from r1cli.config import option
+
+HELP = ("Supervised fine-tuning (TRL SFTTrainer) on chat, prompt/completion or task datasets, "
+        "mixed by weight; writes a checkpoint folder the next stage can use as --model.")
+EXAMPLE = ("r1 sft --model tiny --dataset 'task:arith?n=4000' --output runs/sft "
+           "--learning-rate 1e-3 --num-epochs 3")
+
+SCHEDULERS = ["linear", "cosine", "cosine_with_min_lr", "constant", "constant_with_warmup"]
+_WEIGHT = re.compile(r"^(?P<spec>.+):(?P<w>\d+(?:\.\d*)?|\.\d+)$")
+
+
+@dataclass
+class Config:
+    model: str = option("tiny", "Model to fine-tune: tiny, a checkpoint folder or a hub name.", short="-m")
+    dataset: list[str] = option([], "Dataset spec(s), comma-separated, each with an optional mixing weight "
+                                "as a trailing ':W' (e.g. 'runs/coldstart:0.75,task:arith?n=500:0.25').",
+                                short="-d")
+    output: str = option(None, "Output folder (a Hugging Face checkpoint plus metrics and manifest).",
+                         short="-o")
+    template: str = option("plain", "How text prompts are rendered: plain (as is), r1-zero (the paper's "
+                           "prompt) or chat (a user turn in the model's chat template).",
+                           choices=["plain", "r1-zero", "chat"])
+    max_length: int = option(1024, "Longest tokenized prompt+completion; longer ones are truncated.")
+    packing: bool = option(False, "Pack several examples into each --max-length sequence.")
+    completion_only_loss: bool = option(True, "Compute the loss on completion tokens only.")
+    num_epochs: float = option(1.0, "Passes over the (mixed) dataset; ignored when --max-steps is set.")
+    max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides --num-epochs).")
+    learning_rate: float = option(2e-5, "Peak learning rate.")
+    lr_scheduler: str = option("cosine", "Learning-rate schedule.", choices=SCHEDULERS)
+    warmup_ratio: float = option(0.03, "Fraction of the steps spent warming the learning rate up.")
+    per_device_batch_size: int = option(8, "Examples per device per forward pass.")
+    gradient_accumulation_steps: int = option(1, "Forward passes per optimizer step.")
+    gradient_checkpointing: bool = option(False, "Recompute activations in the backward pass (saves memory).")
+    lora: bool = option(False, "Train a LoRA adapter (peft) instead of all weights; merged into the output.")
+    lora_r: int = option(16, "LoRA rank.")
+    lora_alpha: int = option(32, "LoRA alpha (scale = alpha / r).")
+    save_steps: int = option(500, "Save a checkpoint every N steps (0: none) for --resume.")
+    keep_checkpoints: bool = option(False, "Keep the intermediate checkpoints in the output folder.")
+    logging_steps: int = option(1, "Log the loss every N steps.")
+    resume: bool = option(False, "Continue from the newest checkpoint in OUTPUT.partial.")
+    seed: int = option(0, "Seed for initialisation, data order and mixing.")
+    overwrite: bool = option(False, "Replace the output folder if it exists.")
+
+
+# ------------------------------------------------------------------------------------------------ mixing
+
+
+def parse_mixture(specs: list[str]) -> list[tuple[str, float | None]]:
+    """`['A:0.75,B']` -> [('A', 0.75), ('B', None)]. Only a trailing ':<number>' is a weight."""
+    from r1cli.errors import UserError
+
+    out = []
+    for item in (s.strip() for chunk in specs for s in chunk.split(",")):
+        if not item:
+            continue
+        m = _WEIGHT.match(item)
+        spec, weight = (m.group("spec"), float(m.group("w"))) if m else (item, None)
+        if weight is not None and weight <= 0:
+            raise UserError(f"mixing weight of '{spec}' must be positive, got {weight}")
+        out.append((spec, weight))
+    if not out:
+        raise UserError("--dataset is required (see 'r1 sft --help')")
+    return out
+
+
+def mixture_counts(sizes: list[int], weights: list[float | None]) -> list[int]:
+    """Rows each dataset contributes: its size when no weight is given, else round(p_i * sum(sizes))."""
+    if all(w is None for w in weights):
+        return list(sizes)
+    w = [1.0 if x is None else x for x in weights]
+    total = sum(sizes)
+    return [max(1, round(total * wi / sum(w))) for wi in w]
+
+
+def sample_indices(size: int, count: int, seed: int) -> list[int]:
+    """`count` row indices of a dataset of `size`: a shuffled pass without replacement, cycled if needed."""
+    import random
+
+    rng = random.Random(seed)
+    out: list[int] = []
+    while len(out) < count:
+        order = list(range(size))
+        rng.shuffle(order)
+        out.extend(order[: count - len(out)])
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ schemas
+
+
+def _is_messages(value) -> bool:
+    return isinstance(value, list) and bool(value) and isinstance(value[0], dict) and "role" in value[0]
+
+
+def _clean(messages) -> list[dict[str, str]]:
+    return [{"role": str(m["role"]), "content": str(m.get("content") or "")} for m in messages]
+
+
+def detect_schema(columns: list[str]) -> str:
+    """'messages', 'prompt-completion' or 'canonical' for a dataset's column names."""
+    if "messages" in columns:
+        return "messages"
+    if "prompt" in columns and "completion" in columns:
+        return "prompt-completion"
+    return "canonical"
+
+
+def to_pairs(spec: str) -> tuple[list[dict], str]:
+    """Rows of one dataset spec as {'prompt', 'completion'} (text or messages), and the schema detected."""
+    from r1cli import data, templates
+    from r1cli.errors import UserError
+
+    ds = data.load(spec, canonical=False)
+    schema = detect_schema(ds.column_names)
+    rows: list[dict] = []
+    if schema == "messages":
+        for i, msgs in enumerate(ds["messages"]):
+            if not _is_messages(msgs) or msgs[-1].get("role") != "assistant":
+                raise UserError(f"{spec} row {i}: 'messages' must be chat turns ending with an assistant turn")
+            msgs = _clean(msgs)
+            rows.append({"prompt": msgs[:-1], "completion": msgs[-1:]})
+    elif schema == "prompt-completion":
+        for p, c in zip(ds["prompt"], ds["completion"], strict=True):
+            rows.append({"prompt": _clean(p) if _is_messages(p) else str(p),
+                         "completion": _clean(c) if _is_messages(c) else str(c)})
+    else:
+        ds = data.canonicalize(ds, data.parse_spec(spec)[1], spec)
+        if not any(s for s in ds["solution"]):
+            raise UserError(f"{spec} has no worked solutions to train on (SFT needs a solution or a "
+                            "completion column; name it with '?solution=COLUMN')")
+        has_resp = "response_answer" in ds.column_names
+        for row in ds:
+            answer = (row.get("response_answer") if has_resp else None) or row["answer"]
+            rows.append({"prompt": row["prompt"], "completion": templates.r1_completion(row["solution"] or "",
+                                                                                      str(answer))})
+    return rows, schema
+
+
+def format_rows(rows: list[dict], template: str, conversational: bool) -> list[dict]:
+    """Render text prompts with `template`; in a conversational run turn text into chat turns."""
+    from r1cli import templates
+
+    out = []
+    for row in rows:
+        prompt, completion = row["prompt"], row["completion"]
+        if isinstance(prompt, str):
+            rendered = templates.render(prompt, template)
+            if conversational and isinstance(rendered, str):
+                rendered = [{"role": "user", "content": rendered}]
+            elif template == "r1-zero" and isinstance(completion, str) and not completion[:1].isspace():
+                completion = " " + completion  # "... Assistant: <think>"
+            prompt = rendered
+        if conversational and isinstance(completion, str):
+            completion = [{"role": "assistant", "content": completion}]
+        elif not conversational and isinstance(completion, list):
+            completion = "".join(m["content"] for m in completion)
+        out.append({"prompt": prompt, "completion": completion})
+    return out
+
+
+def build_dataset(specs: list[str], template: str, seed: int):
+    """The training set: every spec loaded, converted, formatted and mixed. Returns (Dataset, info)."""
+    import datasets
+
+    mixture = parse_mixture(specs)
+    loaded = [to_pairs(spec) for spec, _ in mixture]
+    conversational = template == "chat" or any(
+        isinstance(r["prompt"], list) or isinstance(r["completion"], list) for rows, _ in loaded for r in rows[:1])
+    counts = mixture_counts([len(rows) for rows, _ in loaded], [w for _, w in mixture])
+    mixed: list[dict] = []
+    parts = []
+    for k, ((spec, weight), (rows, schema), count) in enumerate(zip(mixture, loaded, counts, strict=True)):
+        idx = range(len(rows)) if weight is None and count == len(rows) else sample_indices(len(rows), count,
+                                                                                               seed + k)
+        mixed.extend(format_rows([rows[i] for i in idx], template, conversational))
+        parts.append({"spec": spec, "schema": schema, "rows": len(rows), "used": count, "weight": weight})
+    info = {"conversational": conversational, "rows": len(mixed), "datasets": parts}
+    return datasets.Dataset.from_list(mixed), info
+
+
+# ------------------------------------------------------------------------------------------------ run
+
+
+def run(cfg: Config) -> dict:
+    from r1cli import runs, training
+    from r1cli.errors import UserError
+
+    if not cfg.dataset or not cfg.output:
+        raise UserError("--dataset and --output are required (see 'r1 sft --help')")
+    for name in ("max_length", "per_device_batch_size", "gradient_accumulation_steps", "lora_r", "logging_steps"):
+        if getattr(cfg, name) < 1:
+            raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(cfg, name)}")
+    if cfg.max_steps is not None and cfg.max_steps < 1:
+        raise UserError(f"--max-steps must be at least 1, got {cfg.max_steps}")
+    if not 0 <= cfg.warmup_ratio < 1:
+        raise UserError(f"--warmup-ratio must be in [0, 1), got {cfg.warmup_ratio}")
+    train_ds, info = build_dataset(cfg.dataset, cfg.template, cfg.seed)
+    log.info(f"training on {info['rows']:,} rows ({'chat' if info['conversational'] else 'text'} format) "
+             f"from {len(info['datasets'])} dataset(s)")
+    if training.is_main_process():
+        with runs.run_dir("sft", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
+            for part in info["datasets"]:
+                run.add_input("dataset", part["spec"])
+            run.add_input("model", cfg.model)
+            run.metrics = _train(cfg, train_ds, info, run.path)
+        log.info(f"wrote the fine-tuned model to {run.final} (final loss {run.metrics.get('final_loss')})")
+        return run.metrics
+    from pathlib import Path
+
+    return _train(cfg, train_ds, info, runs.partial_path(Path(cfg.output).expanduser()))
+
+
+def _train(cfg: Config, train_ds, info: dict, workdir) -> dict:
+    """Fine-tune in `workdir` (the .partial folder), save the final model at its root, return metrics."""
+    import time
+    from pathlib import Path
+
+    from trl import SFTConfig, SFTTrainer
+
+    from r1cli import training, trainlog
+
+    workdir = Path(workdir)
+    prec = training.precision()
+    model, tokenizer, _ = training.load_model(cfg.model, dtype=prec["dtype"])
+    training.limit_cpu_threads(model)
+    eot = training.end_of_turn_token(tokenizer) if info["conversational"] else None
+    args = SFTConfig(
+        **training.common_args(cfg, workdir),
+        max_length=cfg.max_length,
+        packing=cfg.packing,
+        completion_only_loss=cfg.completion_only_loss,
+        eos_token=eot,  # a chat template's end-of-turn token also stops generation (see end_of_turn_token)
+        save_total_limit=None if cfg.keep_checkpoints else 2,
+        save_only_model=False,
+    )
+    peft_config = None
+    if cfg.lora:
+        from peft import LoraConfig
+
+        peft_config = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=0.05,
+                                 target_modules="all-linear", task_type="CAUSAL_LM")
+    metrics_path = workdir / "metrics.jsonl"
+    resume_from = training.last_checkpoint(workdir) if cfg.resume else None
+    if resume_from is not None:
+        training.trim_metrics(metrics_path, training.checkpoint_step(resume_from))
+        log.info(f"resuming from {resume_from.name}")
+    elif training.is_main_process():
+        metrics_path.unlink(missing_ok=True)
+    trainer = SFTTrainer(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
+                         peft_config=peft_config, callbacks=[trainlog.metrics_callback(metrics_path)])
+    training.tidy_console(trainer)
+    eos_trained = _check_stop_token(trainer, tokenizer)
+    t0 = time.time()
+    result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+    seconds = time.time() - t0
+    _save(trainer, tokenizer, workdir, lora=cfg.lora)
+    if training.is_main_process() and not cfg.keep_checkpoints:
+        training.remove_checkpoints(workdir)
+    records = [r for r in trainlog.read(metrics_path) if "loss" in r]
+    if training.is_main_process():
+        trainlog.plot(metrics_path, ["loss", "learning_rate", "grad_norm"], workdir / "loss.png",
+                      title=f"r1 sft: {cfg.model}")
+    steps = trainer.state.global_step
+    done_here = steps - (training.checkpoint_step(resume_from) if resume_from else 0)
+    return {
+        "final_loss": records[-1]["loss"] if records else None,
+        "first_loss": records[0]["loss"] if records else None,
+        "train_loss": round(result.training_loss, 6),
+        "steps": steps,
+        "epochs": round(trainer.state.epoch or 0, 4),
+        "runtime_s": round(seconds, 2),
+        "steps_per_second": round(done_here / seconds, 3) if seconds > 0 else None,
+        "rows": info["rows"],
+        "format": "chat" if info["conversational"] else "text",
+        "datasets": info["datasets"],
+        "stop_token": eot or tokenizer.eos_token,
+        "stop_token_trained": eos_trained,
+        "device": training.device_type(),
+        "resumed_from_step": training.checkpoint_step(resume_from) if resume_from else None,
+    }
+
+
+def _check_stop_token(trainer, tokenizer) -> bool:
+    """Warn when the first training example does not train the model to emit its stop token."""
+    ds = trainer.train_dataset
+    if ds is None or len(ds) == 0 or "labels" not in ds.column_names:
+        return True
+    stop_id = tokenizer.eos_token_id
+    labels = ds[0]["labels"]
+    ok = stop_id in labels
+    if not ok:
+        log.warn(f"the training labels do not contain the stop token {tokenizer.eos_token!r}: the fine-tuned "
+                 "model may not learn to stop (check the chat template, or --max-length truncation)")
+    return ok
+
+
+def _save(trainer, tokenizer, workdir, *, lora: bool) -> None:
+    """Save the final model and tokenizer at the root of `workdir` (LoRA adapters merged in)."""
+    from r1cli import training
+
+    if lora:
+        if training.is_main_process():
+            merged = trainer.model.merge_and_unload()
+            merged.save_pretrained(workdir, safe_serialization=True)
+            tokenizer.save_pretrained(workdir)
+    else:
+        trainer.save_model(str(workdir))  # every rank: ZeRO-3/FSDP gather the weights here
+        if training.is_main_process():
+            tokenizer.save_pretrained(workdir)
+    trainer.accelerator.wait_for_everyone()

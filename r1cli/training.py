@@ -1,0 +1,253 @@
+"""Helpers shared by the trainer stages (sft, grpo): device and precision, model loading, common arguments.
+
+- Precision is chosen from the hardware: on CPU the model trains in fp32 and no bf16/fp16 flag is set (TRL
+  turns bf16 on by default, which fails without a GPU); on a CUDA GPU with bf16 support the weights load in
+  bf16 and `bf16=True`; on an older GPU fp16 mixed precision.
+- `load_model` resolves a model reference through `r1cli.models.resolve` (so `tiny`, a folder or a hub name
+  all work) and gives the tokenizer a chat template and a pad token when it has none.
+- `common_args` maps the option names every trainer stage shares onto `TrainingArguments` fields.
+- `last_checkpoint` / `remove_checkpoints` find and clean `checkpoint-N` folders for `--resume`.
+
+Everything heavy (torch, transformers) is imported inside the functions, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from r1cli import log
+
+# Used only for models whose tokenizer has no chat template (most base models). Every assistant turn ends
+# with the EOS token inside the generation markers, so SFT teaches the model to stop and assistant-only
+# masks include the stop token. Rendering: "<bos>user: ...\nassistant: ...<eos>\n".
+DEFAULT_CHAT_TEMPLATE = (
+    "{{ bos_token or '' }}"
+    "{% for m in messages %}"
+    "{% if m['role'] == 'assistant' %}"
+    "{{ 'assistant: ' }}{% generation %}{{ m['content'] + eos_token }}{% endgeneration %}{{ '\n' }}"
+    "{% else %}{{ m['role'] + ': ' + m['content'] + '\n' }}{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}"
+)
+
+CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+# ------------------------------------------------------------------------------------------- device, dtype
+
+
+def device_type() -> str:
+    """'cuda' when a CUDA GPU is visible, else 'cpu' (Apple MPS is treated as CPU: fp32, no mixed precision)."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def precision() -> dict[str, Any]:
+    """`{'dtype': torch dtype to load weights in, 'bf16': bool, 'fp16': bool}` for this machine."""
+    import torch
+
+    if device_type() == "cuda":
+        if torch.cuda.is_bf16_supported():
+            return {"dtype": torch.bfloat16, "bf16": True, "fp16": False}
+        return {"dtype": torch.float32, "bf16": False, "fp16": True}
+    return {"dtype": torch.float32, "bf16": False, "fp16": False}
+
+
+SMALL_MODEL_PARAMS = 50_000_000
+
+
+def limit_cpu_threads(model) -> None:
+    """On CPU, train small models (< 50M parameters) on one intra-op thread.
+
+    Their matrices are too small for threads to pay off, and on a shared machine extra threads make each
+    step several times slower (measured: 0.23 s -> 2.2 s a step for the tiny model on a busy 2-core box).
+    An explicit OMP_NUM_THREADS is respected.
+    """
+    import torch
+
+    if device_type() != "cpu" or os.environ.get("OMP_NUM_THREADS"):
+        return
+    if sum(p.numel() for p in model.parameters()) < SMALL_MODEL_PARAMS:
+        torch.set_num_threads(1)
+
+
+def world() -> tuple[int, int]:
+    """(rank, world size) of this process under `accelerate launch`/torchrun; (0, 1) when run alone."""
+    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def is_main_process() -> bool:
+    return world()[0] == 0
+
+
+# -------------------------------------------------------------------------------------- model, tokenizer
+
+
+def ensure_chat_template(tokenizer) -> bool:
+    """Give `tokenizer` DEFAULT_CHAT_TEMPLATE if it has none; True when it was set here."""
+    if getattr(tokenizer, "chat_template", None):
+        return False
+    tokenizer.chat_template = DEFAULT_CHAT_TEMPLATE
+    log.info("the model has no chat template: using r1cli's default (user:/assistant: turns ending in EOS)")
+    return True
+
+
+def load_tokenizer(ref: str):
+    """The tokenizer of a resolved model path, with a chat template and a pad token."""
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(ref)
+    ensure_chat_template(tok)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def load_model(ref: str, *, dtype=None, attn_implementation: str | None = None):
+    """(model, tokenizer, resolved path) for a model reference (`tiny`, a folder or a hub name)."""
+    from transformers import AutoModelForCausalLM
+
+    from r1cli.models import resolve
+
+    path = resolve(ref)
+    tokenizer = load_tokenizer(path)
+    kwargs: dict[str, Any] = {"dtype": dtype or precision()["dtype"]}
+    if attn_implementation:
+        kwargs["attn_implementation"] = attn_implementation
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    except OSError as e:
+        from r1cli.errors import UserError
+
+        raise UserError(f"cannot load model '{ref}': {str(e).splitlines()[0]}") from None
+    return model, tokenizer, path
+
+
+def end_of_turn_token(tokenizer) -> str | None:
+    """The special token the chat template closes an assistant turn with, when it is not the EOS token.
+
+    Chat models often end turns with a token such as `<|im_end|>` while the base tokenizer's EOS is
+    `<|endoftext|>`; a model fine-tuned on such turns only stops if that token also halts generation.
+    Returns None when the template already ends assistant turns with EOS (or nothing special is found).
+    """
+    probe = "r1cli-probe"
+    msgs = [{"role": "user", "content": "x"}, {"role": "assistant", "content": probe}]
+    try:
+        text = tokenizer.apply_chat_template(msgs, tokenize=False)
+    except Exception:
+        return None
+    tail = text[text.rfind(probe) + len(probe):]
+    if tokenizer.eos_token and tokenizer.eos_token in tail:
+        return None
+    specials = sorted((t for t in tokenizer.all_special_tokens + list(tokenizer.get_added_vocab())
+                       if t and t in tail), key=tail.find)
+    return specials[0] if specials else None
+
+
+# ------------------------------------------------------------------------------------- training arguments
+
+
+def common_args(cfg, output_dir: str | Path) -> dict[str, Any]:
+    """TrainingArguments fields from the options every trainer stage shares (missing options are skipped).
+
+    Shared option names: learning_rate, lr_scheduler, warmup_ratio, num_epochs, max_steps,
+    per_device_batch_size, gradient_accumulation_steps, save_steps, seed, gradient_checkpointing,
+    logging_steps. `warmup_ratio` becomes `warmup_steps` as a fraction (transformers 5 has no warmup_ratio).
+    """
+    get = lambda name, default=None: getattr(cfg, name, default)  # noqa: E731
+    prec = precision()
+    save_steps = get("save_steps", 0) or 0
+    max_steps = get("max_steps")
+    warmup = float(get("warmup_ratio", 0.0) or 0.0)
+    args: dict[str, Any] = {
+        "output_dir": str(output_dir),
+        "seed": get("seed", 0),
+        "data_seed": get("seed", 0),
+        "learning_rate": get("learning_rate", 1e-5),
+        "lr_scheduler_type": get("lr_scheduler", "linear"),
+        "warmup_steps": warmup if 0 < warmup < 1 else int(warmup),
+        "num_train_epochs": float(get("num_epochs", 1) or 1),
+        "max_steps": int(max_steps) if max_steps else -1,
+        "per_device_train_batch_size": get("per_device_batch_size", 8),
+        "gradient_accumulation_steps": get("gradient_accumulation_steps", 1),
+        "gradient_checkpointing": bool(get("gradient_checkpointing", False)),
+        "logging_steps": get("logging_steps", 1) or 1,
+        "logging_first_step": True,
+        "save_strategy": "steps" if save_steps > 0 else "no",
+        "save_steps": save_steps if save_steps > 0 else 500,
+        "report_to": "none",
+        "disable_tqdm": log.verbosity() < 0,
+        "bf16": prec["bf16"],
+        "fp16": prec["fp16"],
+        "dataloader_num_workers": 0,
+    }
+    if device_type() == "cpu":
+        args["use_cpu"] = True
+    return args
+
+
+def tidy_console(trainer) -> None:
+    """Keep the console to one progress bar with the latest loss, instead of a printed dict per logged step
+    (metrics.jsonl keeps every record). With --quiet (disable_tqdm) nothing is printed."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    class LossBar(ProgressCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if state.is_world_process_zero and self.training_bar is not None and logs:
+                shown = {k: f"{v:.4g}" for k, v in logs.items() if k in ("loss", "reward") and isinstance(v, float)}
+                if shown:
+                    self.training_bar.set_postfix(shown, refresh=False)
+
+    trainer.remove_callback(PrinterCallback)
+    if trainer.pop_callback(ProgressCallback) is not None:
+        trainer.add_callback(LossBar())
+
+
+# ------------------------------------------------------------------------------------------- checkpoints
+
+
+def checkpoints(folder: str | Path) -> list[Path]:
+    """`checkpoint-N` folders in `folder`, oldest (lowest N) first."""
+    p = Path(folder)
+    if not p.is_dir():
+        return []
+    found = [(int(m.group(1)), c) for c in p.iterdir() if c.is_dir() and (m := CHECKPOINT.match(c.name))]
+    return [c for _, c in sorted(found)]
+
+
+def last_checkpoint(folder: str | Path) -> Path | None:
+    """The newest complete checkpoint in `folder` (one holding trainer_state.json), or None."""
+    for c in reversed(checkpoints(folder)):
+        if (c / "trainer_state.json").exists():
+            return c
+    return None
+
+
+def checkpoint_step(checkpoint: Path) -> int:
+    m = CHECKPOINT.match(Path(checkpoint).name)
+    return int(m.group(1)) if m else 0
+
+
+def remove_checkpoints(folder: str | Path) -> int:
+    """Delete every `checkpoint-N` folder in `folder`; returns how many were removed."""
+    found = checkpoints(folder)
+    for c in found:
+        shutil.rmtree(c, ignore_errors=True)
+    return len(found)
+
+
+def trim_metrics(path: str | Path, max_step: int) -> None:
+    """Drop metrics.jsonl records past `max_step` (logged by a run that died after its last checkpoint)."""
+    import json
+
+    p = Path(path)
+    if not p.exists():
+        return
+    keep = [line for line in p.read_text().splitlines()
+            if line.strip() and json.loads(line).get("step", 0) <= max_step]
+    p.write_text("".join(line + "\n" for line in keep))

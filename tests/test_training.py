@@ -1,0 +1,89 @@
+"""r1cli.training: precision choice, chat-template defaulting, shared trainer arguments, checkpoint lookup."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from r1cli import training
+
+
+def test_cpu_precision_is_fp32_without_mixed_precision_flags():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("CPU-only check")
+    prec = training.precision()
+    assert prec == {"dtype": torch.float32, "bf16": False, "fp16": False}
+    assert training.device_type() == "cpu"
+
+
+def test_default_chat_template_set_only_when_missing(tiny_model):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    own = tok.chat_template
+    assert training.ensure_chat_template(tok) is False and tok.chat_template == own
+    tok.chat_template = None
+    assert training.ensure_chat_template(tok) is True
+    text = tok.apply_chat_template([{"role": "user", "content": "1+1"}, {"role": "assistant", "content": "2"}],
+                                   tokenize=False)
+    assert text == "<s>user: 1+1\nassistant: 2</s>\n"
+    prompt = tok.apply_chat_template([{"role": "user", "content": "1+1"}], tokenize=False,
+                                     add_generation_prompt=True)
+    assert text.startswith(prompt)
+
+
+def test_end_of_turn_token(tiny_model):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    assert training.end_of_turn_token(tok) is None  # the tiny template ends turns with EOS
+    tok.add_special_tokens({"additional_special_tokens": ["<|im_end|>"]})
+    tok.chat_template = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
+                         "{% endfor %}")
+    assert training.end_of_turn_token(tok) == "<|im_end|>"
+
+
+def test_common_args_build_an_sft_config_on_cpu(tmp_path):
+    from trl import SFTConfig
+
+    cfg = SimpleNamespace(learning_rate=1e-3, lr_scheduler="constant", warmup_ratio=0.1, num_epochs=2,
+                          max_steps=None, per_device_batch_size=4, gradient_accumulation_steps=2,
+                          save_steps=0, seed=7)
+    args = training.common_args(cfg, tmp_path)
+    assert args["warmup_steps"] == 0.1 and args["max_steps"] == -1 and args["save_strategy"] == "no"
+    assert args["report_to"] == "none" and args["gradient_checkpointing"] is False
+    sft = SFTConfig(**args)  # TRL's bf16 default must not survive on a CPU-only machine
+    import torch
+
+    if not torch.cuda.is_available():
+        assert sft.bf16 is False and sft.fp16 is False
+    assert sft.learning_rate == 1e-3 and sft.seed == 7 and sft.gradient_accumulation_steps == 2
+    cfg.max_steps, cfg.save_steps = 30, 10
+    args = training.common_args(cfg, tmp_path)
+    assert args["max_steps"] == 30 and args["save_strategy"] == "steps" and args["save_steps"] == 10
+
+
+def test_checkpoint_lookup_and_cleanup(tmp_path):
+    assert training.last_checkpoint(tmp_path) is None
+    for step in (5, 20, 10):
+        (tmp_path / f"checkpoint-{step}").mkdir()
+        (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text("{}")
+    (tmp_path / "checkpoint-30").mkdir()  # incomplete: no trainer_state.json
+    (tmp_path / "checkpoint-x").mkdir()
+    last = training.last_checkpoint(tmp_path)
+    assert last.name == "checkpoint-20" and training.checkpoint_step(last) == 20
+    assert [c.name for c in training.checkpoints(tmp_path)] == [f"checkpoint-{s}" for s in (5, 10, 20, 30)]
+    assert training.remove_checkpoints(tmp_path) == 4
+    assert training.checkpoints(tmp_path) == [] and (tmp_path / "checkpoint-x").exists()
+
+
+def test_trim_metrics(tmp_path):
+    path = tmp_path / "metrics.jsonl"
+    path.write_text("".join(json.dumps({"step": s, "loss": 1.0}) + "\n" for s in range(1, 8)))
+    training.trim_metrics(path, 4)
+    assert [json.loads(line)["step"] for line in path.read_text().splitlines()] == [1, 2, 3, 4]
+    training.trim_metrics(tmp_path / "absent.jsonl", 3)  # no file: nothing to do
