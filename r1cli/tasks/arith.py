@@ -5,7 +5,9 @@ style=word   prompt "Ann has 3 apples. She gets 5 more. ... How many apples does
 
 `slip` (0..1, expr style) is the fraction of worked solutions written by a teacher with a systematic
 slip: it drops the parentheses and multiplies first, so its steps and final answer are consistently wrong
-for that problem. A model fine-tuned on such solutions carries both behaviours; RL with an accuracy reward
+for that problem. `paren` (expr style, steps >= 2) is the fraction of problems whose last step multiplies a
+sum or a difference, the shape where the slip changes the answer. A model fine-tuned on such solutions
+carries both behaviours; RL with an accuracy reward
 can select the right one — the DeepSeek-R1-Zero story in miniature.
 """
 
@@ -26,6 +28,7 @@ PARAMS = {
     "max": (int, 9, "largest operand"),
     "style": (str, "expr", "expr or word"),
     "slip": (float, 0.0, "fraction of solutions with the systematic precedence slip (expr style)"),
+    "paren": (float, 0.0, "fraction of problems forced into the '(a+b)*c' shape, where precedence matters (expr)"),
 }
 
 
@@ -36,7 +39,7 @@ def _apply(a: int, op: str, b: int) -> int:
 def _flat_eval(numbers: list[int], ops: list[str]) -> tuple[int, list[str]]:
     """Evaluate `n0 op0 n1 op1 n2 ...` with usual precedence (the slip: parentheses ignored)."""
     nums, rest_ops, steps = [numbers[0]], [], []
-    for op, n in zip(ops, numbers[1:]):
+    for op, n in zip(ops, numbers[1:], strict=False):
         if op == "*":
             prod = nums[-1] * n
             steps.append(f"{nums[-1]}*{n}={prod}")
@@ -45,7 +48,7 @@ def _flat_eval(numbers: list[int], ops: list[str]) -> tuple[int, list[str]]:
             nums.append(n)
             rest_ops.append(op)
     value = nums[0]
-    for op, n in zip(rest_ops, nums[1:]):
+    for op, n in zip(rest_ops, nums[1:], strict=False):
         new = _apply(value, op, n)
         steps.append(f"{value}{op}{n}={new}")
         value = new
@@ -53,19 +56,24 @@ def _flat_eval(numbers: list[int], ops: list[str]) -> tuple[int, list[str]]:
 
 
 @task("arith", PARAMS)
-def generate(rng: random.Random, steps: int, max: int, style: str, slip: float) -> Iterator[dict[str, Any]]:
+def generate(rng: random.Random, steps: int, max: int, style: str, slip: float,
+             paren: float = 0.0) -> Iterator[dict[str, Any]]:
     if style not in ("expr", "word"):
         raise UserError(f"task:arith style must be expr or word, got {style!r}")
     if steps < 1 or max < 2:
         raise UserError("task:arith needs steps >= 1 and max >= 2")
-    if slip and style != "expr":
-        raise UserError("task:arith slip applies to style=expr only")
+    if (slip or paren) and style != "expr":
+        raise UserError("task:arith slip and paren apply to style=expr only")
+    if paren and steps < 2:
+        raise UserError("task:arith paren needs steps >= 2")
     while True:
         numbers = [rng.randint(1, max) for _ in range(steps + 1)]
         ops = [rng.choice("+-*") for _ in range(steps)]
+        if paren and rng.random() < paren:  # the last step multiplies a sum or difference: "(...a+b)*c"
+            ops[-2], ops[-1] = rng.choice("+-"), "*"
         value, expr, lines = numbers[0], str(numbers[0]), []
         ok = True
-        for i, (op, n) in enumerate(zip(ops, numbers[1:])):
+        for i, (op, n) in enumerate(zip(ops, numbers[1:], strict=False)):
             new = _apply(value, op, n)
             if new < 0:
                 ok = False
@@ -91,7 +99,7 @@ def generate(rng: random.Random, steps: int, max: int, style: str, slip: float) 
 def _word(rng: random.Random, numbers: list[int], ops: list[str], lines: list[str], value: int) -> dict[str, Any]:
     name, item = rng.choice(NAMES), rng.choice(ITEMS)
     sentences = [f"{name} has {numbers[0]} {item}."]
-    for op, n in zip(ops, numbers[1:]):
+    for op, n in zip(ops, numbers[1:], strict=False):
         if op == "+":
             sentences.append(f"{name} gets {n} more.")
         elif op == "-":

@@ -1,0 +1,147 @@
+"""The body of `r1 grpo` (r1cli.stages.grpo holds its options)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from r1cli import log
+from r1cli.errors import UserError
+
+PLOTS = {"accuracy.png": ["accuracy"], "response_length.png": ["completions/mean_length"],
+         "eval.png": ["eval/pass@1"]}
+
+
+def check(cfg) -> None:
+    if not cfg.model or not cfg.dataset or not cfg.output:
+        raise UserError("--model, --dataset and --output are required (see 'r1 grpo --help')")
+    if cfg.group_size < 2:
+        raise UserError(f"--group-size must be at least 2, got {cfg.group_size}")
+    per_device = cfg.per_device_batch_size or cfg.group_size
+    if (per_device * cfg.gradient_accumulation_steps) % cfg.group_size:
+        raise UserError(f"--per-device-batch-size x --gradient-accumulation-steps ({per_device} x "
+                        f"{cfg.gradient_accumulation_steps}) must be a multiple of --group-size ({cfg.group_size})")
+    if cfg.eval_every and not cfg.eval_dataset:
+        raise UserError("--eval-every needs --eval-dataset (a held-out validation set)")
+    if cfg.keep_best and not cfg.eval_every:
+        raise UserError("--keep-best needs --eval-every and --eval-dataset")
+    if not cfg.reward:
+        raise UserError("give at least one --reward")
+
+
+def prepare_dataset(spec: str, template: str, system: str | None):
+    """Load a dataset spec and render its prompts through the template; other columns stay for the rewards."""
+    from r1cli import data
+    from r1cli.templates import render
+
+    ds = data.load(spec)
+    return ds.map(lambda row: {"r1_prompt": render(row["prompt"], template, system)},
+                  remove_columns=["prompt"]).rename_column("r1_prompt", "prompt")
+
+
+def _reopen_finished(final: Path) -> None:
+    """--resume on a finished run: move it back to its .partial folder so training extends it."""
+    from r1cli.runs import partial_path
+
+    work = partial_path(final)
+    if final.exists() and not work.exists():
+        final.rename(work)
+
+
+def _last_checkpoint(folder: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
+
+
+def _trim_metrics(path: Path, step: int) -> None:
+    """Drop records past the checkpoint we resume from (they will be logged again)."""
+    from r1cli import trainlog
+
+    if path.exists():
+        kept = [r for r in trainlog.read(path) if r.get("step", 0) <= step]
+        import json
+
+        path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+
+
+def run(cfg) -> dict:
+    import torch
+    from transformers import AutoTokenizer
+
+    from r1cli import rewards, runs, trainlog
+    from r1cli.grpo import args as grpo_args
+    from r1cli.grpo import backend, heldout
+    from r1cli.grpo.trainer import trainer_class
+    from r1cli.models import resolve
+
+    check(cfg)
+    specs = rewards.parse_specs(cfg.reward)
+    model_path = resolve(cfg.model)
+    use_vllm, reason = backend.choose(cfg.use_vllm, cfg.vllm_mode)
+    log.info(reason)
+    train = prepare_dataset(cfg.dataset, cfg.template, cfg.system_prompt)
+    heldout_set = prepare_dataset(cfg.eval_dataset, cfg.template, cfg.system_prompt) if cfg.eval_every else None
+    final = Path(cfg.output).expanduser()
+    if cfg.resume:
+        _reopen_finished(final)
+    with runs.run_dir("grpo", final, cfg, resume=cfg.resume, overwrite=cfg.overwrite or cfg.resume) as run:
+        run.add_input("model", cfg.model)
+        run.add_input("dataset", cfg.dataset)
+        metrics_path = run.path / "metrics.jsonl"
+        checkpoint = _last_checkpoint(run.path) if cfg.resume else None
+        if checkpoint:
+            step = int(Path(checkpoint).name.split("-")[-1])
+            _trim_metrics(metrics_path, step)
+            log.info(f"resuming from {checkpoint} (step {step})")
+        elif metrics_path.exists():
+            metrics_path.unlink()
+        tokenizer = AutoTokenizer.from_pretrained(model_path)
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        targs = grpo_args.build(cfg, str(run.path), use_vllm, torch.cuda.is_available(), [w for _, _, w in specs])
+        callbacks = [trainlog.metrics_callback(metrics_path)]
+        evaluator = None
+        if heldout_set is not None:
+            evaluator = heldout.callback(list(heldout_set["prompt"]), list(heldout_set["answer"]), tokenizer,
+                                         cfg.eval_every, cfg.max_completion_length, metrics_path,
+                                         run.path / "best" if cfg.keep_best else None)
+            callbacks.append(evaluator)
+        trainer = trainer_class()(model=model_path, reward_funcs=[fn for _, fn, _ in specs], args=targs,
+                                  train_dataset=train, processing_class=tokenizer, callbacks=callbacks)
+        trainer.dynamic_sampling = cfg.dynamic_sampling
+        if log.verbosity() < 0:  # -q: no per-step dict on stdout (metrics.jsonl has every record)
+            from transformers import PrinterCallback
+
+            trainer.remove_callback(PrinterCallback)
+        trainer.train(resume_from_checkpoint=checkpoint)
+        trainer.save_model(str(run.path))
+        tokenizer.save_pretrained(str(run.path))
+        run.metrics = summarize(trainlog.read(metrics_path), trainer.state.global_step, evaluator, reason)
+        if cfg.keep_best and evaluator is not None and evaluator.best is not None:
+            _publish_best(run.path)
+        for name, keys in PLOTS.items():
+            trainlog.plot(metrics_path, keys, run.path / name, title=f"GRPO {Path(cfg.output).name}")
+    log.info(f"wrote the GRPO model to {run.final} ({run.metrics['steps']} steps)")
+    return run.metrics
+
+
+def _publish_best(folder: Path) -> None:
+    """Replace the final weights with the best held-out ones (kept under best/)."""
+    best = folder / "best"
+    for f in best.iterdir():
+        if f.is_file():
+            shutil.copy2(f, folder / f.name)
+
+
+def summarize(records: list[dict], steps: int, evaluator, reason: str) -> dict:
+    train = [r for r in records if "accuracy" in r]
+    tail = train[-10:]
+    out = {"steps": steps, "rollouts": reason}
+    if tail:
+        out["accuracy_last10"] = round(sum(r["accuracy"] for r in tail) / len(tail), 4)
+    if evaluator is not None and evaluator.history:
+        out["eval_pass@1"] = dict((str(s), v) for s, v in evaluator.history)
+        if evaluator.best:
+            out["best_step"], out["best_pass@1"] = evaluator.best
+    return out

@@ -1,0 +1,76 @@
+"""r1 grpo: reinforcement learning with verifiable rewards (GRPO) on TRL's GRPOTrainer.
+
+The dataset's prompts go through --template (r1-zero: the paper's prompt for base models; chat: the model's
+chat template; plain: the text as is); its other columns (answer, ...) reach the reward functions. Every
+step appends to DIR/metrics.jsonl; at the end DIR holds the trained model, accuracy.png and
+response_length.png (and eval.png with --eval-every). --per-device-batch-size counts *completions* (TRL's
+convention): prompts per optimizer step = per_device_batch_size * gradient_accumulation_steps * processes
+/ group_size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from r1cli.config import option
+from r1cli.templates import TEMPLATES
+
+HELP = "Train a model with GRPO (R1-Zero style RL) on verifiable rewards, on TRL's GRPOTrainer."
+EXAMPLE = ("r1 grpo --model runs/sft --dataset 'task:arith?n=2000' --reward accuracy --reward format:0.5 "
+           "--group-size 8 --template plain --max-steps 200 --output runs/grpo")
+
+
+@dataclass
+class Config:
+    model: str = option(None, "Model: tiny, a checkpoint folder or a hub name.", short="-m")
+    dataset: str = option(None, "Training prompts (dataset spec) with an answer column for the rewards.", short="-d")
+    output: str = option(None, "Output folder (final model, metrics.jsonl, plots, checkpoints).", short="-o")
+    reward: list[str] = option(help="Reward NAME[:WEIGHT], repeatable (see r1cli.rewards).",
+                               factory=lambda: ["accuracy", "format"])
+    group_size: int = option(16, "Completions per prompt, G (TRL num_generations). Paper: 16.")
+    beta: float = option(0.001, "KL coefficient to the reference model (paper: 0.001; 0 skips the reference).")
+    epsilon: float = option(0.2, "Lower clip range of the policy ratio.")
+    epsilon_high: float | None = option(None, "Upper clip range (DAPO clip-higher, e.g. 0.28); default = --epsilon.")
+    loss_type: str = option("grpo", "Loss aggregation.", choices=["grpo", "dr_grpo", "dapo", "bnpo"])
+    scale_rewards: str = option("group", "Divide advantages by the group std, the batch std, or not at all.",
+                                choices=["group", "batch", "none"])
+    num_iterations: int = option(1, "Policy updates per generated batch (GRPO's mu).")
+    temperature: float = option(1.0, "Sampling temperature of the rollouts.")
+    top_p: float = option(1.0, "Nucleus sampling of the rollouts.")
+    max_completion_length: int = option(1024, "Longest completion in tokens.")
+    learning_rate: float = option(3e-6, "Peak learning rate (paper: 3e-6).")
+    lr_scheduler: str = option("constant", "Learning-rate schedule.", choices=["constant", "linear", "cosine"])
+    warmup_steps: int = option(0, "Linear warmup steps.")
+    max_steps: int | None = option(None, "Optimizer steps (overrides --epochs).")
+    epochs: float = option(1.0, "Passes over the prompts when --max-steps is not given.")
+    per_device_batch_size: int | None = option(
+        None, "Completions (not prompts) per device per micro-step; a multiple of the group size is simplest. "
+        "Default: the group size (one prompt).")
+    gradient_accumulation_steps: int = option(1, "Micro-steps per optimizer step.")
+    save_steps: int = option(100, "Checkpoint every N steps (0: only the final model).")
+    save_total_limit: int = option(2, "Checkpoints kept.")
+    resume: bool = option(False, "Continue from the last checkpoint in OUTPUT.partial (or extend a finished OUTPUT).")
+    seed: int = option(0, "Seed of sampling, shuffling and initialisation.")
+    template: str = option("r1-zero", "Prompt template.", choices=TEMPLATES)
+    system_prompt: str | None = option(None, "System prompt for --template chat.")
+    use_vllm: str = option("auto", "Rollouts with vLLM (auto: when a CUDA GPU is present).",
+                           choices=["auto", "true", "false"])
+    vllm_mode: str = option("colocate", "colocate: vLLM shares the training GPUs; server: a separate "
+                            "`trl vllm-serve` process.", choices=["colocate", "server"])
+    vllm_server_url: str | None = option(None, "Base URL of the vLLM server in server mode (default "
+                                         "http://localhost:8000).")
+    vllm_gpu_memory: float = option(0.3, "GPU memory fraction for colocated vLLM.")
+    gradient_checkpointing: bool = option(False, "Trade compute for memory (large models).")
+    dynamic_sampling: bool = option(False, "DAPO dynamic sampling: drop groups whose rewards are all equal from "
+                                    "the loss (logged as frac_groups_dropped).")
+    eval_every: int = option(0, "Greedy held-out pass@1 on --eval-dataset every N steps (0: off).")
+    eval_dataset: str | None = option(None, "Held-out prompts for --eval-every (use a validation set).")
+    keep_best: bool = option(False, "Publish the weights with the best held-out pass@1 (needs --eval-every).")
+    report_to: str = option("none", "Also log to a tracker.", choices=["none", "tensorboard", "wandb"])
+    overwrite: bool = option(False, "Replace the output folder if it exists.")
+
+
+def run(cfg: Config) -> dict:
+    from r1cli.grpo import run as grpo_run
+
+    return grpo_run.run(cfg)
