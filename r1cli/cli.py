@@ -11,7 +11,7 @@ import importlib
 import inspect
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 import typer.core
@@ -25,6 +25,9 @@ from r1cli.errors import UserError
 STAGES: list[tuple[str, str]] = [
     ("tiny-model", "r1cli.stages.tiny_model"),
     ("data", "r1cli.stages.data"),
+    ("grpo", "r1cli.stages.grpo"),
+    ("eval", "r1cli.stages.eval"),
+    ("sft", "r1cli.stages.sft"),
 ]
 
 
@@ -97,7 +100,7 @@ def _typer_annotation(f, hint):
         names = [f"{flag}/--no-{flag[2:]}"] + names[1:]
     py_type = list[scalar] if is_list else scalar
     if optional or is_list:
-        py_type = Optional[py_type]
+        py_type = py_type | None
     return Annotated[py_type, typer.Option(*names, help=help_text, show_default=not is_list)]
 
 
@@ -109,7 +112,7 @@ def _make_command(module_name: str):
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
         inspect.Parameter(
             "config", inspect.Parameter.KEYWORD_ONLY, default=None,
-            annotation=Annotated[Optional[Path], typer.Option(
+            annotation=Annotated[Path | None, typer.Option(
                 "--config", "-c", help="YAML file of options (keys = option names); flags override it.")],
         ),
     ]

@@ -51,7 +51,7 @@ def plot(path: str | Path, keys: list[str], out_png: str | Path, title: str = ""
     if not present:
         return None
     fig, axes = plt.subplots(len(present), 1, figsize=(7, 2.6 * len(present)), squeeze=False)
-    for ax, key in zip(axes[:, 0], present):
+    for ax, key in zip(axes[:, 0], present, strict=True):
         pts = [(r["step"], r[key]) for r in records if key in r and isinstance(r[key], (int, float))]
         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="." if len(pts) < 50 else None)
         ax.set_ylabel(key)

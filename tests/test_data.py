@@ -118,7 +118,7 @@ def test_math500_every_row_has_an_answer_matching_its_boxed_solution(shared_data
                         canonical=False).remove_columns(["answer"])
     derived = data.canonicalize(derived)
     assert all(derived["answer"])
-    same = sum(a.replace(" ", "") == b.replace(" ", "") for a, b in zip(ds["answer"], derived["answer"]))
+    same = sum(a.replace(" ", "") == b.replace(" ", "") for a, b in zip(ds["answer"], derived["answer"], strict=True))
     assert same / len(ds) > 0.9
 
 

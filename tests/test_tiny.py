@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from r1cli.models import resolve, tiny
 from r1cli.errors import UserError
+from r1cli.models import resolve, tiny
 
 
 def test_same_seed_same_weights_other_seed_differs(tmp_path):
