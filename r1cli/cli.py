@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -23,11 +24,11 @@ from r1cli.errors import UserError
 
 # The one list of registered stages: (command name, module). Only stages that work are listed.
 STAGES: list[tuple[str, str]] = [
-    ("tiny-model", "r1cli.stages.tiny_model"),
-    ("data", "r1cli.stages.data"),
+    ("sft", "r1cli.stages.sft"),
     ("grpo", "r1cli.stages.grpo"),
     ("eval", "r1cli.stages.eval"),
-    ("sft", "r1cli.stages.sft"),
+    ("data", "r1cli.stages.data"),
+    ("tiny-model", "r1cli.stages.tiny_model"),
 ]
 
 
@@ -97,6 +98,8 @@ def _global(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bars.")] = False,
 ):
     log.set_verbosity(1 if verbose else -1 if quiet else 0)
+    if not verbose:  # per-file "Loading weights" / "Writing model shards" bars; r1 draws its own progress
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def _typer_annotation(f, hint):
