@@ -48,28 +48,11 @@ def _reopen_finished(final: Path) -> None:
         final.rename(work)
 
 
-def _last_checkpoint(folder: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
-    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
-
-
-def _trim_metrics(path: Path, step: int) -> None:
-    """Drop records past the checkpoint we resume from (they will be logged again)."""
-    from r1cli import trainlog
-
-    if path.exists():
-        kept = [r for r in trainlog.read(path) if r.get("step", 0) <= step]
-        import json
-
-        path.write_text("".join(json.dumps(r) + "\n" for r in kept))
-
-
 def run(cfg) -> dict:
     import torch
     from transformers import AutoTokenizer
 
-    from r1cli import rewards, runs, trainlog
+    from r1cli import rewards, runs, training, trainlog
     from r1cli.grpo import args as grpo_args
     from r1cli.grpo import backend, heldout
     from r1cli.grpo.trainer import trainer_class
@@ -89,10 +72,11 @@ def run(cfg) -> dict:
         run.add_input("model", cfg.model)
         run.add_input("dataset", cfg.dataset)
         metrics_path = run.path / "metrics.jsonl"
-        checkpoint = _last_checkpoint(run.path) if cfg.resume else None
-        if checkpoint:
-            step = int(Path(checkpoint).name.split("-")[-1])
-            _trim_metrics(metrics_path, step)
+        last = training.last_checkpoint(run.path) if cfg.resume else None
+        checkpoint = str(last) if last else None
+        if last:
+            step = training.checkpoint_step(last)
+            training.trim_metrics(metrics_path, step)
             log.info(f"resuming from {checkpoint} (step {step})")
         elif metrics_path.exists():
             metrics_path.unlink()
