@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 
 from r1cli import log
 from r1cli.errors import UserError
+from r1cli.rewards.extract import last_boxed  # the same \boxed{} reader the rewards use
 
 FILE_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
 PROMPT_COLUMNS = ("prompt", "problem", "question", "input", "instruction", "query")
@@ -198,26 +199,6 @@ def derive_answer(raw_answer: Any, solution: Any) -> tuple[str, str | None]:
         if m:
             return m.group(1).replace(",", "").strip(), solution[: solution.rfind("####")].strip()
     return "", None
-
-
-def last_boxed(text: str) -> str | None:
-    """Content of the last \\boxed{...} (or \\fbox{...}) in text, braces balanced; None if there is none."""
-    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
-    if start < 0:
-        return None
-    i = text.find("{", start)
-    if i < 0:
-        m = re.match(r"\\boxed\s+([^\s$]+)", text[start:])
-        return m.group(1) if m else None
-    depth = 0
-    for j in range(i, len(text)):
-        if text[j] == "{":
-            depth += 1
-        elif text[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[i + 1 : j].strip()
-    return None
 
 
 # ----------------------------------------------------------------------------------------------- writing
