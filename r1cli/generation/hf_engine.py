@@ -59,24 +59,37 @@ class HFEngine(Engine):
                  batch_size: int = 64, seed: int = 0):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        self.device = pick_device()
+        device = pick_device()
         if dtype == "auto":
-            torch_dtype = torch.float32 if self.device == "cpu" else "auto"
+            torch_dtype = torch.float32 if device == "cpu" else "auto"
         else:
             torch_dtype = getattr(torch, dtype)
         tokenizer = AutoTokenizer.from_pretrained(model_path)
-        log.info("loading %s with transformers on %s", model_path, self.device)
-        self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch_dtype).to(self.device).eval()
-        cfg = self.model.config
-        limit = max_model_len or getattr(cfg, "max_position_embeddings", None)
-        super().__init__(model_path, tokenizer, limit)
+        log.info("loading %s with transformers on %s", model_path, device)
+        model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch_dtype).to(device).eval()
+        self._attach(model_path, model, tokenizer, max_model_len, batch_size)
+        torch.manual_seed(seed)
+
+    @classmethod
+    def for_model(cls, model, tokenizer, *, batch_size: int = 64, max_model_len: int | None = None) -> HFEngine:
+        """An engine over a model already in memory, such as the policy being trained. It decodes in eval
+        mode and restores the model's mode afterwards; closing the engine leaves the model alone."""
+        engine = cls.__new__(cls)
+        engine._attach(getattr(model, "name_or_path", "") or "<in memory>", model, tokenizer, max_model_len,
+                       batch_size)
+        return engine
+
+    def _attach(self, name: str, model, tokenizer, max_model_len: int | None, batch_size: int) -> None:
+        self.model = model
+        self.device = str(model.device)
+        limit = max_model_len or getattr(model.config, "max_position_embeddings", None)
+        super().__init__(name, tokenizer, limit)
         self.batch_size = max(1, int(batch_size))
-        eos = self.model.generation_config.eos_token_id
+        eos = model.generation_config.eos_token_id if model.generation_config is not None else None
         eos = eos if isinstance(eos, list) else [eos]
         self.eos_ids = {int(e) for e in eos + [tokenizer.eos_token_id] if e is not None}
         pad = tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else min(self.eos_ids) if self.eos_ids else 0
-        torch.manual_seed(seed)
 
     # ---------------------------------------------------------------------------------------------------
     def _run(self, requests: list[Request], sampling: Sampling, done: OnDone) -> None:
@@ -89,9 +102,12 @@ class HFEngine(Engine):
             # Denormal floats appear in the CPU decode (measured on SmolLM2: some steps 40x slower);
             # flushing them to zero keeps every step fast and did not change the samples.
             flush = self.device == "cpu" and torch.set_flush_denormal(True)
+            was_training = self.model.training
+            self.model.eval()
             try:
                 self._decode([requests[r].ids for r, _ in batch], rows, sampling)
             finally:
+                self.model.train(was_training)
                 if flush:
                     torch.set_flush_denormal(False)
             for row in rows:

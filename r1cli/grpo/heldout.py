@@ -1,5 +1,5 @@
-"""Held-out pass@1 during GRPO: greedy decoding of the live policy with transformers, scored by the
-accuracy reward, every N steps; optionally keeps the best-scoring weights.
+"""Held-out pass@1 during GRPO: greedy decoding of the live policy with the generation core's transformers
+engine, scored by the accuracy reward, every N steps; optionally keeps the best-scoring weights.
 
 Greedy pass@1 of a model equals its sampled pass@1 only at temperature 0; it is the cheap, low-variance
 signal used to pick a checkpoint. Pick it on a validation set, never on the test set you report. Every
@@ -17,31 +17,15 @@ from typing import Any
 
 def greedy_pass_at_1(model, tokenizer, prompts: list, golds: list[str], max_new_tokens: int,
                      batch_size: int = 128) -> float:
-    """Fraction of prompts whose greedy completion's answer matches the gold (r1cli.rewards.score)."""
-    import torch
-
+    """Fraction of prompts whose greedy completion's answer matches the gold, through the eval core:
+    the generation core's transformers engine over the live model, scored by r1cli.rewards.score."""
+    from r1cli.generation import Sampling
+    from r1cli.generation.hf_engine import HFEngine
     from r1cli.rewards import score
 
-    was_training = model.training
-    model.eval()
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "left"
-    texts = [p if isinstance(p, str) else tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True)
-             for p in prompts]
-    chat = not isinstance(prompts[0], str)
-    completions: list[str] = []
-    try:
-        with torch.no_grad():
-            for i in range(0, len(texts), batch_size):
-                enc = tokenizer(texts[i : i + batch_size], return_tensors="pt", padding=True,
-                                add_special_tokens=not chat).to(model.device)
-                out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                                     pad_token_id=tokenizer.pad_token_id)
-                completions += tokenizer.batch_decode(out[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)
-    finally:
-        tokenizer.padding_side = side
-        model.train(was_training)
-    values = score(completions, golds)
+    engine = HFEngine.for_model(model, tokenizer, batch_size=batch_size)
+    outs = engine.generate(prompts, Sampling(n=1, temperature=0.0, max_new_tokens=max_new_tokens, seed=None))
+    values = score([comps[0].text for comps in outs], golds)
     return sum(values) / max(1, len(values))
 
 

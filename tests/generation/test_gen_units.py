@@ -74,3 +74,30 @@ def test_filter_logits_top_k_top_p():
     assert kept(Sampling(temperature=1.0, top_p=0.7)) == [True, True, False, False]
     assert kept(Sampling(temperature=1.0, top_p=0.1)) == [True, False, False, False]
     assert kept(Sampling(temperature=1.0, top_p=1.0)) == [True] * 4
+
+
+def test_vllm_cpu_environment_by_model_size(tmp_path, monkeypatch, tiny_model):
+    """Small machines drop vLLM-CPU's reserved scheduler core only for compute-bound checkpoints; user
+    settings win; the variables are set while the engine starts and removed after."""
+    import os
+
+    from r1cli.generation import vllm_engine as ve
+
+    monkeypatch.delenv("VLLM_CPU_NUM_OF_RESERVED_CPU", raising=False)
+    monkeypatch.delenv("VLLM_CPU_KVCACHE_SPACE", raising=False)
+    big = tmp_path / "big"
+    big.mkdir()
+    with open(big / "model.safetensors", "wb") as f:
+        f.truncate(ve.COMPUTE_BOUND_BYTES + 1)  # sparse file: size without the disk space
+    monkeypatch.setattr(ve, "usable_cores", lambda: 2)
+    assert ve.cpu_defaults(str(big)) == {"VLLM_CPU_KVCACHE_SPACE": "2", "VLLM_CPU_NUM_OF_RESERVED_CPU": "0"}
+    assert "VLLM_CPU_NUM_OF_RESERVED_CPU" not in ve.cpu_defaults(str(tiny_model))  # overhead-bound: keep it
+    monkeypatch.setattr(ve, "usable_cores", lambda: 16)
+    assert "VLLM_CPU_NUM_OF_RESERVED_CPU" not in ve.cpu_defaults(str(big))  # big machine: vLLM's default
+    monkeypatch.setattr(ve, "usable_cores", lambda: 2)
+    monkeypatch.setenv("VLLM_CPU_NUM_OF_RESERVED_CPU", "1")
+    assert ve.cpu_defaults(str(big)) == {"VLLM_CPU_KVCACHE_SPACE": "2"}
+    monkeypatch.delenv("VLLM_CPU_NUM_OF_RESERVED_CPU")
+    with ve.environment(ve.cpu_defaults(str(big))):
+        assert os.environ["VLLM_CPU_NUM_OF_RESERVED_CPU"] == "0"
+    assert "VLLM_CPU_NUM_OF_RESERVED_CPU" not in os.environ and "VLLM_CPU_KVCACHE_SPACE" not in os.environ

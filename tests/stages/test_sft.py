@@ -170,6 +170,31 @@ def test_sft_lowers_loss_and_raises_heldout_accuracy(trained, tiny_model):
     assert stops_after >= 0.9 > stops_before  # the fine-tuned model learned to stop
 
 
+def test_grpo_heldout_check_decodes_the_live_model_through_the_generation_core(trained):
+    """GRPO's --eval-every check runs the generation core's hf engine over the in-memory policy: same greedy
+    completions as transformers' generate, scored by the accuracy reward, training mode restored."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from r1cli.grpo.heldout import greedy_pass_at_1
+    from r1cli.rewards import score
+
+    out, _ = trained
+    tok = AutoTokenizer.from_pretrained(out)
+    model = AutoModelForCausalLM.from_pretrained(out)
+    ds = data.load(TEST_SPEC)
+    prompts, golds = list(ds["prompt"]), list(ds["answer"])
+    tok.padding_side = "left"
+    enc = tok(prompts, return_tensors="pt", padding=True)
+    with torch.no_grad():
+        ref = model.eval().generate(**enc, max_new_tokens=64, do_sample=False)
+    expected = score(tok.batch_decode(ref[:, enc["input_ids"].shape[1]:], skip_special_tokens=True), golds)
+    model.train()
+    value = greedy_pass_at_1(model, tok, prompts, golds, max_new_tokens=64, batch_size=16)
+    assert model.training
+    assert value == sum(expected) / len(expected) and value >= 0.2
+
+
 def test_output_folder_is_a_clean_checkpoint(trained):
     out, metrics = trained
     for name in ("config.json", "model.safetensors", "tokenizer.json", "generation_config.json",
