@@ -8,6 +8,7 @@ and graph compilation costs minutes. On a small CPU machine the engine also gets
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -157,9 +158,23 @@ class VLLMEngine(Engine):
         unregister(self)
         llm, self.llm = self.llm, None
         if llm is not None:
-            try:
-                llm.llm_engine.engine_core.shutdown()
-            except Exception as err:  # noqa: BLE001 - we still reap the processes below
-                log.debug("vLLM shutdown raised %r", err)
+            # vLLM's own shutdown runs on a helper thread with a deadline: after a Ctrl-C its engine
+            # processes may already be gone or half-stopped, and nothing here may wait on them forever.
+            stopper = threading.Thread(target=_shutdown_quietly, args=(llm,), daemon=True,
+                                       name="r1-vllm-shutdown")
+            stopper.start()
+            stopper.join(SHUTDOWN_TIMEOUT_S)
+            if stopper.is_alive():
+                log.warn("vLLM did not shut down within %d s; stopping its processes", SHUTDOWN_TIMEOUT_S)
             del llm
         self._watch.reap(grace=10)
+
+
+SHUTDOWN_TIMEOUT_S = 30
+
+
+def _shutdown_quietly(llm) -> None:
+    try:
+        llm.llm_engine.engine_core.shutdown()
+    except Exception as err:  # noqa: BLE001 - the processes are reaped afterwards anyway
+        log.debug("vLLM shutdown raised %r", err)

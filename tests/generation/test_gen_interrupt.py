@@ -20,6 +20,8 @@ SHARD = 4
 
 SCRIPT = textwrap.dedent(
     """
+    import faulthandler
+    import signal
     import sys
     from pathlib import Path
 
@@ -31,6 +33,7 @@ SCRIPT = textwrap.dedent(
         print("SHARD", first, flush=True)
 
     if __name__ == "__main__":
+        faulthandler.register(signal.SIGUSR1, all_threads=True)  # the test asks for stacks if we hang
         model, out, mode = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
         shards.write_shard = announce
         eng = open_engine(model, "vllm")
@@ -57,9 +60,20 @@ def _script(tmp_path):
 def _start(tmp_path, model, mode):
     out = tmp_path / "shards"
     proc = subprocess.Popen([sys.executable, str(_script(tmp_path)), model, str(out), mode],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            start_new_session=True)  # its own process group, as a terminal job
+                            stdout=subprocess.PIPE, stderr=open(tmp_path / "stderr.log", "wb"),  # noqa: SIM115
+                            text=True, start_new_session=True)  # its own process group, as a terminal job
     return proc, out
+
+
+def _wait_exit(proc, tmp_path, timeout=120):
+    """Wait for the script to end; if it hangs, fail with its threads' stacks and its last log lines."""
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGUSR1)
+        time.sleep(3)
+        tail = (tmp_path / "stderr.log").read_text(errors="replace")[-6000:]
+        raise AssertionError(f"the script did not exit within {timeout} s; its stderr ends with:\n{tail}") from None
 
 
 def _wait_line(proc, prefix, timeout=300):
@@ -94,7 +108,7 @@ def test_ctrl_c_leaves_no_process_and_resume_matches(tmp_path, tiny_model, vllm_
         assert len(engine_pids) >= 2  # the script and vLLM's engine core at least
         _wait_line(proc, "SHARD")
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        proc.wait(timeout=120)
+        _wait_exit(proc, tmp_path)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -118,7 +132,7 @@ def test_no_process_left_after_exception_or_plain_exit(tmp_path, tiny_model, mod
     try:
         _wait_line(proc, "READY")
         pids = _tree(proc.pid)
-        proc.wait(timeout=120)
+        _wait_exit(proc, tmp_path)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
