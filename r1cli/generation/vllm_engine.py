@@ -130,6 +130,7 @@ class VLLMEngine(Engine):
     def _run(self, requests: list[Request], sampling: Sampling, done: OnDone) -> None:
         engine = self.llm.llm_engine
         ids_to_pos: dict[str, int] = {}
+        stop_watch = watch_engine_death(engine.engine_core)
         try:
             for pos, req in enumerate(requests):
                 rid = f"r1-{self._next_id}"
@@ -145,6 +146,7 @@ class VLLMEngine(Engine):
                              for o in sorted(out.outputs, key=lambda o: o.index)]
                     done(ids_to_pos.pop(out.request_id), comps)
         finally:
+            stop_watch.set()
             if ids_to_pos and self.llm is not None:  # interrupted: leave no half-done requests behind
                 try:
                     engine.abort_request(list(ids_to_pos))
@@ -171,6 +173,34 @@ class VLLMEngine(Engine):
 
 
 SHUTDOWN_TIMEOUT_S = 30
+
+
+class EngineProcessExited(RuntimeError):
+    pass
+
+
+def watch_engine_death(core, period: float = 0.2) -> threading.Event:
+    """Wake the caller's `engine.step()` if vLLM's engine process dies; returns the event that ends the watch.
+
+    When the engine core dies (Ctrl-C reaches the whole process group, or it crashes), vLLM's client marks
+    it dead and stops its output thread, but a `step()` already waiting on the output queue is never woken.
+    A Ctrl-C that the kernel handed to another thread of ours cannot wake it either, so the run hung
+    forever. Putting an error in that queue ends the wait: `step()` raises it (or the pending
+    KeyboardInterrupt wins).
+    """
+    stop = threading.Event()
+    resources, queue = getattr(core, "resources", None), getattr(core, "outputs_queue", None)
+    if resources is None or queue is None:  # an in-process client: nothing to wait on
+        return stop
+
+    def watch() -> None:
+        while not stop.wait(period):
+            if getattr(resources, "engine_dead", False):
+                queue.put_nowait(EngineProcessExited("the vLLM engine process exited"))
+                return
+
+    threading.Thread(target=watch, daemon=True, name="r1-vllm-engine-watch").start()
+    return stop
 
 
 def _shutdown_quietly(llm) -> None:

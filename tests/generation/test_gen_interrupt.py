@@ -125,6 +125,24 @@ def test_ctrl_c_leaves_no_process_and_resume_matches(tmp_path, tiny_model, vllm_
     assert resumed == vllm_engine.generate(PROMPTS, SAMPLING)
 
 
+def test_engine_process_dying_mid_run_ends_the_run(tmp_path, tiny_model):
+    """vLLM stops reading outputs when its engine process dies; a step() already waiting must not hang."""
+    proc, _ = _start(tmp_path, tiny_model, "run")
+    try:
+        _wait_line(proc, "SHARD")
+        engine_procs = psutil.Process(proc.pid).children(recursive=True)
+        assert engine_procs
+        for child in engine_procs:
+            child.kill()
+        _wait_exit(proc, tmp_path, timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 1  # an error, not a hang and not a clean finish
+    assert "engine" in (tmp_path / "stderr.log").read_text(errors="replace").splitlines()[-1].lower()
+    _assert_all_gone([p.pid for p in engine_procs])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["exception", "no-close"])
 def test_no_process_left_after_exception_or_plain_exit(tmp_path, tiny_model, mode):
