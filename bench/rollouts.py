@@ -170,7 +170,6 @@ def main() -> None:
     parser.add_argument("--generate-batch", type=int, default=64, help="plain model.generate batch size")
     parser.add_argument("--no-generate", action="store_true", help="skip the plain model.generate run")
     args = parser.parse_args()
-    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "2")
     sizes = [int(b) for b in args.hf_batch_sizes.split(",")]
     generate_batch = 0 if args.no_generate else args.generate_batch
     results = [bench_model(m, sizes, not args.no_auto, generate_batch) for m in args.models.split(",")]

@@ -12,10 +12,7 @@ import torch
 
 from r1cli import log
 from r1cli.generation.base import Completion, Engine, OnDone, Request, Sampling, cut_at_stop
-
-
-def pick_device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
+from r1cli.training import device_type
 
 
 def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:
@@ -59,7 +56,7 @@ class HFEngine(Engine):
                  batch_size: int = 64, seed: int = 0):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        device = pick_device()
+        device = device_type()
         if dtype == "auto":
             torch_dtype = torch.float32 if device == "cpu" else "auto"
         else:

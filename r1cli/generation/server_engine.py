@@ -37,7 +37,7 @@ class ApiServer:
 
     def __init__(self, model_path: str, *, max_model_len: int | None, dtype: str, tensor_parallel_size: int,
                  gpu_memory_utilization: float, seed: int):
-        from r1cli.generation.vllm_engine import on_cpu
+        from r1cli.generation.vllm_engine import CPU_KVCACHE_GB, on_cpu
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -46,7 +46,7 @@ class ApiServer:
                "--disable-uvicorn-access-log"]
         env = dict(os.environ)
         if on_cpu():
-            env.setdefault("VLLM_CPU_KVCACHE_SPACE", "2")
+            env.setdefault("VLLM_CPU_KVCACHE_SPACE", CPU_KVCACHE_GB)
             cmd += ["--dtype", "float32" if dtype == "auto" else dtype, "--enforce-eager"]
         else:
             cmd += ["--dtype", dtype, "--tensor-parallel-size", str(tensor_parallel_size),

@@ -34,6 +34,7 @@ def on_cpu() -> bool:
 # per-step overhead instead and gains from the reservation (1M parameters: ~4000 against ~2800 tok/s). So
 # on small machines the reservation is dropped for checkpoints above ~25M float32 parameters.
 SMALL_MACHINE_CORES = 4
+CPU_KVCACHE_GB = "2"  # VLLM_CPU_KVCACHE_SPACE unless the user set it
 COMPUTE_BOUND_BYTES = 100 * 2**20
 
 
@@ -51,7 +52,7 @@ def weight_bytes(model_path: str) -> int:
 
 def cpu_defaults(model_path: str) -> dict[str, str]:
     """Environment settings for a vLLM-CPU engine on `model_path`; values the user set win."""
-    env = {"VLLM_CPU_KVCACHE_SPACE": "2"}
+    env = {"VLLM_CPU_KVCACHE_SPACE": CPU_KVCACHE_GB}
     if usable_cores() <= SMALL_MACHINE_CORES and weight_bytes(model_path) > COMPUTE_BOUND_BYTES:
         env["VLLM_CPU_NUM_OF_RESERVED_CPU"] = "0"
     return {k: v for k, v in env.items() if k not in os.environ}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from r1cli.training import precision
+
 
 def trl_kwargs(cfg, output_dir: str, use_vllm: bool, cuda: bool) -> dict[str, Any]:
     """The GRPOConfig keyword arguments for a stage config (tests compare them field by field)."""
-    bf16 = cuda and _bf16_supported()
+    bf16 = cuda and precision()["bf16"]
     kwargs: dict[str, Any] = {
         "output_dir": output_dir,
         "num_generations": cfg.group_size,
@@ -46,12 +48,6 @@ def trl_kwargs(cfg, output_dir: str, use_vllm: bool, cuda: bool) -> dict[str, An
     if cfg.vllm_server_url:
         kwargs["vllm_server_base_url"] = cfg.vllm_server_url
     return kwargs
-
-
-def _bf16_supported() -> bool:
-    import torch
-
-    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
 
 
 def build(cfg, output_dir: str, use_vllm: bool, cuda: bool, reward_weights: list[float]):
