@@ -1,5 +1,9 @@
 """The `r1` command: wiring only. Each stage lives in its own module under r1cli/stages/.
 
+The layout rule: a stage is `r1cli/stages/NAME.py`, or the package `r1cli/stages/NAME/` once it needs
+several files, and nothing of a stage lives anywhere else; a stage never imports another stage. Whatever
+two stages share is a top-level core module (data, generation, rewards, runs, training, ...).
+
 A stage module defines `Config` (a dataclass of `option(...)` fields), `run(cfg) -> dict` (imports torch,
 TRL and vLLM inside), and the strings `HELP` and `EXAMPLE`. Importing a stage module must stay cheap, so
 that `r1 --help` never loads torch.

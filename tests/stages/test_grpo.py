@@ -10,9 +10,9 @@ import torch
 
 from r1cli import config as cfgmod
 from r1cli import templates
-from r1cli.grpo import args as grpo_args
-from r1cli.grpo.dynamic import constant_groups, keep_mask
 from r1cli.stages import grpo
+from r1cli.stages.grpo import args as grpo_args
+from r1cli.stages.grpo.dynamic import constant_groups, keep_mask
 
 PAPER_PROMPT = (
     "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. "
@@ -26,7 +26,7 @@ PAPER_PROMPT = (
 def test_r1_zero_template_is_verbatim():
     assert templates.R1_ZERO == PAPER_PROMPT
     assert templates.render("What is 2+3?", "r1-zero") == PAPER_PROMPT.format(prompt="What is 2+3?")
-    from r1cli.grpo.run import prepare_dataset
+    from r1cli.stages.grpo.train import prepare_dataset
 
     ds = prepare_dataset("task:arith?n=3", "r1-zero", None)
     assert ds[0]["prompt"].startswith("A conversation between User and Assistant.")
@@ -89,7 +89,7 @@ def test_defaults_follow_the_paper_and_epsilon_high_defaults_to_epsilon(tmp_path
 
 def test_bad_batch_shape_is_a_user_error():
     from r1cli.errors import UserError
-    from r1cli.grpo.run import check
+    from r1cli.stages.grpo.train import check
 
     cfg = cfgmod.resolve(grpo.Config, {}, {"model": "m", "dataset": "d", "output": "o", "group_size": 4,
                                            "per_device_batch_size": 6})
@@ -104,7 +104,7 @@ def test_constant_groups_are_exactly_the_zero_variance_ones():
 
 
 def test_dynamic_sampling_masks_only_constant_groups_in_the_trainer_batch():
-    from r1cli.grpo.trainer import trainer_class
+    from r1cli.stages.grpo.trainer import trainer_class
 
     # 3 groups of G=2 over two reward functions (weights 1 and 0.5): group 0 mixed, 1 and 2 constant.
     per_func = torch.tensor([[1.0, 1.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])

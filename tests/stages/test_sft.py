@@ -176,8 +176,8 @@ def test_grpo_heldout_check_decodes_the_live_model_through_the_generation_core(t
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from r1cli.grpo.heldout import greedy_pass_at_1
     from r1cli.rewards import score
+    from r1cli.stages.grpo.heldout import greedy_pass_at_1
 
     out, _ = trained
     tok = AutoTokenizer.from_pretrained(out)

@@ -6,6 +6,10 @@ step appends to DIR/metrics.jsonl; at the end DIR holds the trained model, accur
 response_length.png (and eval.png with --eval-every). --per-device-batch-size counts *completions* (TRL's
 convention): prompts per optimizer step = per_device_batch_size * gradient_accumulation_steps * processes
 / group_size.
+
+The stage's files: this module (options), train.py (the run), args.py (mapping onto GRPOConfig), backend.py
+(the rollout backend choice), trainer.py (the GRPOTrainer subclass: dynamic sampling, derived metrics),
+dynamic.py (DAPO's constant-group mask) and heldout.py (held-out pass@1 and best-checkpoint keeping).
 """
 
 from __future__ import annotations
@@ -71,6 +75,6 @@ class Config:
 
 
 def run(cfg: Config) -> dict:
-    from r1cli.grpo import run as grpo_run
+    from r1cli.stages.grpo import train
 
-    return grpo_run.run(cfg)
+    return train.run(cfg)

@@ -53,10 +53,10 @@ def run(cfg) -> dict:
     from transformers import AutoTokenizer
 
     from r1cli import rewards, runs, training, trainlog
-    from r1cli.grpo import args as grpo_args
-    from r1cli.grpo import backend, heldout
-    from r1cli.grpo.trainer import trainer_class
     from r1cli.models import resolve
+    from r1cli.stages.grpo import args as grpo_args
+    from r1cli.stages.grpo import backend, heldout
+    from r1cli.stages.grpo.trainer import trainer_class
 
     check(cfg)
     specs = rewards.parse_specs(cfg.reward)

@@ -11,7 +11,7 @@ def trainer_class():
     import torch
     from trl import GRPOTrainer
 
-    from r1cli.grpo.dynamic import keep_mask
+    from r1cli.stages.grpo.dynamic import keep_mask
 
     class R1GRPOTrainer(GRPOTrainer):
         dynamic_sampling: bool = False
