@@ -7,16 +7,17 @@ Completions may be strings or chat messages. Every reward is registered by name 
 "soft_overlong(max_len=2048,cache_len=256):0.5"] into (name, function, weight) triples.
 
 Registered: accuracy, format, format_prefilled, tag_count, language_consistency, soft_overlong,
-repetition, cosine, code, code_binary, countdown. math-verify and sympy are imported only inside
-the verifier worker processes, so importing this package is cheap.
+repetition, cosine, code, code_binary, countdown. The reward modules are imported (and register) on the
+first lookup in the registry or the first use of a name below that lives in them, so importing one helper
+module of this package (e.g. `r1cli.rewards.extract`) registers nothing. math-verify and sympy are imported
+only inside the verifier worker processes, so even the full registry is cheap.
 """
 
 from __future__ import annotations
 
-from r1cli.rewards import accuracy, code, countdown, formatting, language, shaping  # noqa: F401  (registers)
-from r1cli.rewards.accuracy import equivalence_classes, verify_batch
+from r1cli.rewards import registry
 from r1cli.rewards.extract import completion_text, extract_answer
-from r1cli.rewards.registry import REGISTRY, get, names, parse_specs, register
+from r1cli.rewards.registry import get, names, parse_specs, register
 
 __all__ = [
     "REGISTRY",
@@ -30,6 +31,17 @@ __all__ = [
     "score",
     "completion_text",
 ]
+
+
+def __getattr__(name: str):
+    """REGISTRY (complete), verify_batch and equivalence_classes, importing the reward modules on first use."""
+    if name == "REGISTRY":
+        return registry.load_all()
+    if name in ("verify_batch", "equivalence_classes"):
+        from r1cli.rewards import accuracy
+
+        return getattr(accuracy, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def score(completions, golds, reward_names_per_row=None, **columns) -> list[float]:

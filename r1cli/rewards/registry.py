@@ -19,6 +19,18 @@ from r1cli.errors import UserError
 RewardFn = Callable[..., list]
 
 REGISTRY: dict[str, RewardFn] = {}
+# The modules whose rewards register themselves on import. They are imported on the first lookup, not with the
+# package, so that importing a helper such as r1cli.rewards.extract (the data core does) registers nothing.
+MODULES = ("accuracy", "code", "countdown", "formatting", "language", "shaping")
+
+
+def load_all() -> dict[str, RewardFn]:
+    """The registry with every reward module imported."""
+    import importlib
+
+    for module in MODULES:
+        importlib.import_module(f"r1cli.rewards.{module}")
+    return REGISTRY
 
 
 def register(name: str, factory: Callable[..., RewardFn] | None = None):
@@ -36,12 +48,12 @@ def register(name: str, factory: Callable[..., RewardFn] | None = None):
 
 
 def names() -> list[str]:
-    return sorted(REGISTRY)
+    return sorted(load_all())
 
 
 def get(name: str) -> RewardFn:
     try:
-        return REGISTRY[name]
+        return load_all()[name]
     except KeyError:
         raise UserError(f"unknown reward {name!r} (available: {', '.join(names())})") from None
 
