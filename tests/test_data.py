@@ -126,3 +126,42 @@ def test_last_boxed_nested_and_bare():
     assert data.last_boxed(r"x \boxed{\frac{1}{2}} then \boxed{3\sqrt{13}}") == r"3\sqrt{13}"
     assert data.last_boxed(r"so \boxed 5") == "5"
     assert data.last_boxed("none") is None
+
+
+# ------------------------------------------------------------------------------------------ SFT pairs
+
+
+def test_pairs_schema_from_columns():
+    assert data.pairs_schema(["messages", "id"]) == "messages"
+    assert data.pairs_schema(["prompt", "completion"]) == "prompt-completion"
+    assert data.pairs_schema(["prompt", "answer"]) == "canonical"
+
+
+def test_task_rows_train_on_the_teachers_answer_including_slips():
+    spec = "task:arith?n=300&slip=0.5"
+    ds, schema = data.load_pairs(spec)
+    assert schema == "canonical" and not data.is_chat(ds, schema)
+    pairs = data.to_pairs(ds, schema, "plain", conversational=False, spec=spec)
+    gold = data.load(spec, canonical=False)
+    slipped = [(r, g) for r, g in zip(pairs, gold, strict=True) if g["response_answer"] != g["answer"]]
+    assert slipped, "expected slip rows"
+    row, g = slipped[0]
+    assert row["prompt"] == g["prompt"]
+    assert row["completion"].endswith(f"<answer>{g['response_answer']}</answer>")
+    assert g["solution"] in row["completion"]
+
+
+def test_canonical_rows_without_solutions_cannot_be_trained_on(tmp_path):
+    (tmp_path / "q.jsonl").write_text(json.dumps({"question": "1+1?", "answer": "2"}) + "\n")
+    with pytest.raises(UserError, match="solution"):
+        data.load_pairs(str(tmp_path / "q.jsonl"))
+
+
+def test_importing_the_data_core_registers_no_reward():
+    import subprocess
+    import sys
+
+    code = ("import sys, r1cli.data; from r1cli.rewards import registry; "
+            "print(sorted(m for m in sys.modules if m.startswith('r1cli.rewards')), len(registry.REGISTRY))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["['r1cli.rewards',", "'r1cli.rewards.extract',", "'r1cli.rewards.registry']", "0"]

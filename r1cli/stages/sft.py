@@ -1,6 +1,6 @@
 """r1 sft: supervised fine-tuning with TRL's SFTTrainer (cold start, rejection-sampling SFT, distillation).
 
-Datasets. Each `--dataset` spec is loaded with `r1cli.data.load(spec, canonical=False)` and its schema is
+Datasets. Each `--dataset` spec is loaded by the data core (`r1cli.data.load_pairs`) and its schema is
 detected on its own:
   - `messages` (chat turns ending with the assistant's): the last turn is the completion, the turns before
     it the prompt (earlier assistant turns are context and carry no loss);
@@ -19,6 +19,7 @@ is a trailing `:<number>`; a spec without one weighs 1), the weights are normali
 mixture holding as many rows as the datasets together (N = sum of sizes); dataset i gives round(p_i N) rows,
 drawn without replacement while its rows last, then cycled again in a new shuffled order (so a small dataset
 with a big weight is repeated, a big one with a small weight subsampled). Sampling is deterministic in --seed.
+The mixing core (`r1cli.mixing`) works on Arrow row indices, so large sets are never copied into Python.
 
 Loss is on completion tokens only (TRL's completion_only_loss; the EOS / end-of-turn token included) unless
 --no-completion-only-loss. Precision follows the hardware (CPU fp32, GPU bf16; see r1cli.training).
@@ -38,7 +39,6 @@ per_device x accumulation x number of GPUs.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from r1cli import log
@@ -50,7 +50,6 @@ EXAMPLE = ("r1 sft --model tiny --dataset 'task:arith?n=4000' --output runs/sft 
            "--learning-rate 1e-3 --num-epochs 3")
 
 SCHEDULERS = ["linear", "cosine", "cosine_with_min_lr", "constant", "constant_with_warmup"]
-_WEIGHT = re.compile(r"^(?P<spec>.+):(?P<w>\d+(?:\.\d*)?|\.\d+)$")
 
 
 @dataclass
@@ -86,142 +85,6 @@ class Config:
     overwrite: bool = option(False, "Replace the output folder if it exists.")
 
 
-# ------------------------------------------------------------------------------------------------ mixing
-
-
-def parse_mixture(specs: list[str]) -> list[tuple[str, float | None]]:
-    """`['A:0.75,B']` -> [('A', 0.75), ('B', None)]. Only a trailing ':<number>' is a weight."""
-    from r1cli.errors import UserError
-
-    out = []
-    for item in (s.strip() for chunk in specs for s in chunk.split(",")):
-        if not item:
-            continue
-        m = _WEIGHT.match(item)
-        spec, weight = (m.group("spec"), float(m.group("w"))) if m else (item, None)
-        if weight is not None and weight <= 0:
-            raise UserError(f"mixing weight of '{spec}' must be positive, got {weight}")
-        out.append((spec, weight))
-    if not out:
-        raise UserError("--dataset is required (see 'r1 sft --help')")
-    return out
-
-
-def mixture_counts(sizes: list[int], weights: list[float | None]) -> list[int]:
-    """Rows each dataset contributes: its size when no weight is given, else round(p_i * sum(sizes))."""
-    if all(w is None for w in weights):
-        return list(sizes)
-    w = [1.0 if x is None else x for x in weights]
-    total = sum(sizes)
-    return [max(1, round(total * wi / sum(w))) for wi in w]
-
-
-def sample_indices(size: int, count: int, seed: int) -> list[int]:
-    """`count` row indices of a dataset of `size`: a shuffled pass without replacement, cycled if needed."""
-    import random
-
-    rng = random.Random(seed)
-    out: list[int] = []
-    while len(out) < count:
-        order = list(range(size))
-        rng.shuffle(order)
-        out.extend(order[: count - len(out)])
-    return out
-
-
-# ------------------------------------------------------------------------------------------------ schemas
-
-
-def _is_messages(value) -> bool:
-    return isinstance(value, list) and bool(value) and isinstance(value[0], dict) and "role" in value[0]
-
-
-def _clean(messages) -> list[dict[str, str]]:
-    return [{"role": str(m["role"]), "content": str(m.get("content") or "")} for m in messages]
-
-
-def detect_schema(columns: list[str]) -> str:
-    """'messages', 'prompt-completion' or 'canonical' for a dataset's column names."""
-    if "messages" in columns:
-        return "messages"
-    if "prompt" in columns and "completion" in columns:
-        return "prompt-completion"
-    return "canonical"
-
-
-def to_pairs(spec: str) -> tuple[list[dict], str]:
-    """Rows of one dataset spec as {'prompt', 'completion'} (text or messages), and the schema detected."""
-    from r1cli import data, templates
-    from r1cli.errors import UserError
-
-    ds = data.load(spec, canonical=False)
-    schema = detect_schema(ds.column_names)
-    rows: list[dict] = []
-    if schema == "messages":
-        for i, msgs in enumerate(ds["messages"]):
-            if not _is_messages(msgs) or msgs[-1].get("role") != "assistant":
-                raise UserError(f"{spec} row {i}: 'messages' must be chat turns ending with an assistant turn")
-            msgs = _clean(msgs)
-            rows.append({"prompt": msgs[:-1], "completion": msgs[-1:]})
-    elif schema == "prompt-completion":
-        for p, c in zip(ds["prompt"], ds["completion"], strict=True):
-            rows.append({"prompt": _clean(p) if _is_messages(p) else str(p),
-                         "completion": _clean(c) if _is_messages(c) else str(c)})
-    else:
-        ds = data.canonicalize(ds, data.parse_spec(spec)[1], spec)
-        if not any(s for s in ds["solution"]):
-            raise UserError(f"{spec} has no worked solutions to train on (SFT needs a solution or a "
-                            "completion column; name it with '?solution=COLUMN')")
-        has_resp = "response_answer" in ds.column_names
-        for row in ds:
-            answer = (row.get("response_answer") if has_resp else None) or row["answer"]
-            rows.append({"prompt": row["prompt"], "completion": templates.r1_completion(row["solution"] or "",
-                                                                                      str(answer))})
-    return rows, schema
-
-
-def format_rows(rows: list[dict], template: str, conversational: bool) -> list[dict]:
-    """Render text prompts with `template`; in a conversational run turn text into chat turns."""
-    from r1cli import templates
-
-    out = []
-    for row in rows:
-        prompt, completion = row["prompt"], row["completion"]
-        if isinstance(prompt, str):
-            rendered = templates.render(prompt, template)
-            if conversational and isinstance(rendered, str):
-                rendered = [{"role": "user", "content": rendered}]
-            elif template == "r1-zero" and isinstance(completion, str) and not completion[:1].isspace():
-                completion = " " + completion  # "... Assistant: <think>"
-            prompt = rendered
-        if conversational and isinstance(completion, str):
-            completion = [{"role": "assistant", "content": completion}]
-        elif not conversational and isinstance(completion, list):
-            completion = "".join(m["content"] for m in completion)
-        out.append({"prompt": prompt, "completion": completion})
-    return out
-
-
-def build_dataset(specs: list[str], template: str, seed: int):
-    """The training set: every spec loaded, converted, formatted and mixed. Returns (Dataset, info)."""
-    import datasets
-
-    mixture = parse_mixture(specs)
-    loaded = [to_pairs(spec) for spec, _ in mixture]
-    conversational = template == "chat" or any(
-        isinstance(r["prompt"], list) or isinstance(r["completion"], list) for rows, _ in loaded for r in rows[:1])
-    counts = mixture_counts([len(rows) for rows, _ in loaded], [w for _, w in mixture])
-    mixed: list[dict] = []
-    parts = []
-    for k, ((spec, weight), (rows, schema), count) in enumerate(zip(mixture, loaded, counts, strict=True)):
-        idx = range(len(rows)) if weight is None and count == len(rows) else sample_indices(len(rows), count,
-                                                                                               seed + k)
-        mixed.extend(format_rows([rows[i] for i in idx], template, conversational))
-        parts.append({"spec": spec, "schema": schema, "rows": len(rows), "used": count, "weight": weight})
-    info = {"conversational": conversational, "rows": len(mixed), "datasets": parts}
-    return datasets.Dataset.from_list(mixed), info
-
-
 # ------------------------------------------------------------------------------------------------ run
 
 
@@ -238,7 +101,9 @@ def run(cfg: Config) -> dict:
         raise UserError(f"--max-steps must be at least 1, got {cfg.max_steps}")
     if not 0 <= cfg.warmup_ratio < 1:
         raise UserError(f"--warmup-ratio must be in [0, 1), got {cfg.warmup_ratio}")
-    train_ds, info = build_dataset(cfg.dataset, cfg.template, cfg.seed)
+    from r1cli import mixing
+
+    train_ds, info = mixing.build(cfg.dataset, cfg.template, cfg.seed)
     log.info(f"training on {info['rows']:,} rows ({'chat' if info['conversational'] else 'text'} format) "
              f"from {len(info['datasets'])} dataset(s)")
     if training.is_main_process():

@@ -1,4 +1,5 @@
-"""r1 sft: dataset schemas and mixing, option precedence, and real fine-tuning runs of the tiny model.
+"""r1 sft: option precedence and real fine-tuning runs of the tiny model (its dataset schemas and mixing are
+tested with the cores that implement them, tests/test_data.py and tests/test_mixing.py).
 
 The training tests share one SFT run of the tiny model on task:arith (module fixture, ~45 s on 2 cores)
 and check that the loss falls, held-out exact-match accuracy rises above the untrained model's, the model
@@ -32,70 +33,7 @@ def write_jsonl(path: Path, rows: list[dict]) -> str:
     return str(path)
 
 
-# ------------------------------------------------------------------------------------------- data handling
-
-
-def test_parse_mixture_takes_only_a_trailing_number_as_weight():
-    assert sft.parse_mixture(["task:arith?n=100&seed=1:0.75,data/x.jsonl:0.25"]) == [
-        ("task:arith?n=100&seed=1", 0.75), ("data/x.jsonl", 0.25)]
-    assert sft.parse_mixture(["task:arith", "task:countdown?n=5:2"]) == [
-        ("task:arith", None), ("task:countdown?n=5", 2.0)]
-    with pytest.raises(UserError):
-        sft.parse_mixture(["a:0"])
-    with pytest.raises(UserError):
-        sft.parse_mixture([","])
-
-
-def test_mixture_counts_and_sampling():
-    assert sft.mixture_counts([100, 50], [None, None]) == [100, 50]  # no weights: concatenation
-    assert sft.mixture_counts([100, 50], [0.75, 0.25]) == [112, 38]  # shares of N = 150 rows
-    assert sft.mixture_counts([100, 50], [3.0, None]) == [112, 38]  # a missing weight counts 1
-    idx = sft.sample_indices(10, 25, seed=0)
-    assert len(idx) == 25 and sorted(idx[:10]) == list(range(10)) and sorted(idx[10:20]) == list(range(10))
-    assert sft.sample_indices(10, 25, seed=0) == idx
-    assert len(set(sft.sample_indices(100, 30, seed=1))) == 30  # subsampling draws without replacement
-
-
-def test_task_rows_train_on_the_teachers_answer_including_slips():
-    rows, schema = sft.to_pairs("task:arith?n=300&slip=0.5")
-    assert schema == "canonical"
-    gold = data.load("task:arith?n=300&slip=0.5", canonical=False)
-    slipped = [(r, g) for r, g in zip(rows, gold, strict=True) if g["response_answer"] != g["answer"]]
-    assert slipped, "expected slip rows"
-    row, g = slipped[0]
-    assert row["prompt"] == g["prompt"]
-    assert row["completion"].endswith(f"<answer>{g['response_answer']}</answer>")
-    assert g["solution"] in row["completion"]
-
-
-def test_schemas_are_detected_and_mixed_into_chat_format(tmp_path):
-    chat = write_jsonl(tmp_path / "chat.jsonl", [
-        {"messages": [{"role": "user", "content": "1+1"}, {"role": "assistant", "content": "2"}]}] * 4)
-    pc = write_jsonl(tmp_path / "pc.jsonl", [{"prompt": "2+2", "completion": "<answer>4</answer>"}] * 4)
-    ds, info = sft.build_dataset([f"{chat}:1,{pc}:1"], "plain", seed=0)
-    assert [d["schema"] for d in info["datasets"]] == ["messages", "prompt-completion"]
-    assert info["conversational"] and len(ds) == 8
-    rows = list(ds)
-    assert {"prompt": [{"role": "user", "content": "2+2"}],
-            "completion": [{"role": "assistant", "content": "<answer>4</answer>"}]} in rows
-    assert rows[0] == {"prompt": [{"role": "user", "content": "1+1"}],
-                       "completion": [{"role": "assistant", "content": "2"}]}
-    with pytest.raises(UserError, match="assistant"):
-        bad = write_jsonl(tmp_path / "bad.jsonl", [{"messages": [{"role": "user", "content": "hi"}]}])
-        sft.build_dataset([bad], "plain", seed=0)
-
-
-def test_text_prompts_follow_the_template():
-    ds, info = sft.build_dataset(["task:arith?n=4"], "r1-zero", seed=0)
-    assert not info["conversational"]
-    row = ds[0]
-    assert row["prompt"].startswith("A conversation between User and Assistant") and row["prompt"].endswith(
-        "Assistant:")
-    assert row["completion"].startswith(" <think>\n")
-    plain, _ = sft.build_dataset(["task:arith?n=4"], "plain", seed=0)
-    assert plain[0]["completion"].startswith("<think>\n") and "Assistant" not in plain[0]["prompt"]
-    chat, info = sft.build_dataset(["task:arith?n=4"], "chat", seed=0)
-    assert info["conversational"] and chat[0]["prompt"][0]["role"] == "user"
+# ------------------------------------------------------------------------------------------------ options
 
 
 def test_options_yaml_then_flags(tmp_path):
