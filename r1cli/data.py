@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -320,6 +321,7 @@ def to_pairs(ds, schema: str, template: str, conversational: bool, spec: str = "
     `template`; in a conversational set (`is_chat` of any dataset in it, or the chat template) text becomes
     chat turns, a prompt one user turn and a completion one assistant turn."""
     from datasets import Features, Value
+    from datasets.fingerprint import get_temporary_cache_files_directory
 
     from r1cli import templates
 
@@ -363,7 +365,10 @@ def to_pairs(ds, schema: str, template: str, conversational: bool, spec: str = "
         return out
 
     kind = _chat_feature() if conversational else Value("string")
-    # In memory: a cache file would land beside the input's Arrow files, inside an upstream run's folder.
+    # Written to a memory-mapped file in this process's temporary cache folder (deleted at exit): kept in
+    # memory, a large set would cost its size in RAM in every rank; by default the file would land beside the
+    # input's Arrow files, inside an upstream run's published folder.
+    cache = Path(get_temporary_cache_files_directory()) / f"sft-pairs-{uuid.uuid4().hex}.arrow"
     return ds.map(convert, batched=True, with_indices=True, remove_columns=ds.column_names,
-                  features=Features({"prompt": kind, "completion": kind}), keep_in_memory=True,
+                  features=Features({"prompt": kind, "completion": kind}), cache_file_name=str(cache),
                   desc="formatting")
