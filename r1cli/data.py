@@ -269,6 +269,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 #                      row's teacher wrote (task:arith `slip` rows carry a wrong one on purpose).
 # Conversion runs as one batched Arrow map per dataset, so no Python copy of the whole dataset is made.
 
+
 def _chat_feature():
     from datasets import List, Value
 

@@ -96,13 +96,14 @@ def fraction_counts(base_rows: int, fractions: list[float], flag: str = "--mix")
 
 
 def mix_fractions(base, others: list[tuple[Any, float]], seed: int, flag: str = "--mix") -> tuple[Any, list[int]]:
-    """`base` whole, then rows of each other dataset so that it makes up its fraction of the output
-    (drawn like `mix`: without replacement while rows last, then cycled). Returns (dataset, rows added)."""
+    """`base` whole, then rows of each other dataset (same columns and types) so that it makes up its fraction
+    of the output, drawn like `mix`: without replacement while rows last, then cycled. `r1 reject-sample --mix
+    SPEC:FRACTION` adds non-reasoning data to its samples this way. Returns (dataset, rows added)."""
     from datasets import concatenate_datasets
 
     counts = fraction_counts(len(base), [f for _, f in others], flag)
-    parts = [draw(ds, count, seed + k + 1) for k, ((ds, _), count) in enumerate(zip(others, counts, strict=True))]
-    return concatenate_datasets([base, *(p for p in parts if len(p))]), counts
+    parts = [draw(ds, count, seed + k) for k, ((ds, _), count) in enumerate(zip(others, counts, strict=True))]
+    return concatenate_datasets([base, *parts]), counts
 
 
 def build(specs: list[str], template: str, seed: int, flag: str = "--dataset") -> tuple[Any, dict]:
