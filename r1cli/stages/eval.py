@@ -103,9 +103,11 @@ class Problem:
 
 def run(cfg: Config, engine=None) -> dict:
     """Run the evaluation; `engine` may be an already open generation Engine (it is reused, not closed)."""
-    from r1cli import data, runs
+    from r1cli import data, models, runs
 
     _check(cfg, engine)
+    if cfg.model:
+        models.resolve(cfg.model, flag="--model")  # a bad --model fails before the output folder exists
     if cfg.generations:
         problems = {"generations": load_generations(cfg.generations, cfg.num_samples, cfg.limit)}
         sources = {"generations": cfg.generations}
