@@ -17,7 +17,7 @@ cosine         length-scaled accuracy (Yeo et al. 2025, "Demystifying long CoT")
                (lo, hi) = (min_correct, max_correct) -- short correct answers earn most -- and for a wrong
                one (lo, hi) = (max_wrong, min_wrong) -- short wrong answers are punished most.
                Parameters: min_correct 0.5, max_correct 1.0, min_wrong -1.0, max_wrong -0.5, max_len 1000.
-               Correctness is the accuracy reward's; None where the gold cannot be parsed.
+               Correctness is the accuracy reward's; None where the gold is not mathematics (not applicable).
 """
 
 from __future__ import annotations
