@@ -2,6 +2,9 @@
 
 Definitions (exactly what `r1 eval` reports; all averages are over problems, each problem weighing the same):
 
+- a sample is correct when its correctness value is positive (`solved`): 1.0 from accuracy or countdown, and
+  any partial score of a graded reward such as code.
+
 - pass@k: the unbiased estimator of Chen et al. (2021). A problem with n samples of which c are correct scores
   1 - C(n-c, k) / C(n, k) (1.0 when n - c < k), computed with exact integer binomials. pass@1 is therefore
   the mean correctness of all samples of a problem. k runs over 1, 2, 4, 8, ... up to K, and K itself.
@@ -18,6 +21,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+
+
+def solved(value: float) -> bool:
+    """Whether a sample's correctness value counts as correct."""
+    return value > 0
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -58,7 +66,7 @@ def majority_vote(labels: Sequence[int | None]) -> int | None:
 def cons_correct(labels: Sequence[int | None], correct: Sequence[float]) -> float:
     """1.0 when the majority answer's earliest sample is correct, else 0.0 (also when nobody voted)."""
     pos = majority_vote(labels)
-    return 0.0 if pos is None else float(correct[pos] > 0)
+    return 0.0 if pos is None else float(solved(correct[pos]))
 
 
 def mean(values: Sequence[float]) -> float:
@@ -81,7 +89,7 @@ def summarize(correct: Sequence[Sequence[float]], votes: Sequence[Sequence[int |
     """Benchmark metrics from per-problem lists of per-sample correctness, vote labels, truncation, tokens.
 
     `num_samples` (K) sets the k values and the cons@K name; each problem uses all of its own samples."""
-    counts = [(len(cs), sum(1 for v in cs if v > 0)) for cs in correct]
+    counts = [(len(cs), sum(1 for v in cs if solved(v))) for cs in correct]
     if any(n < num_samples for n, _ in counts):
         raise ValueError(f"every problem needs at least {num_samples} samples")
     out: dict[str, float | None] = {}

@@ -1,4 +1,9 @@
-"""Model references: `tiny` (the embedded model, built on first use), a local checkpoint folder, or a hub name."""
+"""Model references: `tiny` (the embedded model, built on first use), a local checkpoint folder, or a hub name.
+
+`resolve` checks a reference before anything loads it, so a typo fails in one line at once: a path that
+does not exist, a folder that is not a checkpoint (no or broken config.json, no weights), or a hub name
+while the hub cannot be reached (instead of a minute of the hub client's retries).
+"""
 
 from __future__ import annotations
 
@@ -30,28 +35,59 @@ def tiny_spec(ref: str):
     return TinySpec(**kwargs)
 
 
-def resolve(ref: str) -> str:
-    """Turn a model reference into something `from_pretrained` and vLLM accept (a folder or a hub name)."""
-    if ref == "tiny" or ref.startswith("tiny?"):
-        from r1cli.models import tiny
+def resolve(ref: str, flag: str | None = None) -> str:
+    """Turn a model reference into something `from_pretrained` and vLLM accept (a folder or a hub name).
 
-        spec = tiny_spec(ref)
-        target = cache_dir() / "tiny" / spec.key
-        if not (target / "config.json").exists():
-            tmp = target.with_name(target.name + f".tmp{os.getpid()}")
-            shutil.rmtree(tmp, ignore_errors=True)
-            tiny.build(tmp, spec)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                tmp.rename(target)
-            except OSError:  # another process built it first
-                shutil.rmtree(tmp, ignore_errors=True)
-        return str(target)
+    `flag` is the option the reference came from (e.g. "--model"); error messages name it.
+    """
+    label = f"{flag} {ref}" if flag else f"model {ref}"
+    if ref == "tiny" or ref.startswith("tiny?"):
+        try:
+            return str(_tiny(ref))
+        except UserError as e:
+            raise UserError(f"{label}: {e}") from None
+    from r1cli.models import checks
+
     path = Path(ref).expanduser()
     if path.exists():
-        if not (path / "config.json").exists():
-            raise UserError(f"{ref} is not a model folder: it has no config.json (point at a checkpoint folder)")
+        checks.model_folder(path, label)
         return str(path.resolve())
-    if ref.startswith((".", "/", "~")) or ref.count("/") > 1:
-        raise UserError(f"model folder not found: {ref} (check the path)")
-    return ref
+    if checks.looks_like_path(ref):
+        raise UserError(f"{label}: folder not found{checks.did_you_mean(path)}")
+    return _hub(ref, label, flag or "--model")
+
+
+def _tiny(ref: str) -> Path:
+    from r1cli.models import tiny
+
+    spec = tiny_spec(ref)
+    target = cache_dir() / "tiny" / spec.key
+    if not (target / "config.json").exists():
+        tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tiny.build(tmp, spec)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            tmp.rename(target)
+        except OSError:  # another process built it first
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _hub(name: str, label: str, flag: str) -> str:
+    """A hub name as it is when the hub answers; offline, its cached copy or a one-line error."""
+    from r1cli import hub
+    from r1cli.models import checks
+
+    if hub.reachable():
+        return name
+    from huggingface_hub import snapshot_download
+
+    try:
+        folder = Path(snapshot_download(name, local_files_only=True))
+    except Exception:  # noqa: BLE001 - any failure means: not usable from the cache
+        raise UserError(f"{label}: the model hub cannot be reached and the model is not in the local cache; "
+                        f"pass a local checkpoint folder ({flag} path/to/folder){checks.did_you_mean(Path(name))}"
+                        ) from None
+    checks.model_folder(folder, label)
+    return str(folder)

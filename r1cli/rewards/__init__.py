@@ -29,6 +29,7 @@ __all__ = [
     "verify_batch",
     "equivalence_classes",
     "score",
+    "correctness",
     "completion_text",
 ]
 
@@ -45,20 +46,27 @@ def __getattr__(name: str):
 
 
 def score(completions, golds, reward_names_per_row=None, **columns) -> list[float]:
+    """Correctness of each completion against its gold (see `correctness`); no verdict (None) counts as 0.0."""
+    values = correctness(completions, golds, reward_names_per_row, **columns)
+    return [0.0 if v is None else v for v in values]
+
+
+def correctness(completions, golds, reward_names_per_row=None, **columns) -> list[float | None]:
     """Correctness of each completion against its gold, with the row's reward (default accuracy; a column
-    `reward` or `reward_names_per_row` may name another, e.g. countdown). None (unparsable gold) -> 0.0."""
+    `reward` or `reward_names_per_row` may name another, e.g. countdown). None where the reward gives no
+    verdict (e.g. a gold answer that cannot be parsed)."""
     n = len(completions)
     row_names = reward_names_per_row or columns.pop("reward", None) or ["accuracy"] * n
     columns.pop("reward", None)
     groups: dict[str, list[int]] = {}
     for i, name in enumerate(row_names):
         groups.setdefault(name or "accuracy", []).append(i)
-    out = [0.0] * n
+    out: list[float | None] = [0.0] * n
     for name, rows in groups.items():
         fn = get(name)
         sub = {k: [v[i] for i in rows] for k, v in columns.items() if isinstance(v, (list, tuple)) and len(v) == n}
         sub["answer"] = [golds[i] for i in rows] if golds is not None else [None] * len(rows)
         values = fn(prompts=None, completions=[completions[i] for i in rows], **sub)
         for i, v in zip(rows, values, strict=False):
-            out[i] = 0.0 if v is None else float(v)
+            out[i] = None if v is None else float(v)
     return out

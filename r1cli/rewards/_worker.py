@@ -100,12 +100,30 @@ def exact_value(expr):
     return value if isinstance(value, sympy.Rational) else None
 
 
+def _expressions(s: str) -> list:
+    """What math-verify reads in `s`, less its raw-string fallbacks."""
+    return [p for p in _parse_wrapped(s) if not isinstance(p, str)]
+
+
+def gold_is_math(gold: str) -> bool:
+    """Whether a gold that holds prose words (extract.prose_words) still reads as mathematics: it parses to
+    an expression, and no variable of it is spelled from the prose words' letters. "5 inches" -> 5 and
+    "infinity" -> oo are mathematics; "forty two" -> f*o*r*t*y*t*w*o is not."""
+    from r1cli.rewards.extract import prose_words
+
+    exprs = _expressions(gold)
+    if not exprs:
+        return False
+    letters = set("".join(prose_words(gold)).lower())
+    return not any(set(str(s).lower()) <= letters for s in getattr(exprs[0], "free_symbols", ()))
+
+
 def verify_pair(gold: str, answer: str) -> float | None:
-    """1.0 / 0.0, or None when the gold cannot be parsed."""
+    """1.0 / 0.0, or None when the gold does not parse to an expression."""
     from math_verify import verify
 
     g = _parse_wrapped(gold)
-    if not g:
+    if not _expressions(gold):
         return None
     a = _parse_wrapped(answer)
     if not a:
@@ -127,7 +145,7 @@ def _crash(code: int = 3):
     os._exit(code)
 
 
-HANDLERS = {"verify": verify_pair, "sleep": _sleep, "crash": _crash}
+HANDLERS = {"verify": verify_pair, "gold": gold_is_math, "sleep": _sleep, "crash": _crash}
 
 
 if __name__ == "__main__":

@@ -6,8 +6,13 @@ Pipeline per (gold, answer) pair:
   2. everything else goes, deduplicated, to the verifier pool: math-verify parse + verify in a worker
      process with a hard deadline (default 5 s; an item past it scores 0). Exact rationals are compared
      exactly there (math-verify's rounding calls 1/2^99 equal to 1/2^98).
-A gold that cannot be parsed gives None (TRL then ignores the sample); such golds are counted and
-logged as a warning.
+A gold that is not mathematics gives None: not applicable, so TRL ignores the sample and `score` counts it
+as not correct. Not mathematics means (before any answer is compared, so identical text does not rescue it):
+empty or without a digit, letter or LaTeX command ("?"); or holding prose words (extract.prose_words:
+"forty two", "Answer is forty two.") and either not parsing to an expression or parsing to variables spelled
+from those words (math-verify reads "forty two" as f*o*r*t*y*t*w*o); or not parsing to an expression at all.
+"5 inches", "infinity" and `\\text{Evelyn}` stay applicable. Such samples are counted in
+`stats["gold_not_math"]`, and the first one in a process is logged once.
 """
 
 from __future__ import annotations
@@ -20,14 +25,17 @@ from r1cli.rewards.extract import (
     completion_text,
     extract_answer,
     fast_compare,
+    has_notation,
     mc_letter,
+    prose_words,
 )
 from r1cli.rewards.extract import strip_thousands as _thousands
-from r1cli.rewards.registry import register
+from r1cli.rewards.registry import Reward, register
 
 DEFAULT_TIMEOUT = float(os.environ.get("R1_REWARD_TIMEOUT", "5"))  # per-item hard deadline, seconds
 
-stats = {"unparsable_gold": 0, "timeouts": 0}
+stats = {"gold_not_math": 0, "timeouts": 0}
+_warned = {"gold_not_math": False}
 
 
 def _pool():
@@ -36,17 +44,36 @@ def _pool():
     return get_pool()
 
 
+def applicable_golds(golds: list[str], timeout: float = DEFAULT_TIMEOUT) -> dict[str, bool]:
+    """Cleaned gold -> whether it is mathematics (see the module docstring). Plain numbers and option letters
+    are decided here; golds with prose words are parsed in the verifier pool."""
+    status: dict[str, bool] = {}
+    to_parse = []
+    for g in dict.fromkeys(golds):
+        if not g or not has_notation(g):
+            status[g] = False
+        elif as_number(g) is not None or mc_letter(g) or not prose_words(g):
+            status[g] = True
+        else:
+            to_parse.append(g)
+    if to_parse:  # a gold that cannot be read within the deadline cannot be scored either
+        values = _pool().run("gold", [(g,) for g in to_parse], timeout, default=False)
+        status.update((g, bool(v)) for g, v in zip(to_parse, values, strict=True))
+    return status
+
+
 def verify_batch(golds: list, answers: list, timeout: float = DEFAULT_TIMEOUT) -> list[float | None]:
-    """1.0/0.0 per (gold, answer); None only when the gold cannot be parsed. Never raises on bad input."""
+    """1.0/0.0 per (gold, answer); None when the gold is not mathematics. Never raises on bad input."""
     if len(golds) != len(answers):
         raise ValueError(f"verify_batch: {len(golds)} golds but {len(answers)} answers")
     if len(golds) > 64:
         _pool().warm()  # overlap the workers' start-up with the fast path below
+    cleaned = [_thousands(clean_gold(gold)) for gold in golds]
+    status = applicable_golds(cleaned, timeout)
     results: list[float | None] = [0.0] * len(golds)
     todo: dict[tuple[str, str], list[int]] = {}
-    for i, (gold, answer) in enumerate(zip(golds, answers, strict=False)):
-        g = _thousands(clean_gold(gold))
-        if not g:
+    for i, (g, answer) in enumerate(zip(cleaned, answers, strict=False)):
+        if not status[g]:
             results[i] = None
             continue
         if answer is None or not str(answer).strip():
@@ -70,13 +97,21 @@ def verify_batch(golds: list, answers: list, timeout: float = DEFAULT_TIMEOUT) -
         for pair, value in zip(pairs, values, strict=False):
             for i in todo[pair]:
                 results[i] = value
-    bad = sum(r is None for r in results)
-    if bad:
-        stats["unparsable_gold"] += bad
+    _count_not_math(golds, results)
+    return results
+
+
+def _count_not_math(golds: list, results: list) -> None:
+    bad = [i for i, r in enumerate(results) if r is None]
+    if not bad:
+        return
+    stats["gold_not_math"] += len(bad)
+    if not _warned["gold_not_math"]:  # once per process: a bad dataset would otherwise log every batch
+        _warned["gold_not_math"] = True
         from r1cli import log
 
-        log.warn("%d of %d gold answers could not be parsed; those samples get no reward", bad, len(results))
-    return results
+        log.warn("gold answer %r is not mathematics: its samples get no accuracy reward (not applicable); "
+                 "later ones are only counted", str(golds[bad[0]])[:80])
 
 
 def equivalence_classes(answers: list, timeout: float = DEFAULT_TIMEOUT) -> list[int]:
@@ -126,28 +161,20 @@ def answers_of(completions) -> list[str | None]:
     return out
 
 
-def make_accuracy(timeout: float = DEFAULT_TIMEOUT):
-    """accuracy with another per-item deadline (spec: "accuracy(timeout=10)")."""
-
-    def accuracy_reward(completions, answer=None, **kwargs):
-        kwargs.pop("timeout", None)
-        return _accuracy(completions, answer=answer, timeout=timeout, **kwargs)
-
-    return accuracy_reward
-
-
-@register("accuracy", factory=make_accuracy)
-def accuracy_reward(completions, answer=None, timeout: float = DEFAULT_TIMEOUT, **kwargs) -> list[float | None]:
-    """1.0 when the completion's final answer equals the row's `answer` column (math-verify + exact checks)."""
-    return _accuracy(completions, answer=answer, timeout=timeout, **kwargs)
-
-
-def _accuracy(completions, answer=None, timeout: float = DEFAULT_TIMEOUT, **kwargs) -> list[float | None]:
+def _accuracy(completions, answer=None, solution=None, *, timeout: float, **kwargs) -> list[float | None]:
     if answer is None:
-        answer = kwargs.get("solution")
+        answer = solution
     if answer is None:
         from r1cli import log
 
         log.warn("accuracy reward: the dataset has no 'answer' column; no reward given")
         return [None] * len(completions)
     return verify_batch(list(answer), answers_of(completions), timeout=timeout)
+
+
+def make_accuracy(timeout: float = DEFAULT_TIMEOUT) -> Reward:
+    """accuracy with another per-item deadline (spec: "accuracy(timeout=10)")."""
+    return Reward("accuracy", _accuracy, timeout=timeout)
+
+
+accuracy_reward = register("accuracy", factory=make_accuracy)(make_accuracy())

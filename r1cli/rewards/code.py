@@ -23,7 +23,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from r1cli.rewards.extract import answer_region, completion_text
-from r1cli.rewards.registry import register
+from r1cli.rewards.registry import Reward, register
 from r1cli.rewards.sandbox import Limits, run_program, same_output
 
 _FENCE = re.compile(r"```[ \t]*(python3?|py)?[ \t]*\n(.*?)```", re.S | re.I)
@@ -71,28 +71,32 @@ def run_tests(code: str, tests: list, limits: Limits, max_tests: int | None = No
     return passed / len(tests)
 
 
+def _score_one(completion, tests, limits: Limits, max_tests: int | None, binary: bool) -> float:
+    code = extract_code(completion_text(completion))
+    if code is None:
+        return 0.0
+    frac = run_tests(code, normalise_tests(tests), limits, max_tests)
+    return float(frac == 1.0) if binary else frac
+
+
+def _code(completions, tests=None, *, limits: Limits, max_tests: int | None, binary: bool, **kwargs) -> list[float]:
+    if tests is None:
+        return [0.0] * len(completions)
+    n = len(completions)
+    with ThreadPoolExecutor(max_workers=max(1, min(n, os.cpu_count() or 1))) as ex:
+        return list(ex.map(_score_one, completions, tests, [limits] * n, [max_tests] * n, [binary] * n))
+
+
 def make_code(cpu_s: int = 2, wall_s: float = 4.0, mem_mb: int = 512, output_kb: int = 1024,
-              max_tests: int | None = None, binary: bool = False):
+              max_tests: int | None = None, binary: bool = False) -> Reward:
     limits = Limits(cpu_s=cpu_s, wall_s=wall_s, mem_mb=mem_mb, output_kb=output_kb)
+    return Reward("code_binary" if binary else "code", _code, limits=limits, max_tests=max_tests, binary=binary)
 
-    def one(completion, tests) -> float:
-        code = extract_code(completion_text(completion))
-        if code is None:
-            return 0.0
-        frac = run_tests(code, normalise_tests(tests), limits, max_tests)
-        return float(frac == 1.0) if binary else frac
 
-    def code_reward(completions, tests=None, **kwargs) -> list[float]:
-        if tests is None:
-            return [0.0] * len(completions)
-        with ThreadPoolExecutor(max_workers=max(1, min(len(completions), os.cpu_count() or 1))) as ex:
-            return list(ex.map(one, completions, tests))
-
-    code_reward.__name__ = "code_binary_reward" if binary else "code_reward"
-    return code_reward
+def make_code_binary(**params) -> Reward:
+    """code scored all-or-nothing (spec "code_binary(wall_s=2)")."""
+    return make_code(**{**params, "binary": True})
 
 
 code_reward = register("code", factory=make_code)(make_code())
-code_binary_reward = register("code_binary", factory=lambda **kw: make_code(**{"binary": True, **kw}))(
-    make_code(binary=True)
-)
+code_binary_reward = register("code_binary", factory=make_code_binary)(make_code_binary())

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from r1cli.rewards.words import tokens
+
 THINK_OPEN, THINK_CLOSE, ANSWER_OPEN, ANSWER_CLOSE = "<think>", "</think>", "<answer>", "</answer>"
 
 
@@ -220,6 +222,31 @@ def as_number(s: str | None) -> Fraction | None:
     except (ValueError, ZeroDivisionError):
         return None
     return None
+
+
+_TEXT_BOX = re.compile(r"\\(?:text\w*|mathrm|mbox|operatorname)\s*\{[^{}]*\}|\\(?:begin|end)\s*\{[^{}]*\}")
+_PHRASE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}\s+[A-Za-z]{2,}(?![A-Za-z])")
+_NOTATION = re.compile(r"[0-9A-Za-z\u0370-\u03FF\\]")
+
+
+def prose_words(gold: str) -> list[str]:
+    """Words of a gold answer that read as natural language rather than notation: outside LaTeX text
+    boxes (`\\text{Evelyn}` is a deliberate word answer) and environment names, a Latin word of four or
+    more letters ("forty"), two Latin words of two or more letters in a row ("is it"), or a word of a
+    non-Latin, non-Greek script ("四十二"). A lone short run such as "xy" or "abc" is read as a product
+    of variables, as a math gold would mean it."""
+    text = _TEXT_BOX.sub(" ", gold)
+    out = [w for w, script in tokens(text)
+           if script == "latin" and len(w) >= 4 or script not in ("latin", "greek", "number")]
+    for m in _PHRASE.finditer(text):
+        out.extend(w for w in m.group().split() if len(w) < 4)
+    return out
+
+
+def has_notation(gold: str) -> bool:
+    """Whether a gold holds anything a math answer is made of (a digit, a Latin or Greek letter, a LaTeX
+    command); "?" or "..." does not."""
+    return _NOTATION.search(gold) is not None
 
 
 _LETTER = re.compile(r"\(?([A-E])\)?\.?")

@@ -2,7 +2,8 @@
 
 A reward is registered under a short name (``accuracy``); the function itself is named
 ``<name>_reward`` so TRL logs it as ``rewards/<name>_reward``. Parameterised rewards carry a
-``factory`` attribute; a spec may then pass parameters::
+``factory`` attribute that returns a `Reward` (a module-level function with fixed parameters); a spec
+may then pass parameters::
 
     accuracy                          weight 1.0
     format:0.5                        weight 0.5
@@ -31,6 +32,27 @@ def load_all() -> dict[str, RewardFn]:
     for module in MODULES:
         importlib.import_module(f"r1cli.rewards.{module}")
     return REGISTRY
+
+
+class Reward:
+    """A reward function `fn` with parameters fixed to `params`, named `<name>_reward`.
+
+    An instance of a module-level class rather than a closure, so it pickles (TRL's asynchronous GRPO
+    sends reward functions to a worker process). The fixed parameters win over a dataset column of the
+    same name, which TRL would otherwise pass in as a keyword."""
+
+    def __init__(self, name: str, fn: Callable[..., list], **params):
+        self.__name__ = f"{name}_reward"
+        self.__doc__ = fn.__doc__
+        self.fn = fn
+        self.params = params
+
+    def __call__(self, completions, **kwargs) -> list:
+        return self.fn(completions, **{**kwargs, **self.params})
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"<reward {self.__name__}({args})>"
 
 
 def register(name: str, factory: Callable[..., RewardFn] | None = None):

@@ -10,12 +10,10 @@ r1cli.benchmarks), or any dataset spec (task:NAME?..., a file, a hub name with p
 benchmarks share one engine load. The paper sampled 64 times per AIME problem and 4-16 times otherwise, with
 32,768 new tokens; the defaults here (4 samples, 2,048 tokens) fit a small machine.
 
-Per sample: the answer is extracted from `prefill + completion` (r1cli.rewards.extract_answer), correctness is
-`r1cli.rewards.score` (accuracy, or the row's own `reward` such as countdown), and a sample is truncated when
-it ended on the token limit (finish_reason "length") or left a <think>/<answer> unclosed. Truncation only
-removes a sample from the cons@K vote; its correctness is what its text earns (an unclosed <think> has no
-answer, so it is wrong; a sample cut off after its \\boxed{} answer can be right). Metric definitions:
-r1cli.metrics.
+Each sample is judged by r1cli.scoring: its answer is extracted from `prefill + completion`, its correctness
+comes from the reward registry (accuracy, or the row's own `reward` such as countdown), and it is truncated
+when it ended on the token limit or left a <think>/<answer> unclosed. Truncation only removes a sample from the
+cons@K vote. Metric definitions: r1cli.metrics.
 
 `--generations FILE.jsonl` scores rows `{"id", "answer", "completions": [...]}` (optional `finish_reasons`,
 `num_tokens`, `subject`/`level`, and reward columns such as `reward`/`numbers`/`target`) under the benchmark
@@ -31,12 +29,13 @@ and shards/ (the raw generations; --resume continues from them after a crash).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from r1cli import log
 from r1cli.config import option
+from r1cli.scoring import Problem
 
 HELP = "Evaluate a model the DeepSeek-R1 way: K samples per problem, pass@k, cons@K (majority vote)."
 EXAMPLE = "r1 eval --model runs/grpo --benchmark math500,aime24 --data-dir ../shared/data --output runs/eval"
@@ -88,24 +87,13 @@ class Config:
     json: bool = option(False, "Print results.json to stdout.")
 
 
-@dataclass
-class Problem:
-    """One problem with its samples: texts as scored (prefill included), token counts, finish reasons."""
-
-    id: str
-    prompt: Any
-    gold: str
-    extras: dict[str, Any]
-    texts: list[str] = field(default_factory=list)
-    tokens: list[int | None] = field(default_factory=list)
-    finish: list[str] = field(default_factory=list)
-
-
 def run(cfg: Config, engine=None) -> dict:
     """Run the evaluation; `engine` may be an already open generation Engine (it is reused, not closed)."""
-    from r1cli import data, runs
+    from r1cli import data, models, runs
 
     _check(cfg, engine)
+    if cfg.model:
+        models.resolve(cfg.model, flag="--model")  # a bad --model fails before the output folder exists
     if cfg.generations:
         problems = {"generations": load_generations(cfg.generations, cfg.num_samples, cfg.limit)}
         sources = {"generations": cfg.generations}
@@ -217,7 +205,7 @@ def _generate_all(cfg: Config, datasets: dict, work: Path, engine):
             shard_dir = work / "shards" / benchmarks.folder_name(name)
             outs = generate(engine, prompts, sampling, shard_dir=shard_dir, shard_size=SHARD_SIZE,
                             resume=cfg.resume, progress_desc=name)
-            problems[name] = [_problem(row, comps, prefill, sampling.stop)
+            problems[name] = [Problem.from_completions(row, comps, prefill, sampling.stop)
                               for row, comps in zip(ds, outs, strict=True)]
             used[name] = template
     finally:
@@ -242,20 +230,6 @@ def _sampling(cfg: Config, template: str, prefill: str):
     stop = ["</answer>"] if template == "r1-zero" else []
     return Sampling(n=cfg.num_samples or DEFAULT_SAMPLES, temperature=cfg.temperature, top_p=cfg.top_p,
                     max_new_tokens=cfg.max_tokens, stop=stop, seed=cfg.seed, prefill=prefill)
-
-
-def _problem(row: dict[str, Any], comps, prefill: str, stop: list[str]) -> Problem:
-    extras = {k: v for k, v in row.items() if k not in ("id", "prompt", "answer")}
-    p = Problem(id=str(row["id"]), prompt=row["prompt"], gold=row["answer"], extras=extras)
-    for c in comps:
-        text = prefill + c.text
-        unclosed = text.rfind("<answer>") > text.rfind("</answer>")
-        if "</answer>" in stop and c.finish_reason == "stop" and unclosed:
-            text += "</answer>"  # the engine cut the stop string off
-        p.texts.append(text)
-        p.tokens.append(c.num_tokens)
-        p.finish.append(c.finish_reason)
-    return p
 
 
 def load_generations(path: str, num_samples: int | None, limit: int | None) -> list[Problem]:
@@ -291,60 +265,14 @@ def load_generations(path: str, num_samples: int | None, limit: int | None) -> l
 
 def score_benchmark(name: str, problems: list[Problem], k: int) -> tuple[dict, list[dict[str, Any]]]:
     """(the benchmark's results entry, one row per sample)."""
-    from r1cli import metrics, rewards
+    from r1cli import scoring
 
-    flat = [(p, j) for p in problems for j in range(len(p.texts))]
-    texts = [p.texts[j] for p, j in flat]
-    extracted = [rewards.extract_answer(t) for t in texts]
-    truncated = [cut or p.finish[j] == "length" for (p, j), (_, cut) in zip(flat, extracted, strict=True)]
-    columns: dict[str, list] = {}
-    for key in sorted({key for p in problems for key in p.extras}):
-        columns[key] = [p.extras.get(key) for p, _ in flat]
-    correct = rewards.score(texts, [p.gold for p, _ in flat], **columns)
-
-    per_correct, per_votes, per_trunc, per_tokens, rows = [], [], [], [], []
-    pos = 0
-    for p in problems:
-        n = len(p.texts)
-        span = range(pos, pos + n)
-        voters = [i for i in span if not truncated[i] and (extracted[i][0] or "").strip()]
-        labels = rewards.equivalence_classes([extracted[i][0] for i in voters]) if voters else []
-        vote = dict(zip(voters, labels, strict=True))
-        per_correct.append([correct[i] for i in span])
-        per_votes.append([vote.get(i) for i in span])
-        per_trunc.append([truncated[i] for i in span])
-        per_tokens.append([p.tokens[i - pos] for i in span])
-        for j, i in enumerate(span):
-            rows.append({"benchmark": name, "id": p.id, "sample": j, "prompt": _as_text(p.prompt),
-                         "completion": p.texts[j], "answer": p.gold, "extracted": extracted[i][0],
-                         "correct": correct[i], "truncated": truncated[i], "num_tokens": p.tokens[j],
-                         "finish_reason": p.finish[j]})
-        pos += n
-    known_tokens = None if any(t is None for ts in per_tokens for t in ts) else per_tokens
-    result = {"num_problems": len(problems), "num_samples": k,
-              "metrics": metrics.summarize(per_correct, per_votes, per_trunc, known_tokens, k),
-              "breakdown": _breakdown(problems, per_correct, per_votes, k)}
-    return result, rows
-
-
-def _breakdown(problems: list[Problem], correct, votes, k: int) -> dict[str, dict[str, dict[str, float]]]:
-    """pass@1 and cons@K per value of a `subject` or `level` column (MATH-500 has both)."""
-    from r1cli import metrics
-
-    out: dict[str, dict[str, dict[str, float]]] = {}
-    for column in ("subject", "level"):
-        if not any(p.extras.get(column) is not None for p in problems):
-            continue
-        groups: dict[str, list[int]] = {}
-        for i, p in enumerate(problems):
-            groups.setdefault(str(p.extras.get(column)), []).append(i)
-        out[column] = {
-            value: {"num_problems": len(idx),
-                    "pass@1": metrics.mean([metrics.mean(correct[i]) for i in idx]),
-                    f"cons@{k}": metrics.mean([metrics.cons_correct(votes[i], correct[i]) for i in idx])}
-            for value, idx in sorted(groups.items())
-        }
-    return out
+    judged = scoring.score(problems)
+    rows = [{"benchmark": name, "id": p.id, "sample": j, "prompt": _as_text(p.prompt), "completion": p.texts[j],
+             "answer": p.gold, "extracted": v.extracted, "correct": v.correct, "truncated": v.truncated,
+             "num_tokens": p.tokens[j], "finish_reason": p.finish[j]}
+            for p, verdicts in zip(problems, judged, strict=True) for j, v in enumerate(verdicts)]
+    return scoring.summarize(problems, judged, k), rows
 
 
 def _as_text(prompt) -> str:

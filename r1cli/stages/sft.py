@@ -89,7 +89,7 @@ class Config:
 
 
 def run(cfg: Config) -> dict:
-    from r1cli import runs, training
+    from r1cli import mixing, models, runs, training
     from r1cli.errors import UserError
 
     if not cfg.dataset or not cfg.output:
@@ -101,8 +101,7 @@ def run(cfg: Config) -> dict:
         raise UserError(f"--max-steps must be at least 1, got {cfg.max_steps}")
     if not 0 <= cfg.warmup_ratio < 1:
         raise UserError(f"--warmup-ratio must be in [0, 1), got {cfg.warmup_ratio}")
-    from r1cli import mixing
-
+    models.resolve(cfg.model, flag="--model")  # a bad --model fails before the output folder exists
     train_ds, info = mixing.build(cfg.dataset, cfg.template, cfg.seed)
     log.info(f"training on {info['rows']:,} rows ({'chat' if info['conversational'] else 'text'} format) "
              f"from {len(info['datasets'])} dataset(s)")

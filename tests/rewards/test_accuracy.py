@@ -44,9 +44,9 @@ def test_chat_completions_and_dedup():
 
 
 def test_unparsable_gold_is_none_and_counted():
-    before = accuracy.stats["unparsable_gold"]
+    before = accuracy.stats["gold_not_math"]
     assert acc(["\\boxed{1}", "\\boxed{1}"], ["", "1"]) == [None, 1.0]
-    assert accuracy.stats["unparsable_gold"] == before + 1
+    assert accuracy.stats["gold_not_math"] == before + 1
 
 
 def test_hanging_input_scores_zero_within_deadline():
@@ -87,3 +87,54 @@ def test_accuracy_timeout_is_configurable_by_spec():
     t = time.monotonic()
     assert fn(completions=[HANG, "\\boxed{2}"], answer=["1", "2"]) == [0.0, 1.0]
     assert time.monotonic() - t < 1.5 + 1.5
+
+
+# Golds that are not mathematics: prose, number words, other languages, nothing at all. A completion that
+# repeats the gold word for word must not rescue them, and a number must not be marked wrong against them.
+NOT_MATH = ["Answer is forty two.", "forty two", "The answer is 42", "seven", "none", "undefined", "No solution",
+            "is it", "18 dollars", "\\frac{1}{2} of the cake", "四十二", "42 个", "сорок два", "?", "...", " "]
+# Golds that look wordy but are mathematics (or deliberate word answers), and short letter runs read as
+# products of variables.
+MATH = ["5 inches", "42 apples", "infinity", "sqrt(2)", "x = 5 meters", "\\text{Evelyn}", "\\text{forty two}",
+        "10 \\text{ inches}", "\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "xy", "abc", "2k+2", "(B)", "\\pi", "π"]
+
+
+@pytest.mark.parametrize("gold", NOT_MATH)
+def test_gold_that_is_not_mathematics_is_not_applicable(gold):
+    before = accuracy.stats["gold_not_math"]
+    comps = [f"\\boxed{{{gold}}}", gold, "\\boxed{42}"]
+    assert acc(comps, [gold] * 3) == [None, None, None]
+    assert R.get("cosine")(completions=comps, completion_ids=[[0]] * 3, answer=[gold] * 3) == [None] * 3
+    assert R.score(comps, [gold] * 3) == [0.0, 0.0, 0.0]  # not applicable never counts as correct
+    assert accuracy.stats["gold_not_math"] == before + 9  # counted by accuracy, cosine and score
+
+
+@pytest.mark.parametrize("gold", MATH)
+def test_wordy_or_short_gold_that_is_mathematics_is_applicable(gold):
+    assert acc([f"<answer>\\boxed{{{gold}}}</answer>", "\\boxed{123456}"], [gold, gold]) == [1.0, 0.0]
+
+
+def test_every_shared_benchmark_gold_is_applicable_and_equals_itself(shared_data):
+    from r1cli import data
+    from r1cli.benchmarks import BENCHMARKS
+
+    counts = {}
+    for name, bench in BENCHMARKS.items():
+        golds = data.load(str(shared_data / bench.file))["answer"]
+        # \boxed{} around the gold keeps the text-identity shortcut out: non-number golds go through math-verify
+        counts[name] = R.verify_batch(golds, [f"\\boxed{{{g}}}" for g in golds]).count(1.0)
+        assert counts[name] == len(golds), name
+    assert sum(counts.values()) == 1889  # gsm8k 1319 + math500 500 + aime24 30 + amc23 40
+
+
+def test_not_mathematics_is_warned_once_per_process():
+    import subprocess
+    import sys
+
+    code = ("import r1cli.rewards as R\n"
+            "f = R.get('accuracy')\n"
+            "for _ in range(3): print(f(completions=['\\\\boxed{1}'] * 2, answer=['forty two', 'seven']))\n"
+            "from r1cli.rewards.accuracy import stats; print(stats['gold_not_math'])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split("\n")[:4] == ["[None, None]"] * 3 + ["6"]
+    assert out.stderr.count("not mathematics") == 1

@@ -49,3 +49,45 @@ def test_import_is_fast_and_light():
             "print(d, 'torch' in sys.modules, 'sympy' in sys.modules, 'math_verify' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert float(out[0]) < 0.5 and out[1:] == ["False", "False", "False"]
+
+
+# One batch that every registered reward can score (math, tags, Chinese, code, countdown columns).
+BATCH = {
+    "completions": ["<think>这个这个这个这个这个</think><answer>\\boxed{4}</answer>",
+                    "<think>2 + 2 = 4, so 4</think><answer>```python\nprint(int(input()) * 2)\n```</answer>",
+                    "<think>(1 + 2) * 3</think><answer>(1 + 2) * 3</answer>"],
+    "completion_ids": [[0] * 10, [0] * 3000, [0] * 5000],
+    "answer": ["4", "4", "forty two"],
+    "tests": [[{"input": "2\n", "output": "4\n"}]] * 3,
+    "numbers": [[1, 2, 3]] * 3,
+    "target": [9] * 3,
+    "language": ["zh", "en", "en"],
+}
+SPECS = ["soft_overlong(max_len=2048,cache_len=256)", "repetition(ngram=2,max_penalty=-0.5)", "accuracy(timeout=2)",
+         "cosine(max_len=100)", "language_consistency(target=zh)", "code(wall_s=2)", "code_binary(max_tests=1)"]
+
+
+def _all_rewards():
+    return [(name, R.get(name)) for name in R.names()] + [(spec, fn) for spec, (_, fn, _) in
+                                                         zip(SPECS, R.parse_specs(SPECS), strict=True)]
+
+
+def test_every_reward_survives_pickling_with_the_same_values():
+    import pickle
+
+    for label, fn in _all_rewards():
+        copy = pickle.loads(pickle.dumps(fn))
+        assert copy.__name__ == fn.__name__, label
+        assert copy(**BATCH) == fn(**BATCH), label
+
+
+def test_rewards_score_in_a_spawned_process():
+    """TRL's asynchronous GRPO pickles reward functions into a spawned worker process."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    picked = [(label, fn) for label, fn in _all_rewards() if label in ("cosine", "repetition") or "(" in label]
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as ex:
+        remote = [ex.submit(fn, **BATCH) for _, fn in picked]
+        for (label, fn), future in zip(picked, remote, strict=True):
+            assert future.result(timeout=120) == fn(**BATCH), label

@@ -1,7 +1,7 @@
 import pytest
 
 import r1cli.rewards as R
-from r1cli.rewards.shaping import make_cosine, make_repetition, make_soft_overlong
+from r1cli.rewards.shaping import make_cosine, make_repetition, make_soft_overlong, repetition_ratio
 
 
 def test_soft_overlong():
@@ -17,6 +17,21 @@ def test_repetition():
     assert fn(completions=["a b c d", "a b a b a b", "a"]) == [0.0, pytest.approx(-0.6), 0.0]
     with pytest.raises(ValueError):
         make_repetition(max_penalty=1.0)
+
+
+def test_repetition_catches_a_looping_chinese_or_japanese_chain_of_thought():
+    fn = R.get("repetition")  # trigrams over words; a Han or kana character is a word
+    loop_zh, loop_ja = "这个这个这个这个这个", "<think>" + "もう一度確認します。" * 10 + "</think>"
+    assert fn(completions=[loop_zh]) == [pytest.approx(-0.75)]  # 8 trigrams, 2 distinct
+    assert fn(completions=[loop_ja])[0] < -0.8
+    fluent = "我们先计算三角形的面积。已知底边长为6，高为4，所以面积等于底乘以高再除以2，也就是12。"
+    assert fn(completions=[fluent])[0] > -0.1
+    assert repetition_ratio(loop_zh) == 0.75  # the measure on a plain string, as filters use it
+
+
+def test_repetition_keeps_numbers_so_an_enumeration_is_not_a_loop():
+    assert repetition_ratio("Step 1: add. Step 2: add. Step 3: add. Step 4: add.") == 0.0
+    assert repetition_ratio("x = x + 1, " * 6) > 0.5
 
 
 def test_cosine():

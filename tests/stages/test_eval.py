@@ -94,6 +94,50 @@ def test_math500_solutions_score_perfectly(tmp_path, shared_data):
     assert all(g["pass@1"] == 1.0 for g in res["breakdown"]["subject"].values())
 
 
+def reference_results(rows: list[dict]) -> tuple[dict, list[tuple]]:
+    """Metrics and per-sample (extracted, correct, truncated) of generations rows, built straight from the
+    metric definitions (r1cli.metrics) over the reward primitives, without the scoring core."""
+    from r1cli import metrics, rewards
+
+    per_correct, per_votes, per_trunc, samples = [], [], [], []
+    for r in rows:
+        texts, finish = r["completions"], r["finish_reasons"]
+        answers = [rewards.extract_answer(t) for t in texts]
+        trunc = [cut or f == "length" for (_, cut), f in zip(answers, finish, strict=True)]
+        correct = rewards.score(texts, [r["answer"]] * len(texts))
+        voters = [i for i, (a, _) in enumerate(answers) if not trunc[i] and a and a.strip()]
+        labels = dict(zip(voters, rewards.equivalence_classes([answers[i][0] for i in voters]), strict=True))
+        per_correct.append(correct)
+        per_votes.append([labels.get(i) for i in range(len(texts))])
+        per_trunc.append(trunc)
+        samples += [(a, c, t) for (a, _), c, t in zip(answers, correct, trunc, strict=True)]
+    k = min(len(r["completions"]) for r in rows)
+    tokens = [r["num_tokens"] for r in rows]
+    return metrics.summarize(per_correct, per_votes, per_trunc, tokens, k), samples
+
+
+def test_generations_scored_as_the_metrics_define(tmp_path, shared_data):
+    """Pins eval's numbers: right, wrong, equivalent, answerless and truncated variants of MATH-500 answers."""
+    lines = (shared_data / "math500" / "test.jsonl").read_text().splitlines()[:40]
+    rows = []
+    for n, r in enumerate(json.loads(line) for line in lines):
+        a = r["answer"]
+        comps = [r["solution"], f"\\boxed{{{a}}}", f"<think>so</think> <answer>{a}</answer>",
+                 f"<think>unclosed \\boxed{{{a}}}", f"<answer>{a}", "The answer is 12345.", "", f"$${a}$$"]
+        finish = ["stop"] * len(comps)
+        finish[n % len(comps)] = "length"
+        rows.append({"id": r["unique_id"], "answer": a, "completions": comps[: 3 + n % 6],
+                     "finish_reasons": finish[: 3 + n % 6], "num_tokens": list(range(3 + n % 6)),
+                     "subject": r["subject"]})
+    gen = write_jsonl(tmp_path / "gen.jsonl", rows)
+    res = evaluate(tmp_path, generations=str(gen))["benchmarks"]["generations"]
+    expected, expected_samples = reference_results(rows)
+    assert res["metrics"] == expected
+    samples = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    assert [(s["extracted"], s["correct"], s["truncated"]) for s in samples] == expected_samples
+    assert 0 < expected["pass@1"] < 1 and 0 < expected["truncated_frac"] < 1  # the variants are mixed
+
+
 def test_countdown_rows_use_their_own_reward(tmp_path):
     gen = write_jsonl(tmp_path / "gen.jsonl", [
         {"id": 0, "answer": "32", "reward": "countdown", "numbers": [3, 5, 4], "target": 32,

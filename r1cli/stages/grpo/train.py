@@ -60,7 +60,7 @@ def run(cfg) -> dict:
 
     check(cfg)
     specs = rewards.parse_specs(cfg.reward)
-    model_path = resolve(cfg.model)
+    model_path = resolve(cfg.model, flag="--model")
     use_vllm, reason = backend.choose(cfg.use_vllm, cfg.vllm_mode)
     log.info(reason)
     train = prepare_dataset(cfg.dataset, cfg.template, cfg.system_prompt)
