@@ -75,9 +75,8 @@ class ServerPool:
             now = time.monotonic()
             start = next(self._turn) % len(self.servers)
             ring = self.servers[start:] + self.servers[:start]
-            # When all rest, the one that wakes first gets the probe.
-            best = min(ring, key=lambda s: (s.rest_until > now, s.rest_until if s.rest_until > now else 0,
-                                            s.in_flight))
+            # Servers awake first (rest left 0), fewest in flight; when all rest, the first to wake is probed.
+            best = min(ring, key=lambda s: (max(s.rest_until - now, 0.0), s.in_flight))
             best.in_flight += 1
             return best
 
