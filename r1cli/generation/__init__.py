@@ -12,6 +12,8 @@ transformers, behind one API that every stage (eval, cold start, rejection sampl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from r1cli import log
 from r1cli.errors import UserError
 from r1cli.generation.base import Completion, Engine, Prompt, Sampling, prompt_seed
@@ -25,13 +27,14 @@ __all__ = ["ENGINES", "DEFAULT_SHARD_SIZE", "Completion", "Engine", "Prompt", "S
 
 def open_engine(model: str, engine: str = "auto", *, max_model_len: int | None = None, dtype: str = "auto",
                 tensor_parallel_size: int = 1, gpu_memory_utilization: float = 0.9,
-                server_url: str | None = None, serve: bool = False, hf_batch_size: int = 64,
+                server_url: str | Sequence[str] | None = None, serve: bool = False, hf_batch_size: int = 64,
                 seed: int = 0) -> Engine:
     """Load `model` (any reference `r1cli.models.resolve` accepts) into a generation engine.
 
-    engine: `vllm` (offline vLLM), `server` (HTTP client of an OpenAI-compatible server at `server_url`, or
-    one we start with `serve=True`), `hf` (transformers), or `auto`: the server when a URL or `serve` is
-    given, else vLLM when it is installed and loads the model, else transformers (the reason is logged).
+    engine: `vllm` (offline vLLM), `server` (HTTP client of OpenAI-compatible servers: `server_url`, one URL
+    or several that share the requests, and/or one we start with `serve=True`), `hf` (transformers), or
+    `auto`: the server when a URL or `serve` is given, else vLLM when it is installed and loads the model,
+    else transformers (the reason is logged).
     Use the result as a context manager, or call `.close()`.
     """
     from r1cli.models import resolve

@@ -1,8 +1,10 @@
-"""The server backend: a client for an OpenAI-compatible `/v1/completions` endpoint (vLLM's API server).
+"""The server backend: a client of OpenAI-compatible `/v1/completions` endpoints (vLLM's API server).
 
 Prompts are tokenized here and sent as token ids, one request per completion (seed = prompt seed + j, as
-vLLM does for its n > 1 children), many at a time from a thread pool. With `serve=True` we start
-`python -m vllm.entrypoints.openai.api_server` ourselves on a free 127.0.0.1 port and stop it on close.
+vLLM does for its n > 1 children), many at a time from a thread pool. Several server URLs (one per node, say)
+share the requests, and a request that fails is retried on another server (r1cli.generation.server_pool).
+With `serve=True` we also start `python -m vllm.entrypoints.openai.api_server` ourselves on a free 127.0.0.1
+port and stop it on close.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -21,8 +24,9 @@ from r1cli import log
 from r1cli.errors import UserError
 from r1cli.generation.base import Completion, Engine, OnDone, Request, Sampling, load_tokenizer
 from r1cli.generation.procs import ChildWatch, register_for_exit, unregister
+from r1cli.generation.server_pool import BACKOFF_S, RETRIES, HTTPStatusError, ServerPool
 
-CONCURRENCY = 64
+CONCURRENCY = 64  # requests in flight per server
 START_TIMEOUT_S = float(os.environ.get("R1_SERVER_START_TIMEOUT", "600"))
 
 
@@ -103,12 +107,14 @@ class ApiServer:
 class ServerEngine(Engine):
     name = "server"
 
-    def __init__(self, model_path: str, *, server_url: str | None = None, serve: bool = False,
+    def __init__(self, model_path: str, *, server_url: str | Sequence[str] | None = None, serve: bool = False,
                  max_model_len: int | None = None, dtype: str = "auto", tensor_parallel_size: int = 1,
-                 gpu_memory_utilization: float = 0.9, seed: int = 0, concurrency: int = CONCURRENCY):
+                 gpu_memory_utilization: float = 0.9, seed: int = 0, concurrency: int = CONCURRENCY,
+                 retries: int = RETRIES, backoff_s: float = BACKOFF_S):
         import httpx
 
-        if not server_url and not serve:
+        urls = [server_url] if isinstance(server_url, str) else list(server_url or [])
+        if not urls and not serve:
             raise UserError("the server engine needs a server URL (--server-url) or serve=True to start one")
         try:
             tokenizer = load_tokenizer(model_path)
@@ -119,11 +125,12 @@ class ServerEngine(Engine):
             self.server = ApiServer(model_path, max_model_len=max_model_len, dtype=dtype,
                                     tensor_parallel_size=tensor_parallel_size,
                                     gpu_memory_utilization=gpu_memory_utilization, seed=seed)
-            server_url = self.server.url
-        self.base = server_url.rstrip("/").removesuffix("/v1")
+            urls.append(self.server.url)
+        urls = list(dict.fromkeys(u.rstrip("/").removesuffix("/v1") for u in urls))
+        self.concurrency = concurrency * len(urls)  # `concurrency` requests in flight per server
         self.client = httpx.Client(timeout=httpx.Timeout(3600, connect=30),
-                                   limits=httpx.Limits(max_connections=concurrency))
-        self.concurrency = concurrency
+                                   limits=httpx.Limits(max_connections=self.concurrency))
+        self.pool = ServerPool(urls, self.client, retries=retries, backoff_s=backoff_s)
         try:
             self.model_id, served_len = self._served_model()
         except BaseException:
@@ -132,19 +139,37 @@ class ServerEngine(Engine):
         super().__init__(model_path, tokenizer, served_len or max_model_len)
 
     def _served_model(self) -> tuple[str, int | None]:
+        """The model every server serves and the shortest context among them. Servers that do not answer
+        now are warned about and rest; they join the run when they come up."""
         import httpx
 
-        try:
-            resp = self.client.get(f"{self.base}/v1/models")
-            resp.raise_for_status()
-        except httpx.HTTPError as err:
-            raise UserError(f"cannot reach the model server at {self.base}: {err}") from err
-        models = resp.json().get("data") or []
-        if not models:
-            raise UserError(f"the server at {self.base} serves no model")
-        return models[0]["id"], models[0].get("max_model_len")
+        served: dict[str, tuple[str, int | None]] = {}
+        for server in self.pool.servers:
+            try:
+                resp = self.client.get(f"{server.url}/v1/models", timeout=30)
+                if resp.status_code != 200:
+                    raise HTTPStatusError(server.url, resp.status_code, resp.text)
+                models = resp.json().get("data") or []
+            except (httpx.HTTPError, HTTPStatusError, ValueError) as err:
+                self.pool.mark_failed(server, err)
+                continue
+            if not models:
+                raise UserError(f"the server at {server.url} serves no model (check --server-url)")
+            served[server.url] = (models[0]["id"], models[0].get("max_model_len"))
+        if not served:
+            raise UserError(f"cannot reach any model server: {self.pool.describe()}; check --server-url")
+        ids = {model_id for model_id, _ in served.values()}
+        if len(ids) > 1:
+            listing = ", ".join(f"{url} serves {mid}" for url, (mid, _) in served.items())
+            raise UserError(f"the servers serve different models ({listing}); give --server-url of one model only")
+        for server in self.pool.servers:
+            if server.url not in served:
+                log.warn("model server %s does not answer (%s); sampling on the others and retrying it now and "
+                         "then", server.url, server.last_error)
+        lengths = [n for _, n in served.values() if n]
+        return ids.pop(), min(lengths) if lengths else None
 
-    def _one(self, req: Request, j: int, sampling: Sampling) -> Completion:
+    def _one(self, req: Request, j: int, sampling: Sampling, abort: threading.Event) -> Completion:
         body = {"model": self.model_id, "prompt": req.ids, "max_tokens": sampling.max_new_tokens,
                 "temperature": sampling.temperature, "top_p": sampling.top_p, "n": 1}
         if sampling.top_k_or_none:
@@ -153,10 +178,7 @@ class ServerEngine(Engine):
             body["stop"] = list(sampling.stop)
         if req.seed is not None:
             body["seed"] = req.seed + j
-        resp = self.client.post(f"{self.base}/v1/completions", json=body)
-        if resp.status_code != 200:
-            raise RuntimeError(f"server error {resp.status_code}: {resp.text[:500]}")
-        data = resp.json()
+        data = self.pool.post("/v1/completions", body, abort)
         choice = data["choices"][0]
         tokens = int((data.get("usage") or {}).get("completion_tokens") or 0)
         reason = "length" if choice.get("finish_reason") == "length" else "stop"
@@ -166,9 +188,10 @@ class ServerEngine(Engine):
         results: dict[int, list] = {pos: [None] * sampling.n for pos in range(len(requests))}
         left = {pos: sampling.n for pos in range(len(requests))}
         lock = threading.Lock()
+        abort = threading.Event()  # set when the run fails: requests still retrying give up at once
 
         def task(pos: int, j: int) -> None:
-            comp = self._one(requests[pos], j, sampling)
+            comp = self._one(requests[pos], j, sampling, abort)
             with lock:
                 results[pos][j] = comp
                 left[pos] -= 1
@@ -183,6 +206,7 @@ class ServerEngine(Engine):
             for f in finished:
                 f.result()  # re-raise the first failure
         except BaseException:
+            abort.set()
             pool.shutdown(wait=False, cancel_futures=True)  # do not wait for requests in flight
             raise
         pool.shutdown(wait=True)

@@ -71,7 +71,9 @@ class Config:
     engine: str = option(
         "auto", "Generation engine: auto (vLLM if it loads, else transformers), vllm, server, hf.",
         choices=["auto", "vllm", "server", "hf"])
-    server_url: str | None = option(None, "URL of an OpenAI-compatible server, for --engine server.")
+    server_url: list[str] = option(
+        [], "URL of an OpenAI-compatible server, for --engine server. Repeat it to spread the requests over "
+        "several servers (a request that fails is retried on another).")
     max_model_len: int | None = option(None, "Context length of the engine (default: the model's).")
     seed: int = option(0, "Sampling seed; the same seed gives the same samples.")
     data_dir: str | None = option(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 import pytest
 
 from r1cli.generation import Sampling, open_engine
+from r1cli.generation.server_engine import ApiServer, ServerEngine
 
 PROMPTS = ["abc", [{"role": "user", "content": "What is 2+2?"}]]
 
@@ -52,3 +54,38 @@ def test_client_of_running_server_and_shutdown(served, tiny_model):
     while any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids):
         assert time.monotonic() < deadline, "the API server outlived close()"
         time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_two_servers_one_killed_mid_run(tiny_model):
+    """Two vLLM servers share a run; one is killed (SIGKILL, engine and all) while requests are in flight
+    on it. The run finishes on the other with every sample, the same ones that server alone gives."""
+    pytest.importorskip("vllm")
+    with ThreadPoolExecutor(2) as start:  # the two start side by side
+        starting = [start.submit(ApiServer, tiny_model, max_model_len=None, dtype="auto", tensor_parallel_size=1,
+                                 gpu_memory_utilization=0.9, seed=0) for _ in range(2)]
+    servers = [f.result() for f in starting if f.exception() is None]
+    victim = servers[-1]
+    prompts = PROMPTS * 6
+    s = Sampling(n=4, temperature=1.0, max_new_tokens=48, seed=11)
+    finished = []
+
+    def kill_victim(pos, comps):
+        finished.append(pos)
+        if len(finished) == 2:
+            victim.watch.refresh()
+            for proc in victim.watch.alive():
+                proc.kill()
+
+    try:
+        assert len(servers) == 2, [f.exception() for f in starting]
+        # 4 requests in flight per server: most of the run is still queued when the victim dies
+        with ServerEngine(tiny_model, server_url=[srv.url for srv in servers], concurrency=4) as eng:
+            out = eng.generate(prompts, s, on_done=kill_victim)
+            assert eng.pool.servers[1].failures > 0 and victim.proc.poll() is not None
+        assert len(out) == len(prompts) and all(len(comps) == s.n for comps in out)
+        with open_engine(tiny_model, "server", server_url=servers[0].url) as alone:
+            assert out == alone.generate(prompts, s)
+    finally:
+        for srv in servers:
+            srv.close()
