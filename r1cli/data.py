@@ -38,8 +38,10 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
     return source, dict(parse_qsl(query, keep_blank_values=True))
 
 
-def load(spec: str, *, split: str | None = None, canonical: bool = True, limit: int | None = None):
-    """Load a dataset spec as a `datasets.Dataset`, renamed into the canonical schema when `canonical`."""
+def load(spec: str, *, split: str | None = None, canonical: bool = True, limit: int | None = None,
+         require_answer: bool = True):
+    """Load a dataset spec as a `datasets.Dataset`, renamed into the canonical schema when `canonical`.
+    `require_answer=False` accepts prompts without gold answers (their `answer` is "")."""
     import datasets
 
     if log.verbosity() <= 0:
@@ -62,7 +64,7 @@ def load(spec: str, *, split: str | None = None, canonical: bool = True, limit: 
         ds = ds.select(range(min(n, len(ds))))
     if len(ds) == 0:
         raise UserError(f"dataset '{spec}' is empty (check the file or the split)")
-    return canonicalize(ds, params, spec) if canonical else ds
+    return canonicalize(ds, params, spec, require_answer=require_answer) if canonical else ds
 
 
 def _load_source(source: str, params: dict[str, str]):
@@ -129,8 +131,9 @@ def _pick_split(ds, split: str | None, source: str):
     return ds
 
 
-def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"):
-    """Rename/derive columns into prompt/answer/solution/id. Answers are extracted for GSM8K and MATH."""
+def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset", require_answer: bool = True):
+    """Rename/derive columns into prompt/answer/solution/id. Answers are extracted for GSM8K and MATH.
+    Without `require_answer`, a dataset may have no gold answers at all (a judge model checks its samples)."""
     params = params or {}
     cols = set(ds.column_names)
 
@@ -151,7 +154,7 @@ def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"
     answer_col = pick("answer", ("answer", "final_answer", "target", "gold"), False)
     solution_col = pick("solution", SOLUTION_COLUMNS, False)
     id_col = pick("id", ID_COLUMNS, False)
-    if answer_col is None and solution_col is None:
+    if answer_col is None and solution_col is None and require_answer:
         raise UserError(f"{spec} has no answer column and no solution to extract one from "
                         f"(columns: {', '.join(sorted(cols))}; name one with '?answer=COLUMN')")
 
@@ -173,7 +176,7 @@ def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"
         f"__src_{c}" if c else None for c in (prompt_col, answer_col, solution_col, id_col))
     ds = ds.map(convert, with_indices=True, remove_columns=[f"__src_{c}" for c in drop])
     bad = sum(1 for a in ds["answer"] if not a)
-    if bad == len(ds):
+    if bad == len(ds) and require_answer:
         raise UserError(f"no row of {spec} yielded a gold answer (name the column with '?answer=COLUMN')")
     return ds
 
