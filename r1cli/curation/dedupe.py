@@ -18,6 +18,7 @@ from r1cli.rewards.words import words
 SHINGLE = 3
 NUM_PERM = 128
 MINHASH_SEED = 1
+LSH_CEILING = 0.9
 
 
 def normalize(text: str) -> str:
@@ -50,7 +51,9 @@ def duplicates(texts: Sequence[str], threshold: float) -> list[str | None]:
         return out
     hashes = MinHash.bulk([shingles(texts[i]) for i in todo], num_perm=NUM_PERM, seed=MINHASH_SEED)
     by_index = dict(zip(todo, hashes, strict=True))
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    # The index only proposes candidates, so it may cast a wider net than asked; above ~0.95 it cannot be
+    # built at all (fewer than two bands), hence the ceiling.
+    lsh = MinHashLSH(threshold=min(threshold, LSH_CEILING), num_perm=NUM_PERM)
     for i, h in by_index.items():
         if any(by_index[j].jaccard(h) >= threshold for j in lsh.query(h)):
             out[i] = "near_duplicate"
