@@ -31,6 +31,7 @@ STAGES: list[tuple[str, str]] = [
     ("sft", "r1cli.stages.sft"),
     ("grpo", "r1cli.stages.grpo"),
     ("eval", "r1cli.stages.eval"),
+    ("reject-sample", "r1cli.stages.reject_sample"),
     ("data", "r1cli.stages.data"),
     ("tiny-model", "r1cli.stages.tiny_model"),
 ]

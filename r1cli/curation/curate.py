@@ -76,7 +76,7 @@ def prepare(cfg) -> Plan:
             raise UserError(f"--language {cfg.language}: unknown (known: {', '.join(sorted(LANGUAGES))})")
     mixes = output.load_mixes(cfg.mix)
     index = load_index(_names(cfg.decontaminate), cfg.data_dir) if cfg.decontaminate else None
-    ds = data.load(cfg.dataset, require_answer=bool(cfg.judge))
+    ds = data.load(cfg.dataset, require_answer=False)  # checked below, naming --judge as a way out
     if not cfg.judge and not any(str(a).strip() for a in ds["answer"]):
         raise UserError(f"{cfg.dataset} has no reference answers to check samples against: name its answer "
                         "column with '?answer=COLUMN', or pass --judge MODEL")
