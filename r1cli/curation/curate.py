@@ -165,6 +165,6 @@ def _judge(cfg, curator: Curator, work: Path) -> None:
     prompts = curator.judge_prompts()
     log.info("asking the judge about %d sample(s)", len(prompts))
     engine = "server" if cfg.judge_server_url else ("auto" if cfg.engine == "server" else cfg.engine)
-    with open_engine(cfg.judge, engine, server_url=cfg.judge_server_url, max_model_len=cfg.max_model_len) as eng:
+    with open_engine(cfg.judge, engine, server_url=cfg.judge_server_url) as eng:  # its own context length
         curator.apply_verdicts(judge.ask(eng, prompts, max_new_tokens=cfg.judge_max_completion_length,
                                          shard_dir=work / "judge-shards", resume=cfg.resume))

@@ -14,9 +14,13 @@ from dataclasses import dataclass
 
 from r1cli.rewards.language import LANGUAGES, language_share, script_counts
 from r1cli.rewards.shaping import repetition_ratio
+from r1cli.rewards.words import words
 
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 CODE_FENCE = "```"
+# Below this many words a reasoning is too short to loop, and its n-grams repeat by nature ("1*1=1, 1*1=1" is
+# six words and three quarters repeated 3-grams): the repetition filter leaves it alone.
+REPETITION_MIN_WORDS = 32
 CODE_REWARDS = ("code", "code_binary")  # rows checked by running code: fenced code is the answer there
 # The script a prompt is mostly written in -> the language whose words the reasoning should use. Latin stands
 # for English: the script cannot tell English from French, and the measure only compares scripts anyway.
@@ -55,7 +59,8 @@ class Readability:
 
     def check(self, reasoning: str, language: str, code_prompt: bool = False) -> str | None:
         """The first filter the reasoning fails ("mixed_language", "long_paragraph", "code_block",
-        "repetition"), or None. A reasoning without words (pure arithmetic) is in no language and passes."""
+        "repetition"), or None. A reasoning without words (pure arithmetic) is in no language and passes;
+        one of fewer than REPETITION_MIN_WORDS words is not checked for repetition."""
         if self.min_language_consistency > 0 and language in LANGUAGES and script_counts(reasoning):
             if language_share(reasoning, language) < self.min_language_consistency:
                 return "mixed_language"
@@ -64,6 +69,7 @@ class Readability:
             return "long_paragraph"
         if self.reject_code_blocks and not code_prompt and CODE_FENCE in reasoning:
             return "code_block"
-        if self.max_repetition < 1 and repetition_ratio(reasoning, self.repetition_ngram) > self.max_repetition:
+        if (self.max_repetition < 1 and len(words(reasoning)) >= REPETITION_MIN_WORDS
+                and repetition_ratio(reasoning, self.repetition_ngram) > self.max_repetition):
             return "repetition"
         return None

@@ -43,6 +43,8 @@ def test_each_filter_and_its_switch():
     assert repetition_ratio(loop, 3) > 0.5
     assert r.check(loop, "en") == "repetition"
     assert Readability(max_repetition=1).check(loop, "en") is None
+    short = "1*1=1\n1*1=1"  # mostly repeated 3-grams, but far too short to be a loop
+    assert repetition_ratio(short, 3) > 0.5 and r.check(short, "en") is None
 
 
 def test_bad_thresholds():
