@@ -117,6 +117,11 @@ def _load_files(files: list[str], fmt: str):
 
     if all(Path(f).stat().st_size == 0 for f in files):
         raise UserError(f"data file {files[0]} is empty (give a file with at least one row)")
+    if fmt != "parquet":  # the JSON reader takes bad bytes silently and fails later, mid-run, on that row
+        for f in files:
+            problem = _utf8_problem(Path(f))
+            if problem:
+                raise UserError(f"cannot read {f}: {problem}")
     try:
         with _quiet_datasets_logs():
             return datasets.load_dataset(fmt, data_files=files, split="train")
@@ -198,12 +203,10 @@ def _diagnose(path: Path, fmt: str) -> str | None:
         except Exception as e:
             return f"not a valid Parquet file ({_root_cause(e)})"
         return None
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        return f"line {line} is not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8"
+    problem = _utf8_problem(path)
+    if problem:
+        return problem
+    text = path.read_text(encoding="utf-8")
     if fmt == "csv":
         return _diagnose_csv(text)
     if path.suffix == ".json":
@@ -231,6 +234,25 @@ def _diagnose(path: Path, fmt: str) -> str | None:
         if not isinstance(row, dict):
             return f"line {n} is a JSON {type(row).__name__}, not an object of columns"
     return None
+
+
+def _utf8_problem(path: Path) -> str | None:
+    """Where a text data file stops being UTF-8, if it does (read in blocks: files can be large)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(1 << 20)
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as e:  # e.object: this block, after any bytes held over from the last
+                line += e.object[: e.start].count(b"\n")
+                return f"line {line} is not UTF-8 text (byte 0x{e.object[e.start]:02x}); save the file as UTF-8"
+            if not block:
+                return None
+            line += block.count(b"\n")
 
 
 def _looks_like_json_lines(text: str) -> bool:

@@ -79,7 +79,7 @@ def test_slip_teacher_is_consistently_wrong_on_a_fraction():
 
 
 @pytest.mark.parametrize("spec,match", [
-    ("task:nosuch", "unknown task"), ("task:arith?bogus=1", "unknown key"), ("task:arith?n=x", "expects int"),
+    ("task:nosuch", "unknown task"), ("task:arith?bogus=1", "unknown key"), ("task:arith?n=x", "expects a whole number"),
     ("missing/file.jsonl", "not found"), ("./nowhere", "not found"),
 ])
 def test_bad_specs(spec, match):
