@@ -39,7 +39,8 @@ DATASET_DIR = "dataset"  # where an r1 output folder keeps its save_to_disk data
 
 def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
     source, _, query = spec.partition("?")
-    return source, dict(parse_qsl(query, keep_blank_values=True))
+    # A spec is typed, not URL-encoded: '+' stays a plus (a prompt template may hold one), not a space.
+    return source, dict(parse_qsl(query.replace("+", "%2B"), keep_blank_values=True))
 
 
 def load(spec: str, *, split: str | None = None, canonical: bool = True, limit: int | None = None):

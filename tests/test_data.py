@@ -152,6 +152,8 @@ def test_prompt_template_over_columns_on_real_files(tmp_path, ext):
     assert formatted["prompt"][0] == f"Q: {SVAMP_ROWS[0]['Question']!r} {{literal}}"
     assert formatted["answer"] == [format(r["Answer"], ".0f") for r in SVAMP_ROWS]
     assert formatted["id"] == [r["Body"] for r in SVAMP_ROWS]
+    plus = data.load(f"{path}?prompt={{Body}}+{{Question}}")  # a typed spec: '+' is a plus, not a URL space
+    assert plus["prompt"][0] == f"{SVAMP_ROWS[0]['Body']}+{SVAMP_ROWS[0]['Question']}"
     plain = data.load(f"{path}?prompt=body")
     assert plain["prompt"] == [r["Body"] for r in SVAMP_ROWS] and plain["Question"] == [r["Question"] for r in SVAMP_ROWS]
 
