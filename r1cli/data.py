@@ -204,10 +204,7 @@ def _diagnose(path: Path, fmt: str) -> str | None:
         except Exception as e:
             return f"not a valid Parquet file ({_root_cause(e)})"
         return None
-    problem = _utf8_problem(path)
-    if problem:
-        return problem
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")  # _load_files checked that it is UTF-8
     if fmt == "csv":
         return _diagnose_csv(text)
     if path.suffix == ".json":
@@ -225,7 +222,7 @@ def _diagnose(path: Path, fmt: str) -> str | None:
             if not isinstance(doc, dict):
                 return f"holds a JSON {type(doc).__name__}, not a list of objects or one object per line"
             return None
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(text.split("\n"), 1):  # not splitlines(): JSON strings may hold U+2028
         if not line.strip():
             continue
         try:
@@ -257,7 +254,7 @@ def _utf8_problem(path: Path) -> str | None:
 
 
 def _looks_like_json_lines(text: str) -> bool:
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in text.split("\n") if line.strip()), "")
     try:
         return isinstance(json.loads(first), dict)
     except json.JSONDecodeError:
