@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -79,7 +80,7 @@ def test_slip_teacher_is_consistently_wrong_on_a_fraction():
 
 
 @pytest.mark.parametrize("spec,match", [
-    ("task:nosuch", "unknown task"), ("task:arith?bogus=1", "unknown key"), ("task:arith?n=x", "expects int"),
+    ("task:nosuch", "unknown task"), ("task:arith?bogus=1", "unknown key"), ("task:arith?n=x", "expects a whole number"),
     ("missing/file.jsonl", "not found"), ("./nowhere", "not found"),
 ])
 def test_bad_specs(spec, match):
@@ -166,3 +167,77 @@ def test_importing_the_data_core_registers_no_reward():
             "'r1cli.rewards.extract' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "0", "True"]  # the extractor is there, no reward module and no reward
+
+
+# SVAMP's shape: the question is split over Body and Question, and columns are capitalised.
+SVAMP_ROWS = [
+    {"ID": "chal-1", "Body": "Ann has 3 pens. She buys 4 more.", "Question": "How many pens now?", "Answer": 7.0},
+    {"ID": "chal-2", "Body": "Ben had 9 {odd} cards.", "Question": "He gave 2 away. How many left?", "Answer": 7.5},
+]
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "csv", "parquet"])
+def test_prompt_template_over_columns_on_real_files(tmp_path, ext):
+    import pandas as pd
+
+    frame = pd.DataFrame(SVAMP_ROWS)
+    path = tmp_path / f"svamp.{ext}"
+    {"jsonl": lambda: frame.to_json(path, orient="records", lines=True),
+     "csv": lambda: frame.to_csv(path, index=False), "parquet": lambda: frame.to_parquet(path)}[ext]()
+    ds = data.load(f"{path}?prompt={{Body}} {{question}}")  # 'question' finds Question; Answer and ID by any case
+    assert ds["prompt"] == [f"{r['Body']} {r['Question']}" for r in SVAMP_ROWS]  # braces in values stay as they are
+    assert ds["answer"] == ["7", "7.5"] and ds["id"] == [r["ID"] for r in SVAMP_ROWS]
+    assert "Body" not in ds.column_names and "Question" not in ds.column_names  # consumed like a plain column
+    formatted = data.load(f"{path}?prompt=Q: {{QUESTION!r}} {{{{literal}}}}&answer={{Answer:.0f}}&id=body")
+    assert formatted["prompt"][0] == f"Q: {SVAMP_ROWS[0]['Question']!r} {{literal}}"
+    assert formatted["answer"] == [format(r["Answer"], ".0f") for r in SVAMP_ROWS]
+    assert formatted["id"] == [r["Body"] for r in SVAMP_ROWS]
+    plus = data.load(f"{path}?prompt={{Body}}+{{Question}}")  # a typed spec: '+' is a plus, not a URL space
+    assert plus["prompt"][0] == f"{SVAMP_ROWS[0]['Body']}+{SVAMP_ROWS[0]['Question']}"
+    plain = data.load(f"{path}?prompt=body")
+    assert plain["prompt"] == [r["Body"] for r in SVAMP_ROWS] and plain["Question"] == [r["Question"] for r in SVAMP_ROWS]
+
+
+def test_column_names_exact_match_wins_and_ambiguity_is_an_error(tmp_path):
+    (tmp_path / "t.jsonl").write_text(json.dumps({"question": "low", "Question": "up", "ANSWER": 1, "Answer": 2}))
+    ds = data.load(f"{tmp_path}/t.jsonl?answer=Answer")
+    assert ds["prompt"] == ["low"] and ds["answer"] == ["2"]
+    with pytest.raises(UserError, match="ambiguous") as err:
+        data.load(f"{tmp_path}/t.jsonl")  # no exact 'answer': two columns match it ignoring case
+    assert "ANSWER" in str(err.value) and "Answer" in str(err.value)
+    with pytest.raises(UserError, match="column 'Nope' \\(key 'prompt'\\)"):
+        data.load(f"{tmp_path}/t.jsonl?prompt={{question}}: {{Nope}}&answer=Answer")
+
+
+def test_local_files_have_only_the_train_split(tmp_path):
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in ROWS))
+    _check(data.load(f"{tmp_path}/a.jsonl?split=train"))
+    with pytest.raises(UserError, match="split 'test'"):
+        data.load(f"{tmp_path}/a.jsonl", split="test")
+    with pytest.raises(UserError, match="split 'test'"):  # the flag overrides the spec, as --split says
+        data.load(f"{tmp_path}/a.jsonl?split=train", split="test")
+
+
+def test_the_documented_task_example_loads_and_an_unreachable_n_names_the_keys():
+    from r1cli.stages import data as data_stage
+
+    example = re.search(r"'(task:[^']+)'", data_stage.EXAMPLE).group(1)
+    ds = data.load(example)
+    assert len(ds) == int(re.search(r"n=(\d+)", example).group(1)) and len(set(ds["prompt"])) == len(ds)
+    with pytest.raises(UserError, match="key 'n'.*max or steps"):
+        data.load("task:arith?n=2000&split=test")
+
+
+def test_task_capacity_is_an_upper_bound_on_distinct_problems():
+    from r1cli import tasks
+
+    tasks.describe()  # registers the tasks
+    for name, raw in (("arith", {"steps": "1", "max": "3"}), ("countdown", {"count": "2", "max": "3"})):
+        params = tasks.parse_params(name, raw)
+        bound = tasks.TASKS[name].capacity(**{k: params[k] for k in tasks.TASKS[name].params})
+        found = 0
+        for split in ("train", "test"):
+            with pytest.raises(UserError, match=r"only about ([\d,]+) distinct") as err:
+                tasks.rows(name, {**raw, "split": split, "n": str(bound)})
+            found += int(re.search(r"only about ([\d,]+)", str(err.value)).group(1).replace(",", ""))
+        assert 0 < found <= bound
