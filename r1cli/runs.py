@@ -1,14 +1,21 @@
 """Run folders and manifests, shared by every stage.
 
 A stage works inside `DIR.partial/` and renames it to `DIR` only on success, so a crash never leaves a
-half-written folder that looks finished. `--resume` keeps the `.partial` folder and its shards/checkpoints;
-without it a stale `.partial` folder is cleared. Every finished folder holds `r1_manifest.json`: stage,
-resolved options, inputs (file hashes, dataset fingerprints, upstream manifests), package versions,
-start/end time, host, number of processes and the stage's final metrics.
+half-written folder that looks finished. Every finished folder holds `r1_manifest.json`: stage, resolved
+options, inputs (file hashes, dataset fingerprints, upstream manifests), package versions, start/end time,
+host, number of processes and the stage's final metrics.
+
+Nothing is lost or mixed up:
+  - one run owns an output: it holds `DIR.lock` (its pid, host and stage inside) until it ends; a second run
+    on the same output stops at once naming the owner; the lock of a run that died is free again;
+  - `--resume` keeps `DIR.partial`; without it an interrupted run's checkpoints or generation shards are never
+    deleted silently: the run refuses unless `--overwrite` says to discard them (loose files are cleared);
+  - `--overwrite` replaces an existing `DIR` only when the new run publishes, and deletes the old one then;
+  - a run that fails before it wrote anything leaves no `DIR.partial` behind.
 
 Several processes (`accelerate launch`, torchrun): every process of the launch enters `run_dir` with the same
-arguments. Only the main one (RANK 0) clears and creates the folder, fingerprints the inputs, writes the
-manifest and publishes; the others wait until it has prepared the folder and touch nothing of the run's own.
+arguments. Only the main one (RANK 0) locks, clears and creates the folder, fingerprints the inputs, writes
+the manifest and publishes; the others wait until it has prepared the folder and touch nothing of the run's own.
 The main process publishes only after every process has left the block (so after their last write). They
 meet through torch.distributed's env:// store, the only channel that exists before the trainer forms its
 process group: the launcher's agent store under torchrun/accelerate, else a server in rank 0 that the
@@ -160,71 +167,165 @@ def partial_path(final: Path) -> Path:
 def run_dir(stage: str, output: str | Path, options: Any, *, resume: bool = False, overwrite: bool = False):
     """Create the working folder for a stage; on success write the manifest and publish it atomically.
 
-    Entered by every process of a launch (see the module's docstring); only the main one prepares and
-    publishes."""
+    Entered by every process of a launch (see the module's docstring); only the main one locks, prepares
+    and publishes."""
     from r1cli import training
 
-    final = Path(output).expanduser()
     rank, world = training.world()
-    peers = _Peers(rank) if world > 1 else None
-    if rank == 0:
-        try:
-            work = _prepare(final, resume=resume, overwrite=overwrite)
-        except BaseException as e:
-            if peers:
-                peers.post("ready", e)
-            raise
-        if peers:
-            peers.post("ready")
-    else:
-        peers.expect("ready", f"the main process to prepare {partial_path(final)}")
-        work = partial_path(final)
     opts = dataclasses.asdict(options) if dataclasses.is_dataclass(options) else dict(options)
-    run = Run(stage=stage, final=final, path=work, options=opts, main=rank == 0, world_size=world)
-    try:
+    final = Path(output).expanduser()
+    run = Run(stage=stage, final=final, path=partial_path(final), options=opts, main=rank == 0,
+              world_size=world)
+    peers = _Peers(rank, world)
+    part = _lead(run, peers, resume=resume, overwrite=overwrite) if rank == 0 else _follow(run, peers)
+    with part:
         yield run
-    except BaseException as e:
-        if peers:
-            peers.post("published" if rank == 0 else f"left/{rank}", e)
-        raise
-    if rank != 0:
-        peers.post(f"left/{rank}")
-        peers.expect("published", f"the main process to publish {final}")
-        run.path = final
-        return
+
+
+@contextmanager
+def _lead(run: Run, peers: _Peers, *, resume: bool, overwrite: bool):
+    """The main process: lock, prepare, run the block, wait for the others, publish; unlock whatever happens."""
+    lock = None
     try:
-        for other in range(1, world):
-            peers.expect(f"left/{other}", f"process {other} to finish")
-        _publish(run)
-    except BaseException as e:
-        if peers:
+        try:
+            lock = _lock(run.final, run.stage)
+            _prepare(run.path, run.final, resume=resume, overwrite=overwrite)
+        except BaseException as e:
+            peers.post("ready", e)
+            raise
+        peers.post("ready")
+        try:
+            yield
+        except BaseException as e:
             peers.post("published", e)
-        raise
-    if peers:
+            if not any(p.is_file() for p in run.path.rglob("*")):  # failed before writing: no stray folder
+                shutil.rmtree(run.path, ignore_errors=True)
+            raise
+        try:
+            for other in range(1, run.world_size):
+                peers.expect(f"left/{other}", f"process {other} to finish")
+            _publish(run, overwrite=overwrite)
+        except BaseException as e:
+            peers.post("published", e)
+            raise
         peers.post("published")
+    finally:
+        if lock is not None:
+            _unlock(lock)
 
 
-def _prepare(final: Path, *, resume: bool, overwrite: bool) -> Path:
-    """The working folder of a run to `final`, cleared unless resuming."""
+@contextmanager
+def _follow(run: Run, peers: _Peers):
+    """Any other process: wait for the main one's folder, run the block, report, wait for publication."""
+    peers.expect("ready", f"the main process to prepare {run.path}")
+    try:
+        yield
+    except BaseException as e:
+        peers.post(f"left/{peers.rank}", e)
+        raise
+    peers.post(f"left/{peers.rank}")
+    peers.expect("published", f"the main process to publish {run.final}")
+    run.path = run.final
+
+
+def _prepare(work: Path, final: Path, *, resume: bool, overwrite: bool) -> None:
+    """Make the working folder `work` of a run to `final`.
+
+    An interrupted run's folder is kept with --resume, cleared with --overwrite, and refused otherwise when
+    it holds work that --resume would continue from (an earlier run's loose files are simply cleared)."""
     if final.exists() and not overwrite:
         raise UserError(f"output folder {final} already exists (choose another --output or pass --overwrite)")
-    work = partial_path(final)
+    replaced = replaced_path(final)
+    if (replaced / MANIFEST).exists():  # an older output that an interrupted publication did not delete
+        shutil.rmtree(replaced)
     if work.exists() and not resume:
+        found = _resumable(work)
+        if found and not overwrite:
+            raise UserError(f"{work} holds {found} of an interrupted run: pass --resume to continue or "
+                            "--overwrite to discard it")
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
-    return work
 
 
-def _publish(run: Run) -> None:
+def _resumable(work: Path) -> str | None:
+    """What in a working folder --resume continues from: the newest checkpoint, or generation shards
+    (the `shard-NNNNN.jsonl` files of r1cli.generation.shards); None when there is neither."""
+    from r1cli import training
+
+    checkpoints = training.checkpoints(work)
+    if checkpoints:
+        return checkpoints[-1].name
+    shards = sum(1 for _ in work.glob("**/shard-*.jsonl"))
+    return f"{shards} generation shard{'s' if shards > 1 else ''}" if shards else None
+
+
+def replaced_path(final: Path) -> Path:
+    """Where publication parks the output it replaces until the new one is in place (then deletes it)."""
+    return final.with_name(final.name + ".replaced")
+
+
+def _publish(run: Run, *, overwrite: bool) -> None:
     """Write the manifest into the working folder and rename it to the final one (replacing an older one)."""
+    from r1cli import log
+
     work, final = run.path, run.final
     (work / MANIFEST).write_text(json.dumps(run.manifest(), indent=2, default=str))
     if final.exists():
-        trash = final.with_name(final.name + f".old{os.getpid()}")
-        final.rename(trash)
-        shutil.rmtree(trash, ignore_errors=True)
-    work.rename(final)
+        if not overwrite:  # created by something else while this run worked: not ours to replace
+            raise UserError(f"output folder {final} appeared during the run; the result stays in {work}")
+        replaced = replaced_path(final)
+        final.rename(replaced)
+        work.rename(final)
+        try:
+            shutil.rmtree(replaced)
+        except OSError as e:
+            log.warn(f"could not delete the replaced output {replaced} ({e}); delete it by hand")
+    else:
+        work.rename(final)
     run.path = final
+
+
+# ----------------------------------------------------------------------------------------------- locks
+
+
+def lock_path(final: Path) -> Path:
+    return final.with_name(final.name + ".lock")
+
+
+def _lock(final: Path, stage: str):
+    """Own the output `final` through `FINAL.lock`: an OS file lock, which the kernel frees when its owner
+    dies (so a crashed run's lock is simply taken over), holding the owner's stage, pid and host."""
+    import filelock
+
+    path = lock_path(final)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(path))
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        raise UserError(f"{final} is in use by another run ({_owner(path)}): wait for it to finish or choose "
+                        "another --output") from None
+    if not isinstance(lock, filelock.SoftFileLock):  # without OS locks filelock keeps its own owner record
+        path.write_text(json.dumps({"stage": stage, "pid": os.getpid(), "host": socket.gethostname(),
+                                    "since": _now()}))
+    return lock
+
+
+def _owner(path: Path) -> str:
+    try:
+        owner = json.loads(path.read_text())
+        return f"r1 {owner['stage']}, pid {owner['pid']} on {owner['host']} since {owner['since']}"
+    except (OSError, ValueError, KeyError, TypeError):  # just created by its owner, or a soft lock's record
+        return f"see {path}"
+
+
+def _unlock(lock) -> None:
+    import filelock
+
+    if not isinstance(lock, filelock.SoftFileLock):
+        # Removed while still held: a run that opened the file meanwhile sees it unlinked and retries afresh.
+        Path(lock.lock_file).unlink(missing_ok=True)
+    lock.release()
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any] | None:
@@ -253,19 +354,24 @@ class _Peers:
     """Messages between the processes of one launch about one run_dir call: `post` a step's outcome (done,
     or the exception that stopped it), `expect` one (waits for it; a failure posted there is raised here)."""
 
-    def __init__(self, rank: int):
-        import torch.distributed as dist
+    def __init__(self, rank: int, world: int):
+        self.rank, self.store = rank, None
+        if world > 1:  # one process alone has nobody to tell
+            import torch.distributed as dist
 
-        self.rank = rank
-        attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")  # the agent store outlives a restart
-        self.store = dist.PrefixStore(f"r1cli/run_dir/{attempt}/{next(_ENTRIES)}/", _env_store())
+            attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")  # the agent store outlives a restart
+            self.store = dist.PrefixStore(f"r1cli/run_dir/{attempt}/{next(_ENTRIES)}/", _env_store())
 
     def post(self, key: str, error: BaseException | None = None) -> None:
+        if self.store is None:
+            return
         outcome = {} if error is None else {"process": self.rank, "user_error": isinstance(error, UserError),
                                             "error": str(error) or type(error).__name__}
         self.store.set(key, json.dumps(outcome))
 
     def expect(self, key: str, what: str) -> None:
+        if self.store is None:
+            return
         try:
             outcome = json.loads(self.store.get(key))
         except Exception as e:  # the store's timeout, or its server (rank 0) gone

@@ -41,11 +41,20 @@ def test_crash_leaves_no_output_folder(tmp_path):
         with runs.run_dir("x", out, Opts()) as run:
             (run.path / "half.txt").write_text("partial")
             raise RuntimeError("killed mid-write")
-    assert not out.exists()
+    assert not out.exists() and not runs.lock_path(out).exists()
     assert (tmp_path / "out.partial" / "half.txt").exists()  # kept for --resume only
     with runs.run_dir("x", out, Opts(), resume=True) as run:
         assert (run.path / "half.txt").exists()
     assert (out / "half.txt").exists() and not (tmp_path / "out.partial").exists()
+
+
+def test_a_run_that_fails_before_writing_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(UserError):
+        with runs.run_dir("x", out, Opts()) as run:
+            (run.path / "empty-subfolder").mkdir()
+            raise UserError("bad input found once the folder existed")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_stale_partial_is_cleared_without_resume(tmp_path):
@@ -55,15 +64,60 @@ def test_stale_partial_is_cleared_without_resume(tmp_path):
         assert not (run.path / "stale").exists()
 
 
-def test_existing_output_needs_overwrite(tmp_path):
-    with runs.run_dir("x", tmp_path / "o", Opts()):
-        pass
+def test_existing_output_needs_overwrite_and_is_kept_until_the_new_run_succeeds(tmp_path):
+    with runs.run_dir("x", tmp_path / "o", Opts()) as run:
+        (run.path / "model.bin").write_text("old")
     with pytest.raises(UserError, match="already exists"):
         with runs.run_dir("x", tmp_path / "o", Opts()):
             pass
-    with runs.run_dir("x", tmp_path / "o", Opts(lr=2.0), overwrite=True):
-        pass
+    with pytest.raises(RuntimeError):
+        with runs.run_dir("x", tmp_path / "o", Opts(lr=2.0), overwrite=True) as run:
+            (run.path / "model.bin").write_text("new, unfinished")
+            raise RuntimeError("crashed")
+    assert (tmp_path / "o" / "model.bin").read_text() == "old"
+    with runs.run_dir("x", tmp_path / "o", Opts(lr=2.0), overwrite=True) as run:
+        (run.path / "model.bin").write_text("new")
     assert runs.read_manifest(tmp_path / "o")["options"]["lr"] == 2.0
+    assert (tmp_path / "o" / "model.bin").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]  # no .partial, .replaced or .lock left
+
+
+def test_an_interrupted_runs_checkpoints_or_shards_need_resume_or_overwrite(tmp_path):
+    out = tmp_path / "o"
+    work = runs.partial_path(out)
+    for k in (100, 500):
+        (work / f"checkpoint-{k}").mkdir(parents=True)
+    with pytest.raises(UserError, match="holds checkpoint-500 .*pass --resume to continue or --overwrite"):
+        with runs.run_dir("x", out, Opts()):
+            pass
+    assert (work / "checkpoint-500").is_dir() and not runs.lock_path(out).exists()
+    with runs.run_dir("x", out, Opts(), resume=True) as run:
+        assert (run.path / "checkpoint-500").is_dir()
+
+    evals = tmp_path / "e"
+    shards = runs.partial_path(evals) / "shards" / "gsm8k"
+    shards.mkdir(parents=True)
+    for k in range(2):
+        (shards / f"shard-{k:05d}.jsonl").write_text("{}\n")
+    with pytest.raises(UserError, match="holds 2 generation shards"):
+        with runs.run_dir("x", evals, Opts()):
+            pass
+    with runs.run_dir("x", evals, Opts(), overwrite=True) as run:
+        assert not any(run.path.iterdir())  # --overwrite discarded them
+
+
+def test_an_output_is_owned_by_one_run_at_a_time(tmp_path):
+    import os
+
+    out = tmp_path / "o"
+    with runs.run_dir("sft", out, Opts()):
+        owner = json.loads(runs.lock_path(out).read_text())
+        assert owner["pid"] == os.getpid() and owner["stage"] == "sft"
+        with pytest.raises(UserError, match=f"in use by another run \\(r1 sft, pid {os.getpid()} on "):
+            with runs.run_dir("eval", out, Opts(), overwrite=True):
+                pass
+        assert runs.partial_path(out).is_dir()  # the owner's folder is untouched
+    assert (out / runs.MANIFEST).exists() and not runs.lock_path(out).exists()
 
 
 # ------------------------------------------------------------------------------------------- fingerprints
@@ -229,3 +283,79 @@ def test_accelerate_launch_of_grpo_trains_in_two_processes_and_publishes_once(tm
     train = [r for r in trainlog.read(out / "metrics.jsonl") if "loss" in r]
     assert [r["epoch"] for r in train] == [pytest.approx(s * 2 * per_device / group / prompts) for s in (1, 2)]
     assert log.count("wrote the GRPO model") == 2
+
+
+# ------------------------------------------------------------- the CLI: owners, forgotten --resume, overwrite
+
+
+def _r1(tmp_path, *argv: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "r1cli", "-q", *argv], capture_output=True, text=True,
+                          timeout=600, cwd=tmp_path)
+
+
+def _one_error_line(proc) -> str:
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    return lines[0]
+
+
+HOLDER = """
+import sys, time
+from r1cli import runs
+with runs.run_dir("sft", sys.argv[1], {}):
+    print("holding", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_cli_a_second_run_stops_naming_the_owner_and_a_dead_owners_lock_is_taken_over(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    out = tmp_path / "o"
+    (tmp_path / "holder.py").write_text(HOLDER)
+    holder = subprocess.Popen([sys.executable, str(tmp_path / "holder.py"), str(out)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        line = _one_error_line(_r1(tmp_path, "data", "--dataset", "task:arith?n=4", "--output", str(out),
+                                   "--overwrite"))
+        assert f"r1 sft, pid {holder.pid} on {socket.gethostname()}" in line and "--output" in line
+        assert runs.partial_path(out).is_dir()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert json.loads(runs.lock_path(out).read_text())["pid"] == holder.pid  # a dead owner's file stays...
+    done = _r1(tmp_path, "data", "--dataset", "task:arith?n=4", "--output", str(out))
+    assert done.returncode == 0, done.stderr  # ...but not its lock
+    assert runs.read_manifest(out)["stage"] == "data"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["holder.py", "o"]
+
+
+def test_cli_without_resume_refuses_to_discard_an_interrupted_runs_checkpoints(tmp_path):
+    out = tmp_path / "sft"
+    checkpoint = runs.partial_path(out) / "checkpoint-500"
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "trainer_state.json").write_text("{}")
+    line = _one_error_line(_r1(tmp_path, "sft", "--model", "tiny", "--dataset", "task:arith?n=8",
+                               "--output", str(out)))
+    assert "holds checkpoint-500" in line and "pass --resume to continue or --overwrite to discard it" in line
+    assert (checkpoint / "trainer_state.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sft.partial"]
+
+
+def test_cli_a_failed_overwrite_keeps_the_old_output_and_leaves_no_stray_folder(tmp_path):
+    out = tmp_path / "ev"
+    args = ["eval", "--data-file", "task:arith?n=2", "--engine", "hf", "--num-samples", "1", "--max-tokens", "4",
+            "--output", str(out)]
+    first = _r1(tmp_path, *args, "--model", "tiny")
+    assert first.returncode == 0, first.stderr
+    before = runs.read_manifest(out)
+    line = _one_error_line(_r1(tmp_path, *args, "--model", str(tmp_path / "no-such-model"), "--overwrite"))
+    assert "no-such-model" in line
+    assert runs.read_manifest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ev"]
