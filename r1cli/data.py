@@ -15,7 +15,6 @@ such as `prompt={Body} {Question}`). A local file, folder of files or saved sing
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -415,32 +414,6 @@ def save(ds, folder: Path, *, jsonl: bool = False) -> Path:
     if jsonl:
         ds.to_json(str(Path(folder) / "data.jsonl"), lines=True, force_ascii=False)
     return target
-
-
-def fingerprint(spec: str) -> dict[str, Any]:
-    """A record of an input for the manifest: file hash, dataset fingerprint, or upstream manifest."""
-    source, _ = parse_spec(spec)
-    rec: dict[str, Any] = {"spec": spec}
-    path = Path(source).expanduser()
-    if path.is_file():
-        rec["sha256"] = file_sha256(path)
-    elif path.is_dir():
-        manifest = path / "r1_manifest.json"
-        if manifest.exists():
-            rec["upstream_manifest"] = json.loads(manifest.read_text())
-        for info in (path / DATASET_DIR / "state.json", path / "state.json"):
-            if info.exists():
-                rec["fingerprint"] = json.loads(info.read_text()).get("_fingerprint")
-                break
-    return rec
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_jsonl(rows, path: Path) -> None:

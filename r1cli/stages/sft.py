@@ -89,7 +89,7 @@ class Config:
 
 
 def run(cfg: Config) -> dict:
-    from r1cli import mixing, models, runs, training
+    from r1cli import mixing, models, runs
     from r1cli.errors import UserError
 
     if not cfg.dataset or not cfg.output:
@@ -105,17 +105,13 @@ def run(cfg: Config) -> dict:
     train_ds, info = mixing.build(cfg.dataset, cfg.template, cfg.seed)
     log.info(f"training on {info['rows']:,} rows ({'chat' if info['conversational'] else 'text'} format) "
              f"from {len(info['datasets'])} dataset(s)")
-    if training.is_main_process():
-        with runs.run_dir("sft", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
-            for part in info["datasets"]:
-                run.add_input("dataset", part["spec"])
-            run.add_input("model", cfg.model)
-            run.metrics = _train(cfg, train_ds, info, run.path)
-        log.info(f"wrote the fine-tuned model to {run.final} (final loss {run.metrics.get('final_loss')})")
-        return run.metrics
-    from pathlib import Path
-
-    return _train(cfg, train_ds, info, runs.partial_path(Path(cfg.output).expanduser()))
+    with runs.run_dir("sft", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
+        for part in info["datasets"]:
+            run.add_input("dataset", part["spec"])
+        run.add_input("model", cfg.model)
+        run.metrics = _train(cfg, train_ds, info, run.path)
+    log.info(f"wrote the fine-tuned model to {run.final} (final loss {run.metrics.get('final_loss')})")
+    return run.metrics
 
 
 def _train(cfg: Config, train_ds, info: dict, workdir) -> dict:
