@@ -4,7 +4,7 @@
   turns bf16 on by default, which fails without a GPU); on a CUDA GPU with bf16 support the weights load in
   bf16 and `bf16=True`; on an older GPU fp16 mixed precision.
 - `load_model` resolves a model reference through `r1cli.models.resolve` (so `tiny`, a folder or a hub name
-  all work) and gives the tokenizer a chat template and a pad token when it has none.
+  all work); `load_tokenizer` gives the tokenizer a chat template and a pad token when it has none.
 - `common_args` maps the option names every trainer stage shares onto `TrainingArguments` fields.
 - `last_checkpoint` / `remove_checkpoints` find and clean `checkpoint-N` folders for `--resume`.
 
@@ -20,19 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from r1cli import log
-
-# Used only for models whose tokenizer has no chat template (most base models). Every assistant turn ends
-# with the EOS token inside the generation markers, so SFT teaches the model to stop and assistant-only
-# masks include the stop token. Rendering: "<bos>user: ...\nassistant: ...<eos>\n".
-DEFAULT_CHAT_TEMPLATE = (
-    "{{ bos_token or '' }}"
-    "{% for m in messages %}"
-    "{% if m['role'] == 'assistant' %}"
-    "{{ 'assistant: ' }}{% generation %}{{ m['content'] + eos_token }}{% endgeneration %}{{ '\n' }}"
-    "{% else %}{{ m['role'] + ': ' + m['content'] + '\n' }}{% endif %}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}"
-)
 
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
@@ -89,19 +76,26 @@ def is_main_process() -> bool:
 
 
 def ensure_chat_template(tokenizer) -> bool:
-    """Give `tokenizer` DEFAULT_CHAT_TEMPLATE if it has none; True when it was set here."""
+    """Give `tokenizer` r1cli.templates.CHAT_TEMPLATE if it has none; True when it was set here."""
+    from r1cli.templates import CHAT_TEMPLATE
+
     if getattr(tokenizer, "chat_template", None):
         return False
-    tokenizer.chat_template = DEFAULT_CHAT_TEMPLATE
+    tokenizer.chat_template = CHAT_TEMPLATE
     log.info("the model has no chat template: using r1cli's default (user:/assistant: turns ending in EOS)")
     return True
 
 
-def load_tokenizer(ref: str):
-    """The tokenizer of a resolved model path, with a chat template and a pad token."""
-    from transformers import AutoTokenizer
+def load_tokenizer(path: str):
+    """The tokenizer of a resolved model path, ready for training: with a chat template and a pad token.
 
-    tok = AutoTokenizer.from_pretrained(ref)
+    It is the generation core's tokenizer (as the model ships it) plus what training needs. The generation core
+    itself never invents a chat template: eval of a model without one must fail on chat prompts rather than
+    render a template the model never saw. A model trained here is saved with the template it was trained on.
+    """
+    from r1cli.generation.base import load_tokenizer as load_as_shipped
+
+    tok = load_as_shipped(path)
     ensure_chat_template(tok)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
