@@ -16,13 +16,14 @@ from __future__ import annotations
 from r1cli.rewards import accuracy, code, countdown, formatting, language, shaping  # noqa: F401  (registers)
 from r1cli.rewards.accuracy import equivalence_classes, verify_batch
 from r1cli.rewards.extract import completion_text, extract_answer
-from r1cli.rewards.registry import REGISTRY, get, names, parse_specs, register
+from r1cli.rewards.registry import REGISTRY, get, measures_correctness, names, parse_specs, register
 
 __all__ = [
     "REGISTRY",
     "register",
     "names",
     "get",
+    "measures_correctness",
     "parse_specs",
     "extract_answer",
     "verify_batch",

@@ -136,7 +136,7 @@ def make_accuracy(timeout: float = DEFAULT_TIMEOUT):
     return accuracy_reward
 
 
-@register("accuracy", factory=make_accuracy)
+@register("accuracy", factory=make_accuracy, correctness=True)
 def accuracy_reward(completions, answer=None, timeout: float = DEFAULT_TIMEOUT, **kwargs) -> list[float | None]:
     """1.0 when the completion's final answer equals the row's `answer` column (math-verify + exact checks)."""
     return _accuracy(completions, answer=answer, timeout=timeout, **kwargs)

@@ -93,6 +93,5 @@ def make_code(cpu_s: int = 2, wall_s: float = 4.0, mem_mb: int = 512, output_kb:
 
 
 code_reward = register("code", factory=make_code)(make_code())
-code_binary_reward = register("code_binary", factory=lambda **kw: make_code(**{"binary": True, **kw}))(
-    make_code(binary=True)
-)
+code_binary_reward = register("code_binary", factory=lambda **kw: make_code(**{"binary": True, **kw}),
+                              correctness=True)(make_code(binary=True))

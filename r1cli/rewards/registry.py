@@ -7,6 +7,9 @@ A reward is registered under a short name (``accuracy``); the function itself is
     accuracy                          weight 1.0
     format:0.5                        weight 0.5
     soft_overlong(max_len=2048,cache_len=256):0.5
+
+A reward registered with ``correctness=True`` scores each completion 1.0 (right) or 0.0 (wrong), so its
+mean is an accuracy; trainers report it as such.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from r1cli.errors import UserError
 RewardFn = Callable[..., list]
 
 REGISTRY: dict[str, RewardFn] = {}
+CORRECTNESS: set[str] = set()
 
 
-def register(name: str, factory: Callable[..., RewardFn] | None = None):
-    """Decorator: add a reward to REGISTRY under `name`. `factory` builds variants with other parameters."""
+def register(name: str, factory: Callable[..., RewardFn] | None = None, correctness: bool = False):
+    """Decorator: add a reward to REGISTRY under `name`. `factory` builds variants with other parameters;
+    `correctness` marks a 1/0 right-or-wrong reward."""
 
     def deco(fn: RewardFn) -> RewardFn:
         if name in REGISTRY and REGISTRY[name] is not fn:
@@ -30,6 +35,8 @@ def register(name: str, factory: Callable[..., RewardFn] | None = None):
         if factory is not None:
             fn.factory = factory
         REGISTRY[name] = fn
+        if correctness:
+            CORRECTNESS.add(name)
         return fn
 
     return deco
@@ -37,6 +44,11 @@ def register(name: str, factory: Callable[..., RewardFn] | None = None):
 
 def names() -> list[str]:
     return sorted(REGISTRY)
+
+
+def measures_correctness(name: str) -> bool:
+    """True for rewards whose mean is an accuracy (registered with correctness=True)."""
+    return name in CORRECTNESS
 
 
 def get(name: str) -> RewardFn:
