@@ -43,8 +43,8 @@ def read(path: str | Path) -> list[dict[str, Any]]:
 
 @dataclass
 class Curve:
-    """One metrics.jsonl key drawn against step. `smooth`: the raw values faint, their moving average on top
-    (noisy per-step values such as rewards); otherwise a plain line with markers (e.g. held-out checks)."""
+    """One metrics.jsonl key drawn against step. `smooth`: the per-step values faint, their moving average on
+    top (noisy values such as rewards); otherwise a plain line with markers (e.g. held-out checks)."""
 
     key: str
     label: str = ""
@@ -64,11 +64,15 @@ def points(records: list[dict], key: str) -> tuple[list[int], list[float]]:
     return [p[0] for p in pts], [p[1] for p in pts]
 
 
-def moving_average(values: list[float]) -> list[float]:
-    """Trailing mean over a window of about a tenth of the run (2 to 50 steps), defined from the first step."""
+def smoothing_window(n: int) -> int:
+    """About a tenth of the run, 2 to 50 steps."""
+    return min(50, max(2, round(n / 10)))
+
+
+def moving_average(values: list[float], window: int) -> list[float]:
+    """Trailing mean over `window` steps, defined from the first step (shorter windows there)."""
     import pandas as pd
 
-    window = min(50, max(2, round(len(values) / 10)))
     return pd.Series(values).rolling(window, min_periods=1).mean().tolist()
 
 
@@ -93,8 +97,10 @@ def plot(path: str | Path, panels: list[Panel], out_png: str | Path, title: str 
             color = f"C{i}"
             label = curve.label or curve.key
             if curve.smooth and len(values) > 2:
+                window = smoothing_window(len(values))
                 ax.plot(steps, values, color=color, alpha=0.25, linewidth=0.8)
-                ax.plot(steps, moving_average(values), color=color, linewidth=1.8, label=f"{label} (moving avg)")
+                ax.plot(steps, moving_average(values, window), color=color, linewidth=1.8,
+                        label=f"{label}, {window}-step mean")
             else:
                 ax.plot(steps, values, color=color, marker="o" if len(values) < 50 else None, markersize=3,
                         label=label)
