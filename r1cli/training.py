@@ -6,6 +6,8 @@
 - `load_model` resolves a model reference through `r1cli.models.resolve` (so `tiny`, a folder or a hub name
   all work); `load_tokenizer` gives the tokenizer a chat template and a pad token when it has none.
 - `common_args` maps the option names every trainer stage shares onto `TrainingArguments` fields.
+- `tidy_console` leaves one progress bar with a few rounded metrics; `mute_import_noise` drops a known
+  irrelevant import-time warning.
 - `last_checkpoint` / `remove_checkpoints` find and clean `checkpoint-N` folders for `--resume`.
 
 Everything heavy (torch, transformers) is imported inside the functions, so importing this module is cheap.
