@@ -24,10 +24,11 @@ Loss is on completion tokens only (TRL's completion_only_loss; the EOS / end-of-
 --no-completion-only-loss. Precision follows the hardware (CPU fp32, GPU bf16; see r1cli.training).
 
 Output: DIR is a Hugging Face checkpoint (model, tokenizer with its chat template, generation config), so
-`--model DIR` works in the next stage; plus metrics.jsonl (one record per logged step), loss.png and
-r1_manifest.json. Checkpoints (every --save-steps) live in DIR.partial while training and are removed at the
-end unless --keep-checkpoints; `--resume` continues from the newest one. With --lora the adapter is merged
-into the saved model.
+`--model DIR` works in the next stage; plus a model card (README.md, naming DIR and the base model),
+metrics.jsonl (one record per logged step), loss.png and r1_manifest.json, every file with the mode the umask
+gives. Checkpoints (every --save-steps) live in DIR.partial while training and are removed at the end unless
+--keep-checkpoints; `--resume` continues from the newest one. With --lora the adapter is merged into the
+saved model.
 
 Multi-GPU (one node, 8 GPUs; pick ddp.yaml, zero3.yaml or fsdp.yaml from recipes/accelerate/):
   accelerate launch --config_file recipes/accelerate/zero3.yaml -m r1cli sft \\

@@ -259,6 +259,7 @@ def test_chat_data_with_lora_and_packing(tmp_path, tiny_model):
                                learning_rate=1e-3, save_steps=0))
     assert metrics["format"] == "chat" and metrics["stop_token_trained"] and metrics["steps"] == 3
     assert not (out / "adapter_config.json").exists()  # merged: a plain checkpoint
+    assert f"# Model Card for {out.name}\n" in (out / "README.md").read_text()  # written without checkpoints too
     from transformers import AutoModelForCausalLM
 
     assert AutoModelForCausalLM.from_pretrained(out).num_parameters() > 0
