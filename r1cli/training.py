@@ -250,6 +250,16 @@ def remove_checkpoints(folder: str | Path) -> int:
     return len(found)
 
 
+def match_umask(folder: str | Path) -> None:
+    """Give every file under `folder` the mode a plain open() gives (0666 less the umask). The weights writer
+    creates its files 0600, so a checkpoint's weights were private while its config and tokenizer were not."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in Path(folder).rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            path.chmod(0o666 & ~mask)
+
+
 def trim_metrics(path: str | Path, max_step: int) -> None:
     """Drop metrics.jsonl records past `max_step` (logged by a run that died after its last checkpoint)."""
     import json

@@ -25,10 +25,11 @@ Loss is on completion tokens only (TRL's completion_only_loss; the EOS / end-of-
 --no-completion-only-loss. Precision follows the hardware (CPU fp32, GPU bf16; see r1cli.training).
 
 Output: DIR is a Hugging Face checkpoint (model, tokenizer with its chat template, generation config), so
-`--model DIR` works in the next stage; plus metrics.jsonl (one record per logged step), loss.png and
-r1_manifest.json. Checkpoints (every --save-steps) live in DIR.partial while training and are removed at the
-end unless --keep-checkpoints; `--resume` continues from the newest one. With --lora the adapter is merged
-into the saved model.
+`--model DIR` works in the next stage; plus a model card (README.md, naming DIR and the base model),
+metrics.jsonl (one record per logged step), loss.png and r1_manifest.json, every file with the mode the umask
+gives. Checkpoints (every --save-steps) live in DIR.partial while training and are removed at the end unless
+--keep-checkpoints; `--resume` continues from the newest one. With --lora the adapter is merged into the
+saved model.
 
 Multi-GPU (one node, 8 GPUs; pick ddp.yaml, zero3.yaml or fsdp.yaml from recipes/accelerate/):
   accelerate launch --config_file recipes/accelerate/zero3.yaml -m r1cli sft \\
@@ -110,7 +111,8 @@ def run(cfg: Config) -> dict:
             run.add_input("dataset", part["spec"])
         run.add_input("model", cfg.model)
         run.metrics = _train(cfg, train_ds, info, run.path)
-    log.info(f"wrote the fine-tuned model to {run.final} (final loss {run.metrics.get('final_loss')})")
+    loss = run.metrics.get("final_loss")
+    log.info(f"wrote the fine-tuned model to {run.final}" + (f" (final loss {loss:.4g})" if loss is not None else ""))
     return run.metrics
 
 
@@ -158,8 +160,11 @@ def _train(cfg: Config, train_ds, info: dict, workdir) -> dict:
     result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     seconds = time.time() - t0
     _save(trainer, tokenizer, workdir, lora=cfg.lora)
-    if training.is_main_process() and not cfg.keep_checkpoints:
-        training.remove_checkpoints(workdir)
+    if training.is_main_process():
+        if not cfg.keep_checkpoints:
+            training.remove_checkpoints(workdir)
+        _model_card(trainer, cfg)
+        training.match_umask(workdir)
     records = [r for r in trainlog.read(metrics_path) if "loss" in r]
     if training.is_main_process():
         panels = [trainlog.Panel(key.replace("_", " "), [trainlog.Curve(key, smooth=key == "loss")])
@@ -197,6 +202,24 @@ def _check_stop_token(trainer, tokenizer) -> bool:
         log.warn(f"the training labels do not contain the stop token {tokenizer.eos_token!r}: the fine-tuned "
                  "model may not learn to stop (check the chat template, or --max-length truncation)")
     return ok
+
+
+def _model_card(trainer, cfg: Config) -> None:
+    """Rewrite the README.md model card the trainer wrote at each checkpoint: it named the working folder
+    (DIR.partial) and, for a local base model, 'None'. The card names the published folder, which is also
+    what its quick start loads, and the base model: its hub name, linked, or for a local one its reference."""
+    from pathlib import Path
+
+    final = Path(cfg.output).expanduser()
+    local_base = cfg.model == "tiny" or cfg.model.startswith("tiny?") or Path(cfg.model).expanduser().exists()
+    # The trainer takes the base model from the config's name_or_path, and leaves a folder unnamed.
+    trainer.model.config.name_or_path = "" if local_base else cfg.model
+    trainer.hub_model_id = str(final)  # the quick start's `pipeline(model=...)`; the trainer never pushes
+    trainer.create_model_card(model_name=final.name, tags=["r1cli"])
+    if local_base:
+        card = Path(trainer.args.output_dir) / "README.md"
+        card.write_text(card.read_text().replace("[None](https://huggingface.co/None)",
+                                                 f"the local model `{cfg.model}`"))
 
 
 def _save(trainer, tokenizer, workdir, *, lora: bool) -> None:

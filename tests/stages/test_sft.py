@@ -111,6 +111,25 @@ def test_output_folder_is_a_clean_checkpoint(sft_arith):
     assert manifest["metrics"]["runtime_s"] > 0 and manifest["options"]["learning_rate"] == 3e-3
 
 
+def test_model_card_names_the_output_and_the_base(trained):
+    out, _ = trained  # saved checkpoints on the way, each of which rewrote the card in the .partial folder
+    card = (out / "README.md").read_text()
+    assert f"# Model Card for {out.name}\n" in card and f"model_name: {out.name}\n" in card
+    assert f'model="{out}"' in card  # the quick start loads the published folder
+    assert "fine-tuned version of the local model `tiny`" in card
+    assert ".partial" not in card and "None" not in card
+
+
+def test_checkpoint_files_share_one_mode(trained):
+    import os
+
+    out, _ = trained
+    mask = os.umask(0)
+    os.umask(mask)
+    modes = {f.name: oct(f.stat().st_mode & 0o777) for f in out.iterdir() if f.is_file()}
+    assert "model.safetensors" in modes and set(modes.values()) == {oct(0o666 & ~mask)}, modes
+
+
 def test_resume_continues_the_step_count(tmp_path, monkeypatch, tiny_model):
     out = tmp_path / "resumed"
     common = dict(model="tiny", dataset=["task:arith?n=64"], output=str(out), per_device_batch_size=8,
@@ -141,6 +160,7 @@ def test_chat_data_with_lora_and_packing(tmp_path, tiny_model):
                                learning_rate=1e-3, save_steps=0))
     assert metrics["format"] == "chat" and metrics["stop_token_trained"] and metrics["steps"] == 3
     assert not (out / "adapter_config.json").exists()  # merged: a plain checkpoint
+    assert f"# Model Card for {out.name}\n" in (out / "README.md").read_text()  # written without checkpoints too
     from transformers import AutoModelForCausalLM
 
     assert AutoModelForCausalLM.from_pretrained(out).num_parameters() > 0
