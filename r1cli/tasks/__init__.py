@@ -87,8 +87,3 @@ def load(name_and_query: str, params: dict[str, str]):
 
     return datasets.Dataset.from_list(rows(name_and_query, params))
 
-
-def describe() -> dict[str, dict[str, tuple[type, Any, str]]]:
-    from r1cli.tasks import arith, countdown  # noqa: F401
-
-    return {name: params for name, (_, params) in TASKS.items()}
