@@ -3,29 +3,76 @@
 A stage declares its options as dataclass fields made with `option(...)`. From that one declaration come
 the Typer flags (`--group-size`), the YAML keys of `--config FILE.yaml` (`group_size` or `group-size`),
 the help text and the manifest. Precedence: dataclass default < YAML file < explicit command-line flag.
+
+What a value may be is declared on the option too (`required=True`, `choices=[...]`, `min=1`,
+`max=1, min_open=True`, ...) and checked once, in `resolve`, so that every stage refuses bad input with the
+flag's own name before it loads a model or creates a folder. Float options must also be finite, and
+integers must fit in 64 bits (torch, Arrow and the samplers index with int64).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from r1cli.errors import UserError
 
 
-def option(default: Any = None, help: str = "", *, choices: list[str] | None = None,
-           short: str | None = None, factory=None) -> Any:
-    """A stage option: its default, its help text, and optionally its allowed values and a short flag."""
-    meta = {"help": help, "choices": choices, "short": short}
+def option(default: Any = None, help: str | Callable[[], str] = "", *,
+           choices: list[str] | Callable[[], list[str]] | None = None, short: str | None = None, factory=None,
+           required: bool = False, min: float | None = None, max: float | None = None,
+           min_open: bool = False, max_open: bool = False, max_reason: str | None = None) -> Any:
+    """A stage option: its default, its help text, and what a value may be.
+
+    `help` and `choices` may be functions, called only when a stage's command or config is built, so that
+    listing names kept elsewhere (the reward registry, the generation engines) costs nothing at `r1 --help`.
+    `required`: the option must be given (a list: at least one item). `min`/`max` bound a number,
+    inclusively unless `min_open`/`max_open`; `max_reason` says why larger values are refused.
+    """
+    meta = {"help": help, "choices": choices, "short": short, "required": required, "min": min, "max": max,
+            "min_open": min_open, "max_open": max_open, "max_reason": max_reason}
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata=meta)
     if isinstance(default, list):
         value = list(default)
         return dataclasses.field(default_factory=lambda: list(value), metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
+
+
+def help_text(f: dataclasses.Field) -> str:
+    value = f.metadata.get("help", "")
+    return value() if callable(value) else value
+
+
+def choices(f: dataclasses.Field) -> list[str] | None:
+    value = f.metadata.get("choices")
+    return list(value()) if callable(value) else value
+
+
+def flag(f: dataclasses.Field) -> str:
+    return "--" + f.name.replace("_", "-")
+
+
+def bounds_text(f: dataclasses.Field) -> str | None:
+    """The allowed range of a number option as written in help and errors: 'in (0, 1]', 'at least 1', ..."""
+    lo, hi = f.metadata.get("min"), f.metadata.get("max")
+    lo_open, hi_open = f.metadata.get("min_open"), f.metadata.get("max_open")
+    if lo is not None and hi is not None:
+        return f"in {'(' if lo_open else '['}{_num(lo)}, {_num(hi)}{')' if hi_open else ']'}"
+    if lo is not None:
+        return f"{'greater than' if lo_open else 'at least'} {_num(lo)}"
+    if hi is not None:
+        return f"{'less than' if hi_open else 'at most'} {_num(hi)}"
+    return None
+
+
+def _num(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
 
 
 def fields(cls) -> list[dataclasses.Field]:
@@ -55,7 +102,7 @@ def _coerce(name: str, value: Any, tp) -> Any:
     if value is None:
         if optional:
             return None
-        raise UserError(f"option '{name}' cannot be empty")
+        raise UserError(f"--{name} cannot be empty")
     if is_list:
         if isinstance(value, str):
             value = [v for v in value.split(",") if v] if scalar is not str or "," in value else [value]
@@ -81,7 +128,10 @@ def _coerce_scalar(name: str, value: Any, scalar: type) -> Any:
             raise ValueError
         return scalar(value)
     except (TypeError, ValueError):
-        raise UserError(f"option '{name}' expects {scalar.__name__}, got {value!r}") from None
+        raise UserError(f"--{name} expects {_KINDS.get(scalar, scalar.__name__)}, got {value!r}") from None
+
+
+_KINDS = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
 
 
 def load_yaml(path: str | Path) -> dict[str, Any]:
@@ -119,16 +169,34 @@ def resolve(cls, yaml_values: dict[str, Any] | None = None, flags: dict[str, Any
 
 
 def validate(cfg) -> None:
+    """Check every option of a config against its declaration; the first violation raises UserError."""
+    hints = _hints(type(cfg))
     for f in fields(type(cfg)):
-        choices = f.metadata.get("choices")
-        if not choices:
-            continue
         value = getattr(cfg, f.name)
+        if f.metadata.get("required") and (value is None or value == "" or value == []):
+            raise UserError(f"{flag(f)} is required")
+        allowed = choices(f)
+        scalar = base_type(hints[f.name])[0]
         for v in value if isinstance(value, list) else [value]:
-            if v is not None and v not in choices:
-                flag = f.name.replace("_", "-")
-                raise UserError(f"invalid value {v!r} for --{flag} (choose from: {', '.join(choices)})")
+            if v is None:
+                continue
+            if allowed and v not in allowed:
+                raise UserError(f"invalid value {v!r} for {flag(f)} (choose from: {', '.join(allowed)})")
+            if scalar in (int, float) and not isinstance(v, bool):
+                _check_number(f, v)
 
 
-def to_dict(cfg) -> dict[str, Any]:
-    return dataclasses.asdict(cfg)
+_INT64 = 2**63 - 1
+
+
+def _check_number(f: dataclasses.Field, v: float) -> None:
+    if isinstance(v, float) and not math.isfinite(v):
+        raise UserError(f"{flag(f)} must be a finite number, got {v}")
+    lo, hi = f.metadata.get("min"), f.metadata.get("max")
+    too_low = lo is not None and (v <= lo if f.metadata.get("min_open") else v < lo)
+    too_high = hi is not None and (v >= hi if f.metadata.get("max_open") else v > hi)
+    if too_low or too_high:
+        reason = f" ({f.metadata['max_reason']})" if too_high and f.metadata.get("max_reason") else ""
+        raise UserError(f"{flag(f)} must be {bounds_text(f)}{reason}, got {_num(v)}")
+    if isinstance(v, int) and abs(v) > _INT64:
+        raise UserError(f"{flag(f)} does not fit in a 64-bit integer, got {v}")

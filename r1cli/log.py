@@ -7,7 +7,6 @@ import logging
 from rich.console import Console
 
 console = Console(stderr=True, highlight=False)
-stdout = Console(highlight=False, soft_wrap=True)
 
 _state = {"verbosity": 0}
 logger = logging.getLogger("r1cli")

@@ -1,14 +1,19 @@
-"""The CLI: help is instant (no heavy imports), bad input is one line with exit 2 and writes nothing."""
+"""The CLI: help is instant (no heavy imports) and readable at 80 columns, bad input is one line with exit 2
+and writes nothing, every declared bound is enforced under the flag's own name."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import math
+import os
 import subprocess
 import sys
 
 import pytest
 from typer.testing import CliRunner
 
+from r1cli import config as cfgmod
 from r1cli.cli import STAGES, app
 
 HEAVY = ("torch", "transformers", "vllm", "datasets", "trl")
@@ -82,3 +87,160 @@ def test_verbose_shows_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "r1cli", "--verbose", "data", "-d", str(tmp_path / "x.jsonl"),
                            "-o", str(tmp_path / "o")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "Traceback" in proc.stderr and "error: data file not found" in proc.stderr
+
+
+def test_verbose_and_quiet_work_after_the_stage_name(tmp_path):
+    def run(*argv):
+        return subprocess.run([sys.executable, "-m", "r1cli", *argv], capture_output=True, text=True, timeout=60)
+
+    loud = run("data", "-d", "task:countdown?n=5", "-o", str(tmp_path / "a"))
+    quiet = run("data", "-q", "-d", "task:countdown?n=5", "-o", str(tmp_path / "b"))
+    assert loud.returncode == quiet.returncode == 0, (loud.stderr, quiet.stderr)
+    assert "wrote 5 rows" in loud.stderr and "wrote" not in quiet.stderr
+    verbose = run("data", "-d", str(tmp_path / "x.jsonl"), "-o", str(tmp_path / "c"), "--verbose")
+    assert verbose.returncode == 2 and "Traceback" in verbose.stderr
+
+
+# ---------------------------------------------------------------------------------------------------- help
+
+
+def _stage_fields():
+    for name, module in STAGES:
+        for f in cfgmod.fields(importlib.import_module(module).Config):
+            yield name, f
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split())  # help wraps lines anywhere, hyphens included
+
+
+@pytest.mark.parametrize("stage", [name for name, _ in STAGES])
+def test_help_fits_80_columns_with_every_option_name_whole(stage):
+    res = CliRunner().invoke(app, [stage, "--help"], env={"COLUMNS": "80"}, terminal_width=80)
+    assert res.exit_code == 0, res.output
+    assert max(len(line) for line in res.output.splitlines()) <= 80
+    words = set(res.output.replace(",", " ").split())
+    for name, f in _stage_fields():
+        if name == stage:
+            assert cfgmod.flag(f) in words, (stage, cfgmod.flag(f))
+            choices = cfgmod.choices(f)
+            if choices:
+                assert _flat(f"[choices: {', '.join(choices)}]") in _flat(res.output), (stage, f.name)
+    assert {"-q", "-v"} <= words
+
+
+def test_reward_help_lists_the_registry_and_the_default():
+    from r1cli import rewards
+    from r1cli.stages import grpo
+
+    res = r1("grpo", "--help")
+    flat = _flat(res.output)
+    assert all(_flat(name) in flat for name in rewards.names())
+    default = grpo.Config().reward
+    assert _flat(f"[default: {', '.join(default)}]") in flat
+
+
+# ---------------------------------------------------------------------------------------------- bounds
+
+# The smallest valid command line of each stage; a bound's case adds one bad flag to it.
+BASE = {
+    "sft": ["-d", "task:arith", "-o", "{out}"],
+    "grpo": ["-m", "tiny", "-d", "task:arith", "-o", "{out}"],
+    "eval": ["-m", "tiny", "-b", "task:arith", "-o", "{out}"],
+    "data": ["-d", "task:arith", "-o", "{out}"],
+    "tiny-model": ["-o", "{out}"],
+}
+
+
+def _outside(f, scalar):
+    """Values just outside each declared bound of a number option, and non-finite ones for floats."""
+    meta = f.metadata
+    step = 1 if scalar is int else 0.5
+    values = []
+    if meta.get("min") is not None:
+        values.append(meta["min"] if meta.get("min_open") else meta["min"] - step)
+    if meta.get("max") is not None:
+        values.append(meta["max"] if meta.get("max_open") else meta["max"] + step)
+    if scalar is float:
+        values += [math.nan, math.inf]
+    return values
+
+
+def _bound_cases():
+    cases = []
+    for stage, f in _stage_fields():
+        scalar, _, _ = cfgmod.base_type(_hint(stage, f))
+        for value in _outside(f, scalar):
+            cases.append(pytest.param(stage, [cfgmod.flag(f), str(value)], cfgmod.flag(f),
+                                      id=f"{stage} {cfgmod.flag(f)} {value}"))
+        if f.metadata.get("required"):
+            cases.append(pytest.param(stage, None, cfgmod.flag(f), id=f"{stage} without {cfgmod.flag(f)}"))
+    return cases
+
+
+def _hint(stage, f):
+    return cfgmod._hints(importlib.import_module(dict(STAGES)[stage]).Config)[f.name]
+
+
+def _without(argv, flag, short):
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in (flag, short):
+            skip = True
+        else:
+            out.append(arg)
+    return out
+
+
+@pytest.mark.parametrize("stage,extra,flag", _bound_cases())
+def test_every_declared_bound_is_one_line_exit_2_naming_the_flag_and_nothing_is_written(tmp_path, monkeypatch,
+                                                                                        stage, extra, flag):
+    monkeypatch.chdir(tmp_path)
+    assert stage in BASE, f"add the smallest valid command line of '{stage}' to BASE"
+    argv = [a.format(out=tmp_path / "out") for a in BASE[stage]]
+    if extra is None:  # a required option left out, or emptied in a YAML file where it has a default
+        f = next(f for s, f in _stage_fields() if s == stage and cfgmod.flag(f) == flag)
+        argv = _without(argv, flag, f.metadata.get("short"))
+        if f.default_factory is not cfgmod.dataclasses.MISSING or f.default is not None:
+            yaml_file = tmp_path.parent / f"{tmp_path.name}.yaml"  # outside the folder that must stay empty
+            yaml_file.write_text(f"{f.name}: []\n")
+            argv += ["--config", str(yaml_file)]
+        message = f"error: {flag} is required"
+    else:
+        argv += extra
+        message = f"error: {flag} must be"
+    def reached_run(cfg):  # the config must be refused before the stage starts any work
+        raise AssertionError(f"{stage} started with {cfg}")
+
+    monkeypatch.setattr(importlib.import_module(dict(STAGES)[stage]), "run", reached_run)
+    res = r1(stage, *argv)
+    lines = res.output.strip().splitlines()
+    assert res.exit_code == 2 and len(lines) == 1, res.output
+    assert lines[0].startswith(message), lines[0]
+    assert "Traceback" not in res.output and list(tmp_path.iterdir()) == []
+
+
+# The defects the audit found: each is refused with the flag's own name, in a real process, before any work.
+AUDIT = [
+    (["grpo", "-m", "tiny", "-d", "task:arith", "--top-p", "2"], "error: --top-p must be in (0, 1], got 2"),
+    (["grpo", "-m", "tiny", "-d", "task:arith", "--beta", "-1"], "error: --beta must be at least 0, got -1"),
+    (["sft", "-d", "task:arith", "--num-epochs", "0"], "error: --num-epochs must be greater than 0, got 0"),
+    (["grpo", "-m", "tiny", "-d", "task:arith", "--max-steps", "0"], "error: --max-steps must be at least 1"),
+    (["grpo", "-m", "tiny", "-d", "task:arith", "--temperature", "-1"], "error: --temperature must be greater"),
+    (["eval", "-m", "tiny", "-b", "task:arith", "--temperature", "-1"], "error: --temperature must be at least 0"),
+    (["eval", "-m", "tiny", "-b", "task:arith", "-k", str(10**20)], "error: --num-samples must be in [1, "),
+    (["sft", "-d", "task:arith", "--learning-rate", "nan"], "error: --learning-rate must be a finite number"),
+    (["data", "-d", "task:arith", "--limit", "0"], "error: --limit must be at least 1, got 0"),
+]
+
+
+def test_audit_cases_in_a_real_process(tmp_path):
+    for argv, message in AUDIT:
+        proc = subprocess.run([sys.executable, "-m", "r1cli", *argv, "-o", str(tmp_path / "out")],
+                              capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                              env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        assert proc.returncode == 2 and proc.stderr.splitlines() == [proc.stderr.strip()], (argv, proc.stderr)
+        assert proc.stderr.startswith(message), (argv, proc.stderr)
+        assert list(tmp_path.iterdir()) == [], argv

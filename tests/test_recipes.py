@@ -1,7 +1,8 @@
 """Every recipe in every subfolder of recipes/ loads into its stage's config (keys = option names).
 
 A recipe's stage is its file name (`recipes/tiny/sft.yaml`) or, for variants, its folder
-(`recipes/eval/gsm8k.yaml`). recipes/accelerate/ holds accelerate configs, not stage recipes.
+(`recipes/eval/aime-64.yaml`). recipes/accelerate/ holds accelerate configs, not stage recipes. A recipe may
+leave required options (the model, the output) to the command line, as its usage comment shows.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from r1cli.cli import STAGES
-from r1cli.config import load_yaml, resolve
+from r1cli.config import fields, load_yaml, resolve
 
 RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 MODULES = {name: module for name, module in STAGES}
@@ -33,8 +34,14 @@ def recipe_files() -> list[Path]:
 def test_recipe_loads(path):
     stage = stage_of(path)
     assert stage, f"{path} names no registered stage (file or folder name must be one of {sorted(MODULES)})"
-    cfg = resolve(importlib.import_module(MODULES[stage]).Config, load_yaml(path))
-    assert cfg is not None
+    cls = importlib.import_module(MODULES[stage]).Config
+    recipe = load_yaml(path)
+    given = {key.replace("-", "_") for key in recipe}
+    on_command_line = {f.name: "x" for f in fields(cls) if f.metadata.get("required") and f.name not in given}
+    cfg = resolve(cls, recipe, on_command_line)
+    for key, value in recipe.items():
+        got = getattr(cfg, key.replace("-", "_"))
+        assert got in (value, [value]), (key, value, got)
 
 
 def test_accelerate_configs_are_yaml_mappings():

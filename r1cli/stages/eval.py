@@ -41,14 +41,21 @@ from typing import Any
 from r1cli import log
 from r1cli.config import option
 from r1cli.scoring import Problem
+from r1cli.templates import TEMPLATES
 
 HELP = "Evaluate a model the DeepSeek-R1 way: K samples per problem, pass@k, cons@K (majority vote)."
 EXAMPLE = "r1 eval --model runs/grpo --benchmark math500,aime24 --data-dir ../shared/data --output runs/eval"
 
-TEMPLATE_CHOICES = ["r1-zero", "boxed", "chat", "plain"]
 DEFAULT_SAMPLES = 4
+MAX_SAMPLES = 10_000
 SHARD_SIZE = 64  # prompts per generation shard (the unit --resume redoes at most once)
 GENERATION_KEYS = {"id", "prompt", "answer", "benchmark", "completions", "finish_reasons", "num_tokens"}
+
+
+def _engines() -> list[str]:
+    from r1cli.generation import ENGINES
+
+    return list(ENGINES)
 
 
 @dataclass
@@ -59,28 +66,29 @@ class Config:
         [], "Benchmarks, comma-separated: gsm8k, math500, aime24, amc23, task:NAME?split=test&n=500, "
         "a data file, or a hub dataset spec.", short="-b")
     output: str | None = option(
-        None, "Output folder (results.json, per-sample dataset, manifest).", short="-o")
+        None, "Output folder (results.json, per-sample dataset, manifest).", short="-o", required=True)
     num_samples: int | None = option(
         None, f"Samples per problem, K (default {DEFAULT_SAMPLES}; the paper used 64 for AIME). "
-        "With --generations: the first K completions of each row.", short="-k")
-    temperature: float = option(0.6, "Sampling temperature (the paper: 0.6).")
-    top_p: float = option(0.95, "Nucleus sampling top-p (the paper: 0.95).")
+        "With --generations: the first K completions of each row.", short="-k", min=1, max=MAX_SAMPLES,
+        max_reason="every problem's samples are held in memory for scoring")
+    temperature: float = option(0.6, "Sampling temperature (the paper: 0.6; 0: greedy).", min=0)
+    top_p: float = option(0.95, "Nucleus sampling top-p (the paper: 0.95).", min=0, max=1, min_open=True)
     max_tokens: int = option(
-        2048, "Most new tokens per sample (the paper: 32768); longer samples are truncated.")
+        2048, "Most new tokens per sample (the paper: 32768); longer samples are truncated.", min=1)
     template: str | None = option(
         None, "Prompt template; default: the benchmark's hint (math benchmarks: chat if the model has a "
-        "chat template, else boxed; tasks: plain).", choices=TEMPLATE_CHOICES)
+        "chat template, else boxed; tasks: plain).", choices=TEMPLATES)
     system_prompt: str | None = option(None, "System prompt for the chat template.")
     prefill: str = option("", "Text the answer starts with, e.g. '<think>\\n' (\\n is a newline); scored as part "
                           "of the answer.")
     engine: str = option(
         "auto", "Generation engine: auto (vLLM if it loads, else transformers), vllm, server, hf.",
-        choices=["auto", "vllm", "server", "hf"])
+        choices=_engines)
     server_url: list[str] = option(
         [], "URL of an OpenAI-compatible server, for --engine server. Repeat it to spread the requests over "
         "several servers (a request that fails is retried on another).")
-    max_model_len: int | None = option(None, "Context length of the engine (default: the model's).")
-    seed: int = option(0, "Sampling seed; the same seed gives the same samples.")
+    max_model_len: int | None = option(None, "Context length of the engine (default: the model's).", min=1)
+    seed: int = option(0, "Sampling seed; the same seed gives the same samples.", min=0, max=2**32 - 1)
     data_dir: str | None = option(
         None, "Local benchmark folder laid out as NAME/test.jsonl (e.g. ../shared/data); default: the hub.")
     data_file: str | None = option(
@@ -88,7 +96,7 @@ class Config:
         "benchmark.")
     generations: str | None = option(
         None, "Score this .jsonl of completions instead of generating (no model).")
-    limit: int | None = option(None, "Only the first N problems of each benchmark.")
+    limit: int | None = option(None, "Only the first N problems of each benchmark.", min=1)
     resume: bool = option(False, "Continue a crashed run from the generation shards in OUTPUT.partial.")
     overwrite: bool = option(False, "Replace the output folder if it exists.")
     json: bool = option(False, "Print results.json to stdout.")
@@ -147,8 +155,6 @@ def run(cfg: Config, engine=None) -> dict:
 def _check(cfg: Config, engine) -> None:
     from r1cli.errors import UserError
 
-    if not cfg.output:
-        raise UserError("--output is required (see 'r1 eval --help')")
     if cfg.generations:
         if cfg.model or cfg.benchmark:
             raise UserError("--generations scores a file without a model: drop --model and --benchmark")
@@ -159,10 +165,6 @@ def _check(cfg: Config, engine) -> None:
         raise UserError("--benchmark is required, e.g. --benchmark gsm8k,math500 (see 'r1 eval --help')")
     if cfg.data_file and len(_names(cfg.benchmark)) > 1:
         raise UserError("--data-file is for a single benchmark: name at most one with --benchmark")
-    if cfg.num_samples is not None and cfg.num_samples < 1:
-        raise UserError(f"--num-samples must be at least 1, got {cfg.num_samples}")
-    if cfg.limit is not None and cfg.limit < 1:
-        raise UserError(f"--limit must be at least 1, got {cfg.limit}")
 
 
 def _names(values: list[str]) -> list[str]:

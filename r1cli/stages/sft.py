@@ -44,12 +44,15 @@ from dataclasses import dataclass
 
 from r1cli import log
 from r1cli.config import option
+from r1cli.templates import TEMPLATES
 
 HELP = ("Supervised fine-tuning (TRL SFTTrainer) on chat, prompt/completion or task datasets, "
         "mixed by weight; writes a checkpoint folder the next stage can use as --model.")
 EXAMPLE = ("r1 sft --model tiny --dataset 'task:arith?n=4000' --output runs/sft "
            "--learning-rate 1e-3 --num-epochs 3")
 
+# Not `boxed`: it asks for a \boxed{} answer, while the completions sft trains on answer in <answer> tags.
+SFT_TEMPLATES = [t for t in TEMPLATES if t != "boxed"]
 SCHEDULERS = ["linear", "cosine", "cosine_with_min_lr", "constant", "constant_with_warmup"]
 
 
@@ -58,31 +61,33 @@ class Config:
     model: str = option("tiny", "Model to fine-tune: tiny, a checkpoint folder or a hub name.", short="-m")
     dataset: list[str] = option([], "Dataset spec(s), comma-separated, each with an optional mixing weight "
                                 "as a trailing ':W' (e.g. 'runs/coldstart:0.75,task:arith?n=500:0.25').",
-                                short="-d")
+                                short="-d", required=True)
     output: str = option(None, "Output folder (a Hugging Face checkpoint plus metrics and manifest).",
-                         short="-o")
+                         short="-o", required=True)
     template: str = option("plain", "How text prompts are rendered: plain (as is), r1-zero (the paper's "
                            "prompt) or chat (a user turn in the model's chat template).",
-                           choices=["plain", "r1-zero", "chat"])
-    max_length: int = option(1024, "Longest tokenized prompt+completion; longer ones are truncated.")
+                           choices=SFT_TEMPLATES)
+    max_length: int = option(1024, "Longest tokenized prompt+completion; longer ones are truncated.", min=1)
     packing: bool = option(False, "Pack several examples into each --max-length sequence.")
     completion_only_loss: bool = option(True, "Compute the loss on completion tokens only.")
-    num_epochs: float = option(1.0, "Passes over the (mixed) dataset; ignored when --max-steps is set.")
-    max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides --num-epochs).")
-    learning_rate: float = option(2e-5, "Peak learning rate.")
+    num_epochs: float = option(1.0, "Passes over the (mixed) dataset; ignored when --max-steps is set.", min=0,
+                               min_open=True)
+    max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides --num-epochs).", min=1)
+    learning_rate: float = option(2e-5, "Peak learning rate.", min=0, min_open=True)
     lr_scheduler: str = option("cosine", "Learning-rate schedule.", choices=SCHEDULERS)
-    warmup_ratio: float = option(0.03, "Fraction of the steps spent warming the learning rate up.")
-    per_device_batch_size: int = option(8, "Examples per device per forward pass.")
-    gradient_accumulation_steps: int = option(1, "Forward passes per optimizer step.")
+    warmup_ratio: float = option(0.03, "Fraction of the steps spent warming the learning rate up.", min=0, max=1,
+                                 max_open=True)
+    per_device_batch_size: int = option(8, "Examples per device per forward pass.", min=1)
+    gradient_accumulation_steps: int = option(1, "Forward passes per optimizer step.", min=1)
     gradient_checkpointing: bool = option(False, "Recompute activations in the backward pass (saves memory).")
     lora: bool = option(False, "Train a LoRA adapter (peft) instead of all weights; merged into the output.")
-    lora_r: int = option(16, "LoRA rank.")
-    lora_alpha: int = option(32, "LoRA alpha (scale = alpha / r).")
-    save_steps: int = option(500, "Save a checkpoint every N steps (0: none) for --resume.")
+    lora_r: int = option(16, "LoRA rank.", min=1)
+    lora_alpha: int = option(32, "LoRA alpha (scale = alpha / r).", min=1)
+    save_steps: int = option(500, "Save a checkpoint every N steps (0: none) for --resume.", min=0)
     keep_checkpoints: bool = option(False, "Keep the intermediate checkpoints in the output folder.")
-    logging_steps: int = option(1, "Log the loss every N steps.")
+    logging_steps: int = option(1, "Log the loss every N steps.", min=1)
     resume: bool = option(False, "Continue from the newest checkpoint in OUTPUT.partial.")
-    seed: int = option(0, "Seed for initialisation, data order and mixing.")
+    seed: int = option(0, "Seed for initialisation, data order and mixing.", min=0, max=2**32 - 1)
     overwrite: bool = option(False, "Replace the output folder if it exists.")
 
 
@@ -91,17 +96,7 @@ class Config:
 
 def run(cfg: Config) -> dict:
     from r1cli import mixing, models, runs
-    from r1cli.errors import UserError
 
-    if not cfg.dataset or not cfg.output:
-        raise UserError("--dataset and --output are required (see 'r1 sft --help')")
-    for name in ("max_length", "per_device_batch_size", "gradient_accumulation_steps", "lora_r", "logging_steps"):
-        if getattr(cfg, name) < 1:
-            raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(cfg, name)}")
-    if cfg.max_steps is not None and cfg.max_steps < 1:
-        raise UserError(f"--max-steps must be at least 1, got {cfg.max_steps}")
-    if not 0 <= cfg.warmup_ratio < 1:
-        raise UserError(f"--warmup-ratio must be in [0, 1), got {cfg.warmup_ratio}")
     models.resolve(cfg.model, flag="--model")  # a bad --model fails before the output folder exists
     train_ds, info = mixing.build(cfg.dataset, cfg.template, cfg.seed)
     log.info(f"training on {info['rows']:,} rows ({'chat' if info['conversational'] else 'text'} format) "

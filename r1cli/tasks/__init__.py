@@ -151,8 +151,3 @@ def load(name_and_query: str, params: dict[str, str]):
 
     return datasets.Dataset.from_list(rows(name_and_query, params))
 
-
-def describe() -> dict[str, dict[str, Param]]:
-    from r1cli.tasks import arith, countdown  # noqa: F401
-
-    return {name: t.params for name, t in TASKS.items()}

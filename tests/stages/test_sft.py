@@ -42,7 +42,7 @@ def test_options_yaml_then_flags(tmp_path):
     cfg = config.resolve(sft.Config, recipe, {"learning_rate": 0.5, "max_steps": 3, "lora": True})
     assert cfg.learning_rate == 0.5 and cfg.max_steps == 3 and cfg.lora
     assert cfg.per_device_batch_size == recipe["per_device_batch_size"]  # untouched YAML value
-    yaml_list = config.resolve(sft.Config, {"dataset": ["a:0.5", "b"], "lr-scheduler": "constant"})
+    yaml_list = config.resolve(sft.Config, {"dataset": ["a:0.5", "b"], "lr-scheduler": "constant", "output": "o"})
     assert yaml_list.dataset == ["a:0.5", "b"] and yaml_list.lr_scheduler == "constant"
     with pytest.raises(UserError):
         config.resolve(sft.Config, {"template": "boxed"})

@@ -25,37 +25,49 @@ EXAMPLE = ("r1 grpo --model runs/sft --dataset 'task:arith?n=2000' --reward accu
            "--group-size 8 --template plain --max-steps 200 --output runs/grpo")
 
 
+def _reward_help() -> str:
+    from r1cli.rewards import names
+
+    return ("Reward NAME[:WEIGHT] or NAME(key=value,...):WEIGHT, repeatable. Registered rewards: "
+            f"{', '.join(names())}.")
+
+
 @dataclass
 class Config:
-    model: str = option(None, "Model: tiny, a checkpoint folder or a hub name.", short="-m")
-    dataset: str = option(None, "Training prompts (dataset spec) with an answer column for the rewards.", short="-d")
-    output: str = option(None, "Output folder (final model, metrics.jsonl, plots, checkpoints).", short="-o")
-    reward: list[str] = option(help="Reward NAME[:WEIGHT], repeatable (see r1cli.rewards).",
-                               factory=lambda: ["accuracy", "format"])
-    group_size: int = option(16, "Completions per prompt, G (TRL num_generations). Paper: 16.")
-    beta: float = option(0.001, "KL coefficient to the reference model (paper: 0.001; 0 skips the reference).")
-    epsilon: float = option(0.2, "Lower clip range of the policy ratio.")
-    epsilon_high: float | None = option(None, "Upper clip range (DAPO clip-higher, e.g. 0.28); default = --epsilon.")
+    model: str = option(None, "Model: tiny, a checkpoint folder or a hub name.", short="-m", required=True)
+    dataset: str = option(None, "Training prompts (dataset spec) with an answer column for the rewards.", short="-d",
+                          required=True)
+    output: str = option(None, "Output folder (final model, metrics.jsonl, plots, checkpoints).", short="-o",
+                         required=True)
+    reward: list[str] = option(help=_reward_help, factory=lambda: ["accuracy", "format"], required=True)
+    group_size: int = option(16, "Completions per prompt, G (TRL num_generations). Paper: 16.", min=2)
+    beta: float = option(0.001, "KL coefficient to the reference model (paper: 0.001; 0 skips the reference).",
+                         min=0)
+    epsilon: float = option(0.2, "Lower clip range of the policy ratio.", min=0, min_open=True)
+    epsilon_high: float | None = option(None, "Upper clip range (DAPO clip-higher, e.g. 0.28); default = --epsilon.",
+                                        min=0, min_open=True)
     loss_type: str = option("grpo", "Loss aggregation.", choices=["grpo", "dr_grpo", "dapo", "bnpo"])
     scale_rewards: str = option("group", "Divide advantages by the group std, the batch std, or not at all.",
                                 choices=["group", "batch", "none"])
-    num_iterations: int = option(1, "Policy updates per generated batch (GRPO's mu).")
-    temperature: float = option(1.0, "Sampling temperature of the rollouts.")
-    top_p: float = option(1.0, "Nucleus sampling of the rollouts.")
-    max_completion_length: int = option(1024, "Longest completion in tokens.")
-    learning_rate: float = option(3e-6, "Peak learning rate (paper: 3e-6).")
+    num_iterations: int = option(1, "Policy updates per generated batch (GRPO's mu).", min=1)
+    # Not 0: GRPO needs sampled rollouts, and the log-probabilities are computed at this temperature.
+    temperature: float = option(1.0, "Sampling temperature of the rollouts.", min=0, min_open=True)
+    top_p: float = option(1.0, "Nucleus sampling of the rollouts.", min=0, max=1, min_open=True)
+    max_completion_length: int = option(1024, "Longest completion in tokens.", min=1)
+    learning_rate: float = option(3e-6, "Peak learning rate (paper: 3e-6).", min=0, min_open=True)
     lr_scheduler: str = option("constant", "Learning-rate schedule.", choices=["constant", "linear", "cosine"])
-    warmup_steps: int = option(0, "Linear warmup steps.")
-    max_steps: int | None = option(None, "Optimizer steps (overrides --epochs).")
-    epochs: float = option(1.0, "Passes over the prompts when --max-steps is not given.")
+    warmup_steps: int = option(0, "Linear warmup steps.", min=0)
+    max_steps: int | None = option(None, "Optimizer steps (overrides --epochs).", min=1)
+    epochs: float = option(1.0, "Passes over the prompts when --max-steps is not given.", min=0,
+                          min_open=True)
     per_device_batch_size: int | None = option(
         None, "Completions (not prompts) per device per micro-step; a multiple of the group size is simplest. "
-        "Default: the group size (one prompt).")
-    gradient_accumulation_steps: int = option(1, "Micro-steps per optimizer step.")
-    save_steps: int = option(100, "Checkpoint every N steps (0: only the final model).")
-    save_total_limit: int = option(2, "Checkpoints kept.")
+        "Default: the group size (one prompt).", min=1)
+    gradient_accumulation_steps: int = option(1, "Micro-steps per optimizer step.", min=1)
+    save_steps: int = option(100, "Checkpoint every N steps (0: only the final model).", min=0)
+    save_total_limit: int = option(2, "Checkpoints kept.", min=1)
     resume: bool = option(False, "Continue from the last checkpoint in OUTPUT.partial (or extend a finished OUTPUT).")
-    seed: int = option(0, "Seed of sampling, shuffling and initialisation.")
+    seed: int = option(0, "Seed of sampling, shuffling and initialisation.", min=0, max=2**32 - 1)
     template: str = option("r1-zero", "Prompt template.", choices=TEMPLATES)
     system_prompt: str | None = option(None, "System prompt for --template chat.")
     use_vllm: str = option("auto", "Rollouts with vLLM (auto: when a CUDA GPU is present).",
@@ -64,11 +76,12 @@ class Config:
                             "`trl vllm-serve` process.", choices=["colocate", "server"])
     vllm_server_url: str | None = option(None, "Base URL of the vLLM server in server mode (default "
                                          "http://localhost:8000).")
-    vllm_gpu_memory: float = option(0.3, "GPU memory fraction for colocated vLLM.")
+    vllm_gpu_memory: float = option(0.3, "GPU memory fraction for colocated vLLM.", min=0, max=1,
+                                   min_open=True)
     gradient_checkpointing: bool = option(False, "Trade compute for memory (large models).")
     dynamic_sampling: bool = option(False, "DAPO dynamic sampling: drop groups whose rewards are all equal from "
                                     "the loss (logged as frac_groups_dropped).")
-    eval_every: int = option(0, "Greedy held-out pass@1 on --eval-dataset every N steps (0: off).")
+    eval_every: int = option(0, "Greedy held-out pass@1 on --eval-dataset every N steps (0: off).", min=0)
     eval_dataset: str | None = option(None, "Held-out prompts for --eval-every (use a validation set).")
     keep_best: bool = option(False, "Publish the weights with the best held-out pass@1 (needs --eval-every).")
     report_to: str = option("none", "Also log to a tracker.", choices=["none", "tensorboard", "wandb"])

@@ -12,10 +12,7 @@ FIGURE = "curves.png"
 
 
 def check(cfg) -> None:
-    if not cfg.model or not cfg.dataset or not cfg.output:
-        raise UserError("--model, --dataset and --output are required (see 'r1 grpo --help')")
-    if cfg.group_size < 2:
-        raise UserError(f"--group-size must be at least 2, got {cfg.group_size}")
+    """What the options' own declarations cannot say: how they must fit together."""
     per_device = cfg.per_device_batch_size or cfg.group_size
     if (per_device * cfg.gradient_accumulation_steps) % cfg.group_size:
         raise UserError(f"--per-device-batch-size x --gradient-accumulation-steps ({per_device} x "
@@ -24,8 +21,6 @@ def check(cfg) -> None:
         raise UserError("--eval-every needs --eval-dataset (a held-out validation set)")
     if cfg.keep_best and not cfg.eval_every:
         raise UserError("--keep-best needs --eval-every and --eval-dataset")
-    if not cfg.reward:
-        raise UserError("give at least one --reward")
 
 
 def prepare_dataset(spec: str, template: str, system: str | None):
