@@ -1,4 +1,4 @@
-"""Console and logging through rich. Everything user-facing goes to stderr; stdout is kept for --json."""
+"""Console and logging through rich. Logs and progress go to stderr; stdout carries only results (tables, --json)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from rich.console import Console
 
 console = Console(stderr=True, highlight=False)
+stdout = Console(highlight=False, soft_wrap=True)
 
 _state = {"verbosity": 0}
 logger = logging.getLogger("r1cli")

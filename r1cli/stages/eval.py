@@ -34,6 +34,7 @@ with --json, stdout holds only results.json and the table goes to stderr.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,7 @@ def run(cfg: Config, engine=None) -> dict:
             hf_datasets.disable_progress_bars()
         data.save(hf_datasets.Dataset.from_list(rows), run.path)
         run.metrics = {name: res["metrics"] for name, res in results["benchmarks"].items()}
-        data.remove(run.path / "shards")  # only --resume reads them, and a finished run is not resumed
+        shutil.rmtree(run.path / "shards", ignore_errors=True)  # only --resume reads them, and a finished run is not resumed
     log.info(f"wrote {len(rows):,} samples and results.json to {run.final}")
     # stdout carries the results: the table, or with --json only the JSON (the table then goes to stderr)
     print_table(results, log.console if cfg.json else log.stdout)
