@@ -26,16 +26,18 @@ from r1cli.errors import UserError
 def option(default: Any = None, help: str | Callable[[], str] = "", *,
            choices: list[str] | Callable[[], list[str]] | None = None, short: str | None = None, factory=None,
            required: bool = False, min: float | None = None, max: float | None = None,
-           min_open: bool = False, max_open: bool = False, max_reason: str | None = None) -> Any:
+           min_open: bool = False, max_open: bool = False, max_reason: str | None = None,
+           check: Callable[[Any], str | None] | None = None) -> Any:
     """A stage option: its default, its help text, and what a value may be.
 
     `help` and `choices` may be functions, called only when a stage's command or config is built, so that
     listing names kept elsewhere (the reward registry, the generation engines) costs nothing at `r1 --help`.
     `required`: the option must be given (a list: at least one item). `min`/`max` bound a number,
-    inclusively unless `min_open`/`max_open`; `max_reason` says why larger values are refused.
+    inclusively unless `min_open`/`max_open`; `max_reason` says why larger values are refused. `check` is
+    for what a range cannot say: it returns what is wrong with a value (the message after the flag), or None.
     """
     meta = {"help": help, "choices": choices, "short": short, "required": required, "min": min, "max": max,
-            "min_open": min_open, "max_open": max_open, "max_reason": max_reason}
+            "min_open": min_open, "max_open": max_open, "max_reason": max_reason, "check": check}
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata=meta)
     if isinstance(default, list):
@@ -184,6 +186,9 @@ def validate(cfg) -> None:
                 raise UserError(f"invalid value {v!r} for {flag(f)} (choose from: {', '.join(allowed)})")
             if scalar in (int, float) and not isinstance(v, bool):
                 _check_number(f, v)
+            problem = f.metadata.get("check") and f.metadata["check"](v)
+            if problem:
+                raise UserError(f"{flag(f)} {problem}, got {_num(v)}")
 
 
 _INT64 = 2**63 - 1

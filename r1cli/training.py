@@ -23,6 +23,17 @@ from typing import Any
 
 from r1cli import log
 
+# The learning-rate schedules offered by every trainer stage (transformers' SchedulerType names).
+SCHEDULERS = ["linear", "cosine", "cosine_with_min_lr", "constant", "constant_with_warmup"]
+WARMUP_HELP = ("Warmup of the learning rate: a fraction of the total steps when below 1 (0.03 = 3 %), else a "
+               "whole number of steps.")
+
+
+def check_warmup(value: float) -> str | None:
+    """transformers reads warmup_steps below 1 as a ratio and from 1 on as steps: a step count must be whole."""
+    return None if value < 1 or float(value).is_integer() else "must be a fraction below 1 or a whole number of steps"
+
+
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 
@@ -151,27 +162,27 @@ def end_of_turn_token(tokenizer) -> str | None:
 def common_args(cfg, output_dir: str | Path) -> dict[str, Any]:
     """TrainingArguments fields from the options every trainer stage shares (missing options are skipped).
 
-    Shared option names: learning_rate, lr_scheduler, warmup_ratio or warmup_steps, num_epochs or epochs,
-    max_steps, per_device_batch_size, gradient_accumulation_steps, save_steps, seed, gradient_checkpointing,
-    logging_steps, report_to. `warmup_ratio` becomes `warmup_steps` as a fraction (transformers 5 has no
-    warmup_ratio). Precision comes from `precision()`, so a stage never sets bf16/fp16 itself.
+    Shared option names (TrainingArguments' own): learning_rate, lr_scheduler_type, warmup_steps (a ratio below
+    1, see WARMUP_HELP), num_train_epochs, max_steps, per_device_train_batch_size, gradient_accumulation_steps,
+    save_steps, seed, gradient_checkpointing, logging_steps, report_to. Precision comes from `precision()`, so a
+    stage never sets bf16/fp16 itself.
     """
     get = lambda name, default=None: getattr(cfg, name, default)  # noqa: E731
     prec = precision()
     save_steps = get("save_steps", 0) or 0
     max_steps = get("max_steps")
-    warmup = float(get("warmup_steps", get("warmup_ratio", 0.0)) or 0.0)
+    warmup = float(get("warmup_steps", 0.0) or 0.0)
     report_to = get("report_to", "none") or "none"
     args: dict[str, Any] = {
         "output_dir": str(output_dir),
         "seed": get("seed", 0),
         "data_seed": get("seed", 0),
         "learning_rate": get("learning_rate", 1e-5),
-        "lr_scheduler_type": get("lr_scheduler", "linear"),
+        "lr_scheduler_type": get("lr_scheduler_type", "linear"),
         "warmup_steps": warmup if 0 < warmup < 1 else int(warmup),
-        "num_train_epochs": float(get("num_epochs", get("epochs", 1)) or 1),
+        "num_train_epochs": float(get("num_train_epochs", 1) or 1),
         "max_steps": int(max_steps) if max_steps else -1,
-        "per_device_train_batch_size": get("per_device_batch_size", 8),
+        "per_device_train_batch_size": get("per_device_train_batch_size", 8),
         "gradient_accumulation_steps": get("gradient_accumulation_steps", 1),
         "gradient_checkpointing": bool(get("gradient_checkpointing", False)),
         "logging_steps": get("logging_steps", 1) or 1,

@@ -226,7 +226,7 @@ def test_every_declared_bound_is_one_line_exit_2_naming_the_flag_and_nothing_is_
 AUDIT = [
     (["grpo", "-m", "tiny", "-d", "task:arith", "--top-p", "2"], "error: --top-p must be in (0, 1], got 2"),
     (["grpo", "-m", "tiny", "-d", "task:arith", "--beta", "-1"], "error: --beta must be at least 0, got -1"),
-    (["sft", "-d", "task:arith", "--num-epochs", "0"], "error: --num-epochs must be greater than 0, got 0"),
+    (["sft", "-d", "task:arith", "--num-train-epochs", "0"], "error: --num-train-epochs must be greater than 0, got 0"),
     (["grpo", "-m", "tiny", "-d", "task:arith", "--max-steps", "0"], "error: --max-steps must be at least 1"),
     (["grpo", "-m", "tiny", "-d", "task:arith", "--temperature", "-1"], "error: --temperature must be greater"),
     (["eval", "-m", "tiny", "-b", "task:arith", "--temperature", "-1"], "error: --temperature must be at least 0"),

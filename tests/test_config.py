@@ -134,3 +134,14 @@ def test_help_and_choices_given_as_functions_are_called_only_when_needed():
     assert calls == []  # declaring the option listed nothing
     assert help_text(field) == "built late" and choices(field) == ["a", "b"]
     assert calls == ["help", "choices"]
+
+
+def test_a_check_says_what_a_range_cannot():
+    from r1cli.stages import sft
+
+    base = {"dataset": ["task:arith"], "output": "o"}
+    assert resolve(sft.Config, {}, {**base, "warmup_steps": 0.03}).warmup_steps == 0.03  # a ratio
+    assert resolve(sft.Config, {}, {**base, "warmup_steps": 10}).warmup_steps == 10  # steps
+    with pytest.raises(UserError, match=r"^--warmup-steps must be a fraction below 1 or a whole number of steps, "
+                                        r"got 2.5$"):
+        resolve(sft.Config, {}, {**base, "warmup_steps": 2.5})

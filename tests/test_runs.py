@@ -258,8 +258,8 @@ def test_accelerate_launch_of_sft_trains_in_two_processes_and_publishes_once(tmp
 
     out, rows, per_device = tmp_path / "sft", 32, 4
     log = _accelerate_launch(tmp_path, ["sft", "--model", "tiny", "--dataset", f"task:arith?n={rows}",
-                                        "--output", str(out), "--per-device-batch-size", str(per_device),
-                                        "--num-epochs", "1", "--save-steps", "2"])
+                                        "--output", str(out), "--per-device-train-batch-size", str(per_device),
+                                        "--num-train-epochs", "1", "--save-steps", "2"])
     manifest = _published_once(tmp_path, out)
     steps = rows // (per_device * 2)  # one epoch: each optimizer step consumes a batch from each process
     assert manifest["stage"] == "sft" and manifest["metrics"]["steps"] == steps
@@ -273,7 +273,7 @@ def test_accelerate_launch_of_grpo_trains_in_two_processes_and_publishes_once(tm
 
     out, prompts, group, per_device = tmp_path / "grpo", 8, 4, 4
     log = _accelerate_launch(tmp_path, ["grpo", "--model", "tiny", "--dataset", f"task:arith?n={prompts}",
-                                        "--output", str(out), "--group-size", str(group), "--per-device-batch-size",
+                                        "--output", str(out), "--group-size", str(group), "--per-device-train-batch-size",
                                         str(per_device), "--max-completion-length", "8", "--template", "plain",
                                         "--max-steps", "2", "--save-steps", "1"])
     manifest = _published_once(tmp_path, out)
@@ -350,7 +350,7 @@ def test_cli_without_resume_refuses_to_discard_an_interrupted_runs_checkpoints(t
 
 def test_cli_a_failed_overwrite_keeps_the_old_output_and_leaves_no_stray_folder(tmp_path):
     out = tmp_path / "ev"
-    args = ["eval", "--data-file", "task:arith?n=2", "--engine", "hf", "--num-samples", "1", "--max-tokens", "4",
+    args = ["eval", "--data-file", "task:arith?n=2", "--engine", "hf", "--num-samples", "1", "--max-completion-length", "4",
             "--output", str(out)]
     first = _r1(tmp_path, *args, "--model", "tiny")
     assert first.returncode == 0, first.stderr

@@ -94,8 +94,8 @@ def test_progress_bar_shows_the_chosen_metrics_rounded_instead_of_printed_dicts(
 def test_common_args_build_an_sft_config_on_cpu(tmp_path):
     from trl import SFTConfig
 
-    cfg = SimpleNamespace(learning_rate=1e-3, lr_scheduler="constant", warmup_ratio=0.1, num_epochs=2,
-                          max_steps=None, per_device_batch_size=4, gradient_accumulation_steps=2,
+    cfg = SimpleNamespace(learning_rate=1e-3, lr_scheduler_type="constant", warmup_steps=0.1, num_train_epochs=2,
+                          max_steps=None, per_device_train_batch_size=4, gradient_accumulation_steps=2,
                           save_steps=0, seed=7)
     args = training.common_args(cfg, tmp_path)
     assert args["warmup_steps"] == 0.1 and args["max_steps"] == -1 and args["save_strategy"] == "no"

@@ -74,7 +74,7 @@ class Config:
         max_reason="every problem's samples are held in memory for scoring")
     temperature: float = option(0.6, "Sampling temperature (the paper: 0.6; 0: greedy).", min=0)
     top_p: float = option(0.95, "Nucleus sampling top-p (the paper: 0.95).", min=0, max=1, min_open=True)
-    max_tokens: int = option(
+    max_completion_length: int = option(
         2048, "Most new tokens per sample (the paper: 32768); longer samples are truncated.", min=1)
     template: str | None = option(
         None, "Prompt template; default: the benchmark's hint (math benchmarks: chat if the model has a "
@@ -194,7 +194,7 @@ def _load(name: str, spec: str, limit: int | None):
 
 def _sampling_record(cfg: Config) -> dict[str, Any]:
     return {"num_samples": cfg.num_samples or DEFAULT_SAMPLES, "temperature": cfg.temperature,
-            "top_p": cfg.top_p, "max_tokens": cfg.max_tokens, "seed": cfg.seed, "template": cfg.template,
+            "top_p": cfg.top_p, "max_completion_length": cfg.max_completion_length, "seed": cfg.seed, "template": cfg.template,
             "prefill": cfg.prefill, "system_prompt": cfg.system_prompt}
 
 
@@ -241,7 +241,7 @@ def _sampling(cfg: Config, template: str, prefill: str):
     # R1-Zero prompts base models, which run on past </answer>: stop there (the tag is put back when scoring).
     stop = ["</answer>"] if template == "r1-zero" else []
     return Sampling(n=cfg.num_samples or DEFAULT_SAMPLES, temperature=cfg.temperature, top_p=cfg.top_p,
-                    max_new_tokens=cfg.max_tokens, stop=stop, seed=cfg.seed, prefill=prefill)
+                    max_new_tokens=cfg.max_completion_length, stop=stop, seed=cfg.seed, prefill=prefill)
 
 
 def load_generations(path: str, num_samples: int | None, limit: int | None) -> dict[str, list[Problem]]:

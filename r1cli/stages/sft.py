@@ -34,7 +34,7 @@ saved model.
 Multi-GPU (one node, 8 GPUs; pick ddp.yaml, zero3.yaml or fsdp.yaml from recipes/accelerate/):
   accelerate launch --config_file recipes/accelerate/zero3.yaml -m r1cli sft \\
       --config recipes/qwen2.5-1.5b/sft.yaml
---per-device-batch-size and --gradient-accumulation-steps are per process: the effective batch is
+--per-device-train-batch-size and --gradient-accumulation-steps are per process: the effective batch is
 per_device x accumulation x number of GPUs.
 """
 
@@ -45,15 +45,15 @@ from dataclasses import dataclass
 from r1cli import log
 from r1cli.config import option
 from r1cli.templates import TEMPLATES
+from r1cli.training import SCHEDULERS, WARMUP_HELP, check_warmup
 
 HELP = ("Supervised fine-tuning (TRL SFTTrainer) on chat, prompt/completion or task datasets, "
         "mixed by weight; writes a checkpoint folder the next stage can use as --model.")
 EXAMPLE = ("r1 sft --model tiny --dataset 'task:arith?n=4000' --output runs/sft "
-           "--learning-rate 1e-3 --num-epochs 3")
+           "--learning-rate 1e-3 --num-train-epochs 3")
 
 # Not `boxed`: it asks for a \boxed{} answer, while the completions sft trains on answer in <answer> tags.
 SFT_TEMPLATES = [t for t in TEMPLATES if t != "boxed"]
-SCHEDULERS = ["linear", "cosine", "cosine_with_min_lr", "constant", "constant_with_warmup"]
 
 
 @dataclass
@@ -70,14 +70,14 @@ class Config:
     max_length: int = option(1024, "Longest tokenized prompt+completion; longer ones are truncated.", min=1)
     packing: bool = option(False, "Pack several examples into each --max-length sequence.")
     completion_only_loss: bool = option(True, "Compute the loss on completion tokens only.")
-    num_epochs: float = option(1.0, "Passes over the (mixed) dataset; ignored when --max-steps is set.", min=0,
-                               min_open=True)
-    max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides --num-epochs).", min=1)
+    num_train_epochs: float = option(1.0, "Passes over the (mixed) dataset; ignored when --max-steps is set.",
+                                     min=0, min_open=True)
+    max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides --num-train-epochs).",
+                                   min=1)
     learning_rate: float = option(2e-5, "Peak learning rate.", min=0, min_open=True)
-    lr_scheduler: str = option("cosine", "Learning-rate schedule.", choices=SCHEDULERS)
-    warmup_ratio: float = option(0.03, "Fraction of the steps spent warming the learning rate up.", min=0, max=1,
-                                 max_open=True)
-    per_device_batch_size: int = option(8, "Examples per device per forward pass.", min=1)
+    lr_scheduler_type: str = option("cosine", "Learning-rate schedule.", choices=SCHEDULERS)
+    warmup_steps: float = option(0.03, WARMUP_HELP, min=0, check=check_warmup)
+    per_device_train_batch_size: int = option(8, "Examples per device per forward pass.", min=1)
     gradient_accumulation_steps: int = option(1, "Forward passes per optimizer step.", min=1)
     gradient_checkpointing: bool = option(False, "Recompute activations in the backward pass (saves memory).")
     lora: bool = option(False, "Train a LoRA adapter (peft) instead of all weights; merged into the output.")

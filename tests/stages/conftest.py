@@ -18,6 +18,6 @@ def sft_arith(tmp_path_factory, tiny_model):
     out = tmp_path_factory.mktemp("sft") / "arith"
     cfg = config.resolve(sft.Config, {}, dict(
         model="tiny", dataset=["task:arith?n=700&max=5"], output=str(out), learning_rate=3e-3,
-        per_device_batch_size=16, max_steps=350, warmup_ratio=0.02, max_length=128, save_steps=100, seed=0))
+        per_device_train_batch_size=16, max_steps=350, warmup_steps=0.02, max_length=128, save_steps=100, seed=0))
     metrics = sft.run(cfg)
     return SimpleNamespace(path=out, metrics=metrics, test_spec="task:arith?n=50&split=test&max=5")

@@ -313,7 +313,7 @@ def test_cli_tiny_model_results_on_stdout_and_rescored(tmp_path):
     specs = ["task:countdown?n=3", str(data_file)]
     out = tmp_path / "eval"
     proc = subprocess.run([sys.executable, "-m", "r1cli", "eval", "--model", "tiny", "--benchmark", ",".join(specs),
-                           "-k", "3", "--max-tokens", "8", "--engine", "hf", "--template", "plain",
+                           "-k", "3", "--max-completion-length", "8", "--engine", "hf", "--template", "plain",
                            "--output", str(out)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     table = proc.stdout
@@ -345,7 +345,7 @@ def test_tiny_model_on_the_session_vllm_engine(tmp_path, request):
     except pytest.FixtureLookupError:
         pytest.skip("no vllm_engine fixture")
     names = "task:arith?split=test&n=4,task:countdown?split=test&n=3"
-    res = evaluate(tmp_path, model="tiny", benchmark=[names], num_samples=4, max_tokens=16, _engine=engine)
+    res = evaluate(tmp_path, model="tiny", benchmark=[names], num_samples=4, max_completion_length=16, _engine=engine)
     assert [b["num_problems"] for b in res["benchmarks"].values()] == [4, 3]
     for bench in res["benchmarks"].values():
         assert set(bench["metrics"]) >= {"pass@1", "pass@2", "pass@4", "cons@4"}

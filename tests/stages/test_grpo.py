@@ -63,9 +63,9 @@ def test_options_reach_grpo_config_exactly(monkeypatch, tmp_path):
         "--group-size", "6", "--beta", "0.04", "--epsilon", "0.15", "--epsilon-high", "0.28",
         "--loss-type", "dr_grpo", "--scale-rewards", "none", "--num-iterations", "2", "--temperature", "0.7",
         "--max-completion-length", "77", "--learning-rate", "1e-5", "--max-steps", "9",
-        "--per-device-batch-size", "12", "--gradient-accumulation-steps", "3", "--save-steps", "4",
+        "--per-device-train-batch-size", "12", "--gradient-accumulation-steps", "3", "--save-steps", "4",
         "--seed", "11", "--reward", "accuracy", "--reward", "format:0.5", "--report-to", "tensorboard",
-        "--warmup-steps", "2", "--epochs", "3", "--lr-scheduler", "cosine",
+        "--warmup-steps", "2", "--num-train-epochs", "3", "--lr-scheduler-type", "cosine",
     ])
     assert cfg.reward == ["accuracy", "format:0.5"]
     targs = grpo_args.build(cfg, str(tmp_path / "o"), use_vllm=False, reward_weights=[1.0, 0.5])
@@ -108,7 +108,7 @@ def test_bad_batch_shape_is_a_user_error():
     from r1cli.stages.grpo.train import check
 
     cfg = cfgmod.resolve(grpo.Config, {}, {"model": "m", "dataset": "d", "output": "o", "group_size": 4,
-                                           "per_device_batch_size": 6})
+                                           "per_device_train_batch_size": 6})
     with pytest.raises(UserError, match="multiple of --group-size"):
         check(cfg)
 
@@ -182,7 +182,7 @@ def test_heldout_check_decodes_the_live_model_through_the_generation_core(sft_ar
 
 def _run(tmp_path, **extra):
     flags = {"model": "tiny", "dataset": "task:arith?n=16", "output": str(tmp_path / "grpo"), "group_size": 4,
-             "per_device_batch_size": 8, "max_completion_length": 12, "template": "plain", "learning_rate": 1e-4,
+             "per_device_train_batch_size": 8, "max_completion_length": 12, "template": "plain", "learning_rate": 1e-4,
              "save_steps": 1, "reward": ["accuracy", "format:0.5"], "dynamic_sampling": True, **extra}
     return grpo.run(cfgmod.resolve(grpo.Config, {}, flags))
 
@@ -234,7 +234,7 @@ def test_chat_template_on_a_base_model_with_a_reward_that_is_not_accuracy(tmp_pa
     out = tmp_path / "grpo"
     cmd = [sys.executable, "-m", "r1cli", "-q", "grpo", "--model", base_model, "--dataset", "task:arith?n=8",
            "--output", str(out), "--template", "chat", "--reward", "cosine(max_len=12)", "--group-size", "4",
-           "--per-device-batch-size", "8", "--max-completion-length", "12", "--max-steps", "1", "--save-steps", "0"]
+           "--per-device-train-batch-size", "8", "--max-completion-length", "12", "--max-steps", "1", "--save-steps", "0"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     assert AutoTokenizer.from_pretrained(out).chat_template == templates.CHAT_TEMPLATE

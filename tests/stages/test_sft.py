@@ -41,9 +41,9 @@ def test_options_yaml_then_flags(tmp_path):
     assert cfg.dataset == [recipe["dataset"]] and cfg.learning_rate == float(recipe["learning_rate"])
     cfg = config.resolve(sft.Config, recipe, {"learning_rate": 0.5, "max_steps": 3, "lora": True})
     assert cfg.learning_rate == 0.5 and cfg.max_steps == 3 and cfg.lora
-    assert cfg.per_device_batch_size == recipe["per_device_batch_size"]  # untouched YAML value
-    yaml_list = config.resolve(sft.Config, {"dataset": ["a:0.5", "b"], "lr-scheduler": "constant", "output": "o"})
-    assert yaml_list.dataset == ["a:0.5", "b"] and yaml_list.lr_scheduler == "constant"
+    assert cfg.per_device_train_batch_size == recipe["per_device_train_batch_size"]  # untouched YAML value
+    yaml_list = config.resolve(sft.Config, {"dataset": ["a:0.5", "b"], "lr-scheduler-type": "constant", "output": "o"})
+    assert yaml_list.dataset == ["a:0.5", "b"] and yaml_list.lr_scheduler_type == "constant"
     with pytest.raises(UserError):
         config.resolve(sft.Config, {"template": "boxed"})
     with pytest.raises(UserError):
@@ -132,7 +132,7 @@ def test_checkpoint_files_share_one_mode(sft_arith):
 
 def test_resume_continues_the_step_count(tmp_path, monkeypatch, tiny_model):
     out = tmp_path / "resumed"
-    common = dict(model="tiny", dataset=["task:arith?n=64"], output=str(out), per_device_batch_size=8,
+    common = dict(model="tiny", dataset=["task:arith?n=64"], output=str(out), per_device_train_batch_size=8,
                   learning_rate=1e-3, save_steps=4, seed=0)
 
     def crash(*args, **kwargs):
@@ -156,7 +156,7 @@ def test_chat_data_with_lora_and_packing(tmp_path, tiny_model):
     spec = write_jsonl(tmp_path / "chat.jsonl", rows)
     out = tmp_path / "lora"
     metrics = sft.run(make_cfg(model="tiny", dataset=[spec], output=str(out), lora=True, lora_r=4,
-                               packing=True, max_length=64, max_steps=3, per_device_batch_size=4,
+                               packing=True, max_length=64, max_steps=3, per_device_train_batch_size=4,
                                learning_rate=1e-3, save_steps=0))
     assert metrics["format"] == "chat" and metrics["stop_token_trained"] and metrics["steps"] == 3
     assert not (out / "adapter_config.json").exists()  # merged: a plain checkpoint

@@ -4,8 +4,8 @@ The dataset's prompts go through --template (r1-zero: the paper's prompt for bas
 chat template, r1cli's default when it has none; plain: the text as is); its other columns (answer, ...)
 reach the reward functions. Every step appends to DIR/metrics.jsonl; at the end DIR holds the trained model
 and curves.png (accuracy, each reward, response length, and held-out pass@1 with --eval-every).
---per-device-batch-size counts *completions* (TRL's convention): prompts per optimizer step =
-per_device_batch_size * gradient_accumulation_steps * processes / group_size.
+--per-device-train-batch-size counts *completions* (TRL's convention): prompts per optimizer step =
+per_device_train_batch_size * gradient_accumulation_steps * processes / group_size.
 
 The stage's files: this module (options), train.py (the run, its figure and summary), args.py (GRPOConfig on
 top of the shared training arguments), backend.py (the rollout backend choice), trainer.py (the GRPOTrainer
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from r1cli.config import option
 from r1cli.templates import TEMPLATES
+from r1cli.training import SCHEDULERS, WARMUP_HELP, check_warmup
 
 HELP = "Train a model with GRPO (R1-Zero style RL) on verifiable rewards, on TRL's GRPOTrainer."
 EXAMPLE = ("r1 grpo --model runs/sft --dataset 'task:arith?n=2000' --reward accuracy --reward format:0.5 "
@@ -55,12 +56,12 @@ class Config:
     top_p: float = option(1.0, "Nucleus sampling of the rollouts.", min=0, max=1, min_open=True)
     max_completion_length: int = option(1024, "Longest completion in tokens.", min=1)
     learning_rate: float = option(3e-6, "Peak learning rate (paper: 3e-6).", min=0, min_open=True)
-    lr_scheduler: str = option("constant", "Learning-rate schedule.", choices=["constant", "linear", "cosine"])
-    warmup_steps: int = option(0, "Linear warmup steps.", min=0)
-    max_steps: int | None = option(None, "Optimizer steps (overrides --epochs).", min=1)
-    epochs: float = option(1.0, "Passes over the prompts when --max-steps is not given.", min=0,
-                          min_open=True)
-    per_device_batch_size: int | None = option(
+    lr_scheduler_type: str = option("constant", "Learning-rate schedule.", choices=SCHEDULERS)
+    warmup_steps: float = option(0, WARMUP_HELP, min=0, check=check_warmup)
+    max_steps: int | None = option(None, "Optimizer steps (overrides --num-train-epochs).", min=1)
+    num_train_epochs: float = option(1.0, "Passes over the prompts when --max-steps is not given.", min=0,
+                                     min_open=True)
+    per_device_train_batch_size: int | None = option(
         None, "Completions (not prompts) per device per micro-step; a multiple of the group size is simplest. "
         "Default: the group size (one prompt).", min=1)
     gradient_accumulation_steps: int = option(1, "Micro-steps per optimizer step.", min=1)
@@ -76,8 +77,8 @@ class Config:
                             "`trl vllm-serve` process.", choices=["colocate", "server"])
     vllm_server_url: str | None = option(None, "Base URL of the vLLM server in server mode (default "
                                          "http://localhost:8000).")
-    vllm_gpu_memory: float = option(0.3, "GPU memory fraction for colocated vLLM.", min=0, max=1,
-                                   min_open=True)
+    vllm_gpu_memory_utilization: float = option(0.3, "GPU memory fraction for colocated vLLM.", min=0, max=1,
+                                                min_open=True)
     gradient_checkpointing: bool = option(False, "Trade compute for memory (large models).")
     dynamic_sampling: bool = option(False, "DAPO dynamic sampling: drop groups whose rewards are all equal from "
                                     "the loss (logged as frac_groups_dropped).")

@@ -14,7 +14,7 @@ def trl_kwargs(cfg, output_dir: str, use_vllm: bool) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         **training.common_args(cfg, output_dir),
         # TRL counts completions per device; one prompt's group is the smallest sensible batch.
-        "per_device_train_batch_size": cfg.per_device_batch_size or cfg.group_size,
+        "per_device_train_batch_size": cfg.per_device_train_batch_size or cfg.group_size,
         "num_generations": cfg.group_size,
         "beta": cfg.beta,
         "epsilon": cfg.epsilon,
@@ -28,7 +28,7 @@ def trl_kwargs(cfg, output_dir: str, use_vllm: bool) -> dict[str, Any]:
         "save_total_limit": cfg.save_total_limit,
         "use_vllm": use_vllm,
         "vllm_mode": cfg.vllm_mode,
-        "vllm_gpu_memory_utilization": cfg.vllm_gpu_memory,
+        "vllm_gpu_memory_utilization": cfg.vllm_gpu_memory_utilization,
         "model_init_kwargs": {"dtype": dtype},  # TRL loads the policy (and reference) from the path
         "log_completions": False,
     }

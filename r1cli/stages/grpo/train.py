@@ -13,9 +13,9 @@ FIGURE = "curves.png"
 
 def check(cfg) -> None:
     """What the options' own declarations cannot say: how they must fit together."""
-    per_device = cfg.per_device_batch_size or cfg.group_size
+    per_device = cfg.per_device_train_batch_size or cfg.group_size
     if (per_device * cfg.gradient_accumulation_steps) % cfg.group_size:
-        raise UserError(f"--per-device-batch-size x --gradient-accumulation-steps ({per_device} x "
+        raise UserError(f"--per-device-train-batch-size x --gradient-accumulation-steps ({per_device} x "
                         f"{cfg.gradient_accumulation_steps}) must be a multiple of --group-size ({cfg.group_size})")
     if cfg.eval_every and not cfg.eval_dataset:
         raise UserError("--eval-every needs --eval-dataset (a held-out validation set)")
