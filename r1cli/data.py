@@ -374,7 +374,8 @@ def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"
     used = {c for f in (prompt, answer, solution, id_field) if f for c in f.columns}
     drop = sorted(used | ({"prompt", "answer", "solution", "id"} & set(cols)))
     ds = ds.rename_columns({c: prefix + c for c in drop})
-    ds = ds.map(convert, with_indices=True, remove_columns=[prefix + c for c in drop])
+    ds = ds.map(convert, with_indices=True, remove_columns=[prefix + c for c in drop],
+                cache_file_name=scratch_file("canonical"))
     bad = sum(1 for a in ds["answer"] if not a)
     if bad == len(ds):
         raise UserError(f"no row of {spec} yielded a gold answer (name the column with '?answer=COLUMN')")
@@ -499,7 +500,6 @@ def to_pairs(ds, schema: str, template: str, conversational: bool, spec: str = "
     `template`; in a conversational set (`is_chat` of any dataset in it, or the chat template) text becomes
     chat turns, a prompt one user turn and a completion one assistant turn."""
     from datasets import Features, Value
-    from datasets.fingerprint import get_temporary_cache_files_directory
 
     from r1cli import templates
 
@@ -543,10 +543,16 @@ def to_pairs(ds, schema: str, template: str, conversational: bool, spec: str = "
         return out
 
     kind = _chat_feature() if conversational else Value("string")
-    # Written to a memory-mapped file in this process's temporary cache folder (deleted at exit): kept in
-    # memory, a large set would cost its size in RAM in every rank; by default the file would land beside the
-    # input's Arrow files, inside an upstream run's published folder.
-    cache = Path(get_temporary_cache_files_directory()) / f"sft-pairs-{uuid.uuid4().hex}.arrow"
     return ds.map(convert, batched=True, with_indices=True, remove_columns=ds.column_names,
-                  features=Features({"prompt": kind, "completion": kind}), cache_file_name=str(cache),
+                  features=Features({"prompt": kind, "completion": kind}), cache_file_name=scratch_file("sft-pairs"),
                   desc="formatting")
+
+
+def scratch_file(tag: str) -> str:
+    """A fresh Arrow file in this process's temporary cache folder (deleted at exit), for `Dataset.map`.
+
+    Kept in memory, a large set would cost its size in RAM in every rank; by default `map` writes its file
+    beside the input's Arrow files, i.e. inside an upstream run's published folder, which must not change."""
+    from datasets.fingerprint import get_temporary_cache_files_directory
+
+    return str(Path(get_temporary_cache_files_directory()) / f"{tag}-{uuid.uuid4().hex}.arrow")

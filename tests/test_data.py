@@ -44,6 +44,18 @@ def test_save_to_disk_folder_and_r1_output_folder(tmp_path):
     assert len((tmp_path / "run" / "data.jsonl").read_text().splitlines()) == 2
 
 
+def test_loading_a_published_folder_writes_nothing_into_it(tmp_path):
+    import datasets
+
+    from r1cli import mixing
+
+    data.save(datasets.Dataset.from_list(ROWS), tmp_path / "run")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    _check(data.load(str(tmp_path / "run")))  # canonicalised through a map
+    mixing.build([str(tmp_path / "run")], "plain", 0)  # formatted into SFT pairs through another
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
 def test_column_mapping_limit_and_extra_columns(tmp_path):
     rows = [{"q": f"p{i}", "gold": i, "subject": "s"} for i in range(5)]
     (tmp_path / "m.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
