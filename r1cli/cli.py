@@ -36,6 +36,7 @@ STAGES: list[tuple[str, str]] = [
     ("sft", "r1cli.stages.sft"),
     ("grpo", "r1cli.stages.grpo"),
     ("eval", "r1cli.stages.eval"),
+    ("report", "r1cli.stages.report"),
     ("data", "r1cli.stages.data"),
     ("tiny-model", "r1cli.stages.tiny_model"),
 ]
@@ -170,6 +171,9 @@ def _typer_annotation(f, hint, default):
     py_type = list[scalar] if is_list else scalar
     if optional or is_list:
         py_type = py_type | None
+    if f.metadata.get("positional"):
+        # Optional to click even when required, so that --config may give it; resolve() checks it is set.
+        return Annotated[py_type | None, typer.Argument(metavar=flag, help=_help(f, default), show_default=False)]
     # A list shows its items; an off switch needs no "[default: no-resume]".
     show_default = bool(default) if is_list or scalar is bool else True
     return Annotated[py_type, typer.Option(*names, help=_help(f, default), show_default=show_default)]
