@@ -67,7 +67,8 @@ def find(root: Path) -> Found:
     runs = [r for r in (_read(path, root) for path in root.rglob("r1_manifest.json")) if r is not None]
     if not runs:
         raise UserError(f"no run under {root}: no r1_manifest.json found (RUNS_DIR must hold r1 output folders)")
-    runs.sort(key=lambda r: (str(r.manifest.get("started", "")), r.name))
+    # start order (then end order: clocks have whole seconds), so that a run comes after those it started from
+    runs.sort(key=lambda r: (str(r.manifest.get("started", "")), str(r.manifest.get("finished", "")), r.name))
     found = Found(root=root, runs=runs, nodes={r.name: Node(r.name, r.name, r) for r in runs})
     by_manifest = {_canonical(r.manifest): r for r in runs}
     for run in runs:

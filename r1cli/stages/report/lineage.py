@@ -39,14 +39,17 @@ def graph(found: Found) -> tuple[list[str], list[Edge], dict[str, list[str]]]:
 
 
 def layers(found: Found, boxes: list[str], arrows: list[Edge]) -> dict[str, int]:
-    """Each box's row, top first. Runs are in start order, so every upstream run is placed before its users."""
-    into: dict[str, list[str]] = {}
+    """Each box's row, top first: a run one row below its lowest upstream run, an outside model one row
+    above its first user."""
+    from graphlib import TopologicalSorter
+
+    into: dict[str, list[str]] = {r.name: [] for r in found.runs}
     for e in arrows:
-        into.setdefault(e.dst, []).append(e.src)
+        if found.nodes[e.src].run is not None:
+            into[e.dst].append(e.src)
     row: dict[str, int] = {}
-    for run in found.runs:
-        upstream = [row[s] for s in into.get(run.name, []) if s in row]
-        row[run.name] = 1 + max(upstream, default=0)
+    for name in TopologicalSorter(into).static_order():  # upstreams first, whatever their clocks said
+        row[name] = 1 + max((row[s] for s in into[name]), default=0)
     for key in boxes:
         if found.nodes[key].run is None:
             row[key] = min(row[e.dst] for e in arrows if e.src == key) - 1
