@@ -147,6 +147,7 @@ BASE = {
     "sft": ["-d", "task:arith", "-o", "{out}"],
     "grpo": ["-m", "tiny", "-d", "task:arith", "-o", "{out}"],
     "eval": ["-m", "tiny", "-b", "task:arith", "-o", "{out}"],
+    "report": ["runs", "-o", "{out}"],  # a positional option comes first
     "data": ["-d", "task:arith", "-o", "{out}"],
     "tiny-model": ["-o", "{out}"],
 }
@@ -183,6 +184,8 @@ def _hint(stage, f):
 
 
 def _without(argv, flag, short):
+    if flag.isupper():  # a positional option: BASE gives it first
+        return argv[1:]
     out, skip = [], False
     for arg in argv:
         if skip:
