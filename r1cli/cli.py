@@ -179,7 +179,7 @@ def _typer_annotation(f, hint, default):
     return Annotated[py_type, typer.Option(*names, help=_help(f, default), show_default=show_default)]
 
 
-def _make_command(module_name: str):
+def _make_command(stage: str, module_name: str):
     module = importlib.import_module(module_name)
     cls = module.Config
     hints = cfgmod._hints(cls)
@@ -207,7 +207,7 @@ def _make_command(module_name: str):
         if verbose or quiet:
             _set_verbosity(verbose, quiet)
         config_file = kwargs.pop("config", None)
-        yaml_values = cfgmod.load_yaml(config_file) if config_file else {}
+        yaml_values = cfgmod.load_recipe(config_file, stage) if config_file else {}
         flags = {}
         for name, value in kwargs.items():
             source = ctx.get_parameter_source(name)
@@ -224,7 +224,7 @@ def _make_command(module_name: str):
 
 def _stage_command(name: str, module_name: str):
     sub = _typer_app()
-    sub.command(name)(_make_command(module_name))
+    sub.command(name)(_make_command(name, module_name))
     return typer.main.get_command(sub)
 
 

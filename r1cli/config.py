@@ -160,6 +160,19 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
+STAGE_KEY = "stage"
+
+
+def load_recipe(path: str | Path, stage: str) -> dict[str, Any]:
+    """A `--config` file's options for `stage`. A recipe may name the stage it is for (`stage: grpo`, for a
+    file whose name does not say it); it is then refused by any other stage, and the key is no option."""
+    values = load_yaml(path)
+    named = values.pop(STAGE_KEY, None)
+    if named is not None and named != stage:
+        raise UserError(f"{path} is a recipe for 'r1 {named}' (its stage: key), not for 'r1 {stage}'")
+    return values
+
+
 def resolve(cls, yaml_values: dict[str, Any] | None = None, flags: dict[str, Any] | None = None):
     """Build a config: defaults, then YAML values, then explicit flags. Unknown keys and bad values raise UserError."""
     hints = _hints(cls)
