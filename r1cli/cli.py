@@ -36,6 +36,7 @@ STAGES: list[tuple[str, str]] = [
     ("sft", "r1cli.stages.sft"),
     ("grpo", "r1cli.stages.grpo"),
     ("eval", "r1cli.stages.eval"),
+    ("report", "r1cli.stages.report"),
     ("data", "r1cli.stages.data"),
     ("tiny-model", "r1cli.stages.tiny_model"),
 ]
@@ -170,12 +171,15 @@ def _typer_annotation(f, hint, default):
     py_type = list[scalar] if is_list else scalar
     if optional or is_list:
         py_type = py_type | None
+    if f.metadata.get("positional"):
+        # Optional to click even when required, so that --config may give it; resolve() checks it is set.
+        return Annotated[py_type | None, typer.Argument(metavar=flag, help=_help(f, default), show_default=False)]
     # A list shows its items; an off switch needs no "[default: no-resume]".
     show_default = bool(default) if is_list or scalar is bool else True
     return Annotated[py_type, typer.Option(*names, help=_help(f, default), show_default=show_default)]
 
 
-def _make_command(module_name: str):
+def _make_command(stage: str, module_name: str):
     module = importlib.import_module(module_name)
     cls = module.Config
     hints = cfgmod._hints(cls)
@@ -203,7 +207,7 @@ def _make_command(module_name: str):
         if verbose or quiet:
             _set_verbosity(verbose, quiet)
         config_file = kwargs.pop("config", None)
-        yaml_values = cfgmod.load_yaml(config_file) if config_file else {}
+        yaml_values = cfgmod.load_recipe(config_file, stage) if config_file else {}
         flags = {}
         for name, value in kwargs.items():
             source = ctx.get_parameter_source(name)
@@ -220,7 +224,7 @@ def _make_command(module_name: str):
 
 def _stage_command(name: str, module_name: str):
     sub = _typer_app()
-    sub.command(name)(_make_command(module_name))
+    sub.command(name)(_make_command(name, module_name))
     return typer.main.get_command(sub)
 
 

@@ -43,7 +43,7 @@ def test_every_stage_help_has_an_example():
 
 def test_data_stage_end_to_end_with_yaml_and_flag_override(tmp_path):
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(f"dataset: task:countdown?n=20\noutput: {tmp_path / 'out'}\nlimit: 10\njsonl: true\n")
+    cfg.write_text(f"stage: data\ndataset: task:countdown?n=20\noutput: {tmp_path / 'out'}\nlimit: 10\njsonl: true\n")
     res = r1("data", "--config", str(cfg), "--limit", "4")
     assert res.exit_code == 0, res.output
     manifest = json.loads((tmp_path / "out" / "r1_manifest.json").read_text())
@@ -54,6 +54,7 @@ def test_data_stage_end_to_end_with_yaml_and_flag_override(tmp_path):
 def _bad_inputs(tmp_path):
     (tmp_path / "bad.yaml").write_text("dataset: [\n")
     (tmp_path / "unknown.yaml").write_text("datset: x\n")
+    (tmp_path / "grpo.yaml").write_text("stage: grpo\ndataset: task:arith\n")
     (tmp_path / "nocol.jsonl").write_text('{"text": "x"}\n')
     (tmp_path / "empty.jsonl").write_text("")
     out = str(tmp_path / "out")
@@ -65,6 +66,7 @@ def _bad_inputs(tmp_path):
         "empty dataset": ["data", "-d", str(tmp_path / "empty.jsonl"), "-o", out],
         "malformed yaml": ["data", "-c", str(tmp_path / "bad.yaml"), "-o", out],
         "unknown yaml key": ["data", "-c", str(tmp_path / "unknown.yaml"), "-o", out],
+        "another stage's recipe": ["data", "-c", str(tmp_path / "grpo.yaml"), "-o", out],
         "unknown option": ["data", "--datasett", "x", "-o", out],
         "invalid value": ["data", "-d", "task:arith", "-o", out, "--limit", "many"],
         "invalid task value": ["data", "-d", "task:arith?steps=x", "-o", out],
@@ -147,6 +149,7 @@ BASE = {
     "sft": ["-d", "task:arith", "-o", "{out}"],
     "grpo": ["-m", "tiny", "-d", "task:arith", "-o", "{out}"],
     "eval": ["-m", "tiny", "-b", "task:arith", "-o", "{out}"],
+    "report": ["runs", "-o", "{out}"],  # a positional option comes first
     "data": ["-d", "task:arith", "-o", "{out}"],
     "tiny-model": ["-o", "{out}"],
 }
@@ -183,6 +186,8 @@ def _hint(stage, f):
 
 
 def _without(argv, flag, short):
+    if flag.isupper():  # a positional option: BASE gives it first
+        return argv[1:]
     out, skip = [], False
     for arg in argv:
         if skip:
