@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import UserError
+from r1cli.errors import Interrupted, UserError
 
 MANIFEST = "r1_manifest.json"
 PACKAGES = ("r1cli", "torch", "transformers", "trl", "datasets", "accelerate", "math-verify", "vllm",
@@ -112,7 +112,12 @@ def run_dir(stage: str, output: str | Path, options: Any, *, resume: bool = Fals
     work.mkdir(parents=True, exist_ok=True)
     opts = dataclasses.asdict(options) if dataclasses.is_dataclass(options) else dict(options)
     run = Run(stage=stage, final=final, path=work, options=opts)
-    yield run
+    try:
+        yield run
+    except KeyboardInterrupt:  # tell the user where the work is, when the stage can pick it up again
+        if "resume" not in opts:
+            raise Interrupted("interrupted") from None
+        raise Interrupted(f"interrupted — rerun the same command with --resume to continue from {work}") from None
     (work / MANIFEST).write_text(json.dumps(run.manifest(), indent=2, default=str))
     if final.exists():
         trash = final.with_name(final.name + f".old{os.getpid()}")
