@@ -78,6 +78,7 @@ class R1Group(typer.core.TyperGroup):
 def _fail(msg: str, code: int, tb: bool = False) -> None:
     if tb and log.verbosity() > 0:
         log.console.print_exception()
+    log.close_progress_bars()
     first = msg.strip().splitlines()[0] if msg.strip() else "failed"
     print(f"error: {first}", file=sys.stderr)
     sys.exit(code)
