@@ -29,7 +29,7 @@ from typer._click import exceptions as click_errors  # Typer vendors its own cli
 
 from r1cli import config as cfgmod
 from r1cli import log
-from r1cli.errors import UserError
+from r1cli.errors import Interrupted, UserError
 
 # The one list of registered stages: (command name, module). Only stages that work are listed.
 STAGES: list[tuple[str, str]] = [
@@ -95,7 +95,7 @@ class R1Group(typer.core.TyperGroup):
             _fail(f"{e.format_message()}{hint}", 2)
         except click_errors.ClickException as e:
             _fail(e.format_message(), e.exit_code)
-        except UserError as e:
+        except (UserError, Interrupted) as e:
             _fail(str(e), e.exit_code, tb=True)
         except (typer.Abort, KeyboardInterrupt):
             _fail("interrupted", 130)
@@ -112,6 +112,7 @@ class R1Group(typer.core.TyperGroup):
 def _fail(msg: str, code: int, tb: bool = False) -> None:
     if tb and log.verbosity() > 0:
         log.console.print_exception()
+    log.close_progress_bars()
     first = msg.strip().splitlines()[0] if msg.strip() else "failed"
     print(f"error: {first}", file=sys.stderr)
     sys.exit(code)
@@ -214,7 +215,10 @@ def _make_command(stage: str, module_name: str):
             if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
                 flags[name] = value
         cfg = cfgmod.resolve(cls, yaml_values, flags)
-        module.run(cfg)
+        try:
+            module.run(cfg)
+        except KeyboardInterrupt:  # the framework would turn it into a silent exit 130: say it
+            raise Interrupted("interrupted") from None
 
     command.__signature__ = inspect.Signature(params)
     command.__annotations__ = {p.name: p.annotation for p in params}

@@ -40,7 +40,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import UserError
+from r1cli.errors import Interrupted, UserError
 
 MANIFEST = "r1_manifest.json"
 PACKAGES = ("r1cli", "torch", "transformers", "trl", "datasets", "accelerate", "math-verify", "vllm",
@@ -178,8 +178,13 @@ def run_dir(stage: str, output: str | Path, options: Any, *, resume: bool = Fals
               world_size=world)
     peers = _Peers(rank, world)
     part = _lead(run, peers, resume=resume, overwrite=overwrite) if rank == 0 else _follow(run, peers)
-    with part:
-        yield run
+    try:
+        with part:
+            yield run
+    except KeyboardInterrupt:  # tell the user where the work is, when the stage can pick it up again
+        if "resume" not in opts:
+            raise Interrupted("interrupted") from None
+        raise Interrupted(f"interrupted — rerun the same command with --resume to continue from {run.path}") from None
 
 
 @contextmanager

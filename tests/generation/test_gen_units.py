@@ -101,3 +101,25 @@ def test_vllm_cpu_environment_by_model_size(tmp_path, monkeypatch, tiny_model):
     with ve.environment(ve.cpu_defaults(str(big))):
         assert os.environ["VLLM_CPU_NUM_OF_RESERVED_CPU"] == "0"
     assert "VLLM_CPU_NUM_OF_RESERVED_CPU" not in os.environ and "VLLM_CPU_KVCACHE_SPACE" not in os.environ
+
+
+def test_child_watch_leaves_the_resource_tracker_alone():
+    """The multiprocessing resource tracker ignores SIGINT/SIGTERM and exits after its parent, unlinking any
+    shared memory left behind: a closing engine must neither wait for it nor kill it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import subprocess, sys\n"
+        "from multiprocessing import resource_tracker\n"
+        "from r1cli.generation.procs import ChildWatch\n"
+        "with ChildWatch() as w:\n"
+        "    resource_tracker.ensure_running()\n"
+        "    child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "watched = {p.pid for p in w.procs}\n"
+        "print(resource_tracker._resource_tracker._pid in watched, child.pid in watched)\n"
+        "w.reap(grace=0.5)\n"
+        "print(child.poll() is not None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["False", "True", "True"], out.stderr
