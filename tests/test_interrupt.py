@@ -34,7 +34,7 @@ class Stage:
 
 STAGES = [
     # 400 prompts = 7 shards of 64: the first shard lands long before the last.
-    pytest.param(Stage("eval", ["--benchmark", "task:arith?n=400", "--num-samples", "4", "--max-tokens", "32"],
+    pytest.param(Stage("eval", ["--benchmark", "task:arith?n=400", "--num-samples", "4", "--max-completion-length", "32"],
                        "shards/*/shard-*.jsonl", child="VLLM::EngineCore"), id="eval"),
     pytest.param(Stage("sft", ["--dataset", "task:arith?n=256", "--max-steps", "60", "--save-steps", "5",
                                "--logging-steps", "1"], "metrics.jsonl"), id="sft", marks=pytest.mark.slow),
