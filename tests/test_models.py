@@ -187,3 +187,23 @@ def test_looks_like_path(ref, path_like, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "runs").mkdir()  # `runs/sft` is a path only because folder `runs` exists here
     assert checks.looks_like_path(ref) is path_like
+
+
+# ------------------------------------------------------------------------------------------- remote code
+
+
+def test_a_model_with_its_own_code_is_refused_unless_trusted(remote_code_model):
+    with pytest.raises(UserError, match=r"^--model .*model_type 'r1_custom' needs the Python code the model ships "
+                                        r".*pass --trust-remote-code"):
+        resolve(remote_code_model, flag="--model")
+    assert resolve(remote_code_model, trust_remote_code=True) == str(Path(remote_code_model).resolve())
+
+
+def test_an_auto_map_for_an_architecture_transformers_has_needs_no_trust(tmp_path, tiny_model):
+    """transformers then loads its own class and ignores the shipped code, so nothing asks to run it."""
+    folder = _copy(tiny_model, tmp_path / "ckpt")
+    config = json.loads((folder / "config.json").read_text())
+    config["auto_map"] = {"AutoModelForCausalLM": "modeling.Whatever"}
+    (folder / "config.json").write_text(json.dumps(config))
+    assert resolve(str(folder)) == str(folder.resolve())
+

@@ -35,6 +35,25 @@ def test_manifest_records_options_inputs_versions_and_metrics(tmp_path):
     assert m["started"] <= m["finished"] and m["host"]
 
 
+def test_every_published_file_has_the_umask_mode_whoever_wrote_it(tmp_path):
+    """A writer that creates private files (as transformers' weights writer does) does not leave them private."""
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        with runs.run_dir("x", tmp_path / "out", Opts()) as run:
+            (run.path / "sub").mkdir()
+            for name in ("weights.bin", "sub/shard.bin"):
+                fd = os.open(run.path / name, os.O_WRONLY | os.O_CREAT, 0o600)
+                os.close(fd)
+            (run.path / "config.json").write_text("{}")
+    finally:
+        os.umask(mask)
+    modes = {str(p.relative_to(tmp_path)): p.stat().st_mode & 0o777 for p in (tmp_path / "out").rglob("*")
+             if p.is_file()}
+    assert len(modes) == 4 and set(modes.values()) == {0o644}, modes
+
+
 def test_crash_leaves_no_output_folder(tmp_path):
     out = tmp_path / "out"
     with pytest.raises(RuntimeError):

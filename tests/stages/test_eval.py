@@ -339,6 +339,12 @@ def test_cli_tiny_model_results_on_stdout_and_rescored(tmp_path):
     assert "r1 eval (metrics in %)" in res.stderr
 
 
+def test_trust_remote_code_reaches_the_engine(tmp_path, remote_code_model):
+    res = evaluate(tmp_path, model=remote_code_model, benchmark=["task:arith?n=2"], num_samples=1,
+                   max_completion_length=4, engine="hf", trust_remote_code=True)
+    assert res["benchmarks"]["task:arith?n=2"]["num_problems"] == 2
+
+
 def test_tiny_model_on_the_session_vllm_engine(tmp_path, request):
     try:
         engine = request.getfixturevalue("vllm_engine")
