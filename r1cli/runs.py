@@ -11,7 +11,8 @@ Nothing is lost or mixed up:
   - `--resume` keeps `DIR.partial`; without it an interrupted run's checkpoints or generation shards are never
     deleted silently: the run refuses unless `--overwrite` says to discard them (loose files are cleared);
   - `--overwrite` replaces an existing `DIR` only when the new run publishes, and deletes the old one then;
-  - a run that fails before it wrote anything leaves no `DIR.partial` behind;
+  - a run that fails before it wrote anything, or stops on bad input before it wrote anything `--resume`
+    continues from, leaves no `DIR.partial` behind;
   - every file of a published folder has the mode the umask gives, whichever library wrote it.
 
 Several processes (`accelerate launch`, torchrun): every process of the launch enters `run_dir` with the same
@@ -199,7 +200,10 @@ def _lead(run: Run, peers: _Peers, *, resume: bool, overwrite: bool):
             yield
         except BaseException as e:
             peers.post("published", e)
-            if not any(p.is_file() for p in run.path.rglob("*")):  # failed before writing: no stray folder
+            # No stray folder from a run that failed before writing, or that stopped on bad input before it
+            # wrote anything --resume continues from (its loose files would be cleared by the next run anyway).
+            if not any(p.is_file() for p in run.path.rglob("*")) or (
+                    isinstance(e, UserError) and not _resumable(run.path)):
                 shutil.rmtree(run.path, ignore_errors=True)
             raise
         try:
@@ -310,7 +314,11 @@ def _lock(final: Path, stage: str):
     import filelock
 
     path = lock_path(final)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()  # filelock reports a lock it cannot create as one held by another run
+    except OSError as e:
+        raise UserError(f"cannot write the output {final} ({e.strerror or e}): choose another --output") from None
     lock = filelock.FileLock(str(path))
     try:
         lock.acquire(timeout=0)

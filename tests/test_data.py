@@ -44,6 +44,43 @@ def test_save_to_disk_folder_and_r1_output_folder(tmp_path):
     assert len((tmp_path / "run" / "data.jsonl").read_text().splitlines()) == 2
 
 
+class _Unpickled:
+    """Pickled, it calls os.mkdir(path) when unpickled: a folder that appears means something unpickled it."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        import os
+
+        return os.mkdir, (self.path,)
+
+
+def test_no_dataset_field_is_ever_unpickled(tmp_path):
+    """Parquet and Arrow columns can ask for pickle: pyarrow's old `arrow.py_extension_type` unpickled its
+    metadata on read (CVE-2023-47248). A parquet file asking for it and a save_to_disk folder holding pickled
+    bytes load as plain data."""
+    import pickle
+
+    import datasets
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    payload = pickle.dumps(_Unpickled(tmp_path / "unpickled"))
+    asks = pa.field("blob", pa.binary(), metadata={b"ARROW:extension:name": b"arrow.py_extension_type",
+                                                   b"ARROW:extension:metadata": payload})
+    schema = pa.schema([pa.field("question", pa.string()), pa.field("answer", pa.string()), asks],
+                       metadata={b"pandas": payload})
+    pq.write_table(pa.table({"question": ["1+1?"], "answer": ["2"], "blob": [payload]}, schema=schema),
+                   tmp_path / "d.parquet")
+    datasets.Dataset.from_dict({"question": ["1+1?"], "answer": ["2"], "blob": [payload]}).save_to_disk(
+        str(tmp_path / "saved"))
+    for spec in (tmp_path / "d.parquet", tmp_path / "saved"):
+        ds = data.load(str(spec))
+        assert ds["prompt"] == ["1+1?"] and ds["blob"] == [payload]
+    assert not (tmp_path / "unpickled").exists()
+
+
 def test_column_mapping_limit_and_extra_columns(tmp_path):
     rows = [{"q": f"p{i}", "gold": i, "subject": "s"} for i in range(5)]
     (tmp_path / "m.jsonl").write_text("\n".join(json.dumps(r) for r in rows))

@@ -35,7 +35,8 @@ def cache_dir() -> Path:
 
 
 def tiny_spec(ref: str):
-    from r1cli.models.tiny import TinySpec
+    """The TinySpec of `tiny?layers=2&...`, each parameter within the bounds `r1 tiny-model` declares."""
+    from r1cli.models.tiny import BOUNDS, SMALL, TinySpec
 
     _, _, query = ref.partition("?")
     kwargs = {}
@@ -47,7 +48,13 @@ def tiny_spec(ref: str):
             kwargs[key] = int(value)
         except ValueError:
             raise UserError(f"tiny-model parameter '{key}' must be an integer, got {value!r}") from None
-    return TinySpec(**kwargs)
+        lo, hi = BOUNDS[key]
+        if not lo <= kwargs[key] <= hi:
+            raise UserError(f"tiny-model parameter '{key}' must be in [{lo}, {hi}] ({SMALL}), got {value}")
+    spec = TinySpec(**kwargs)
+    if spec.hidden % spec.heads:
+        raise UserError(f"tiny-model parameter 'hidden' ({spec.hidden}) must be divisible by 'heads' ({spec.heads})")
+    return spec
 
 
 def resolve(ref: str, flag: str | None = None, *, trust_remote_code: bool = False) -> str:
@@ -56,6 +63,8 @@ def resolve(ref: str, flag: str | None = None, *, trust_remote_code: bool = Fals
     `flag` is the option the reference came from (e.g. "--model"); error messages name it. A local model
     that needs its own code is refused unless `trust_remote_code`.
     """
+    if not ref.strip():
+        raise UserError(f"{flag or 'the model reference'} is empty: give tiny, a checkpoint folder or a hub name")
     label = f"{flag} {ref}" if flag else f"model {ref}"
     if ref == "tiny" or ref.startswith("tiny?"):
         try:

@@ -164,7 +164,7 @@ def _check(cfg: Config, engine) -> None:
         return
     if not cfg.model and engine is None:
         raise UserError("--model is required (or --generations FILE to score completions without a model)")
-    if not cfg.benchmark and not cfg.data_file:
+    if not _names(cfg.benchmark) and not cfg.data_file:
         raise UserError("--benchmark is required, e.g. --benchmark gsm8k,math500 (see 'r1 eval --help')")
     if cfg.data_file and len(_names(cfg.benchmark)) > 1:
         raise UserError("--data-file is for a single benchmark: name at most one with --benchmark")

@@ -58,13 +58,13 @@ def run(cfg) -> dict:
     specs = rewards.parse_specs(cfg.reward)
     model_path = resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
     use_vllm, reason = backend.choose(cfg.use_vllm, cfg.vllm_mode)
-    log.info(reason)
     train = prepare_dataset(cfg.dataset, cfg.template, cfg.system_prompt)
     heldout_set = prepare_dataset(cfg.eval_dataset, cfg.template, cfg.system_prompt) if cfg.eval_every else None
     final = Path(cfg.output).expanduser()
     if cfg.resume:
         _reopen_finished(final)
     with runs.run_dir("grpo", final, cfg, resume=cfg.resume, overwrite=cfg.overwrite or cfg.resume) as run:
+        log.info(reason)
         run.add_input("model", cfg.model)
         run.add_input("dataset", cfg.dataset)
         metrics_path = run.path / "metrics.jsonl"
