@@ -277,3 +277,21 @@ def test_task_capacity_is_an_upper_bound_on_distinct_problems():
                 tasks.rows(name, {**raw, "split": split, "n": str(bound)})
             found += int(re.search(r"only about ([\d,]+)", str(err.value)).group(1).replace(",", ""))
         assert 0 < found <= bound
+
+
+OK_JSONL = '{"Body": "Ann has 3 pens.", "Question": "How many?", "Answer": 3.0}\n'
+
+
+def test_a_good_template_spec_runs_through_the_cli(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "svamp.jsonl").write_text(OK_JSONL)
+    spec = f"{tmp_path}/svamp.jsonl?prompt={{Body}} {{question}}"
+    res = subprocess.run([sys.executable, "-m", "r1cli", "data", "-d", spec, "-o", str(tmp_path / "out"), "--jsonl"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    row = json.loads((tmp_path / "out" / "data.jsonl").read_text())
+    src = json.loads(OK_JSONL)
+    assert row["prompt"] == f"{src['Body']} {src['Question']}"
+    assert row["answer"] == str(int(src["Answer"]))

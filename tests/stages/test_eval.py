@@ -362,23 +362,6 @@ def test_tiny_model_on_the_session_vllm_engine(tmp_path, request):
 # ----------------------------------------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--model", "tiny", "--benchmark", "nope", "--output", "X"], "unknown benchmark 'nope'"),
-    (["--model", "tiny", "-b", "gsm8k,math500", "--data-file", "f.jsonl", "--output", "X"], "single"),
-    (["--benchmark", "gsm8k", "--output", "X"], "--model is required"),
-    (["--model", "tiny", "--output", "X"], "--benchmark is required"),
-    (["--generations", "missing.jsonl", "--output", "X"], "generations file not found"),
-    (["--model", "tiny", "--benchmark", "gsm8k", "--template", "fancy", "--output", "X"], "invalid value"),
-])
-def test_errors_are_one_line_with_exit_2(tmp_path, monkeypatch, args, message):
-    monkeypatch.chdir(tmp_path)
-    res = r1("eval", *args)
-    assert res.exit_code == 2, res.output
-    lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
-    assert not (tmp_path / "X").exists()
-
-
 def test_bad_generations_rows(tmp_path):
     gen = write_jsonl(tmp_path / "gen.jsonl", [{"id": 0, "answer": "1", "completions": []}])
     with pytest.raises(UserError, match="non-empty list"):
