@@ -39,7 +39,12 @@ DATASET_DIR = "dataset"  # where an r1 output folder keeps its save_to_disk data
 def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
     source, _, query = spec.partition("?")
     # A spec is typed, not URL-encoded: '+' stays a plus (a prompt template may hold one), not a space.
-    return source, dict(parse_qsl(query.replace("+", "%2B"), keep_blank_values=True))
+    pairs = parse_qsl(query.replace("+", "%2B"), keep_blank_values=True)
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise UserError(f"key '{twice[0]}' is given more than once in dataset spec '{spec}' (keep one)")
+    return source, dict(pairs)
 
 
 def load(spec: str, *, split: str | None = None, canonical: bool = True, limit: int | None = None):
@@ -122,6 +127,8 @@ def _load_files(files: list[str], fmt: str):
             problem = _utf8_problem(Path(f))
             if problem:
                 raise UserError(f"cannot read {f}: {problem}")
+        if all(_no_rows(Path(f), fmt) for f in files):
+            raise UserError(f"data file {files[0]} has no rows (blank lines{', or a header only' if fmt == 'csv' else ''})")
     try:
         with _quiet_datasets_logs():
             return datasets.load_dataset(fmt, data_files=files, split="train")
@@ -131,6 +138,12 @@ def _load_files(files: list[str], fmt: str):
             if problem:
                 raise UserError(f"cannot read {f}: {problem}") from None
         raise UserError(f"cannot read {', '.join(files)}: {_root_cause(e)}") from None
+
+
+def _no_rows(path: Path, fmt: str) -> bool:
+    """A text data file with no data lines: blank lines only (a CSV: a header at most)."""
+    lines = sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return lines <= (1 if fmt == "csv" else 0)
 
 
 def _load_hub(name: str, params: dict[str, str]):

@@ -103,23 +103,34 @@ def sampling_params(sampling: Sampling, seed: int | None):
     )
 
 
+def llm_kwargs(*, cpu: bool, max_model_len: int | None = None, dtype: str = "auto", tensor_parallel_size: int = 1,
+               gpu_memory_utilization: float = 0.9, seed: int = 0, trust_remote_code: bool = False) -> dict:
+    """The keyword arguments of `vllm.LLM` for an engine on CPU or GPU."""
+    kwargs: dict = {"max_model_len": max_model_len, "seed": seed, "trust_remote_code": trust_remote_code}
+    if cpu:
+        # Chunked prefill off: a partly prefilled seeded request makes vLLM rewind its sampling
+        # generator, which CPU generators cannot do ("CPU Generator does not use offset").
+        kwargs.update(dtype="float32" if dtype == "auto" else dtype, enforce_eager=True,
+                      enable_chunked_prefill=False)
+    else:
+        kwargs.update(dtype=dtype, tensor_parallel_size=tensor_parallel_size,
+                      gpu_memory_utilization=gpu_memory_utilization)
+    return kwargs
+
+
 class VLLMEngine(Engine):
     name = "vllm"
 
     def __init__(self, model_path: str, *, max_model_len: int | None = None, dtype: str = "auto",
-                 tensor_parallel_size: int = 1, gpu_memory_utilization: float = 0.9, seed: int = 0):
+                 tensor_parallel_size: int = 1, gpu_memory_utilization: float = 0.9, seed: int = 0,
+                 trust_remote_code: bool = False):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         cpu = on_cpu()
-        kwargs: dict = {"max_model_len": max_model_len, "seed": seed}
+        kwargs = llm_kwargs(cpu=cpu, max_model_len=max_model_len, dtype=dtype,
+                            tensor_parallel_size=tensor_parallel_size,
+                            gpu_memory_utilization=gpu_memory_utilization, seed=seed,
+                            trust_remote_code=trust_remote_code)
         env = {**(cpu_defaults(model_path) if cpu else {}), **quiet_resource_tracker()}
-        if cpu:
-            # Chunked prefill off: a partly prefilled seeded request makes vLLM rewind its sampling
-            # generator, which CPU generators cannot do ("CPU Generator does not use offset").
-            kwargs.update(dtype="float32" if dtype == "auto" else dtype, enforce_eager=True,
-                          enable_chunked_prefill=False)
-        else:
-            kwargs.update(dtype=dtype, tensor_parallel_size=tensor_parallel_size,
-                          gpu_memory_utilization=gpu_memory_utilization)
         from vllm import LLM
 
         self._watch = ChildWatch()

@@ -95,12 +95,37 @@ def test_precision_and_shared_fields_come_from_the_training_core(tmp_path):
     assert targs.model_init_kwargs["dtype"] == str(training.precision()["dtype"]).removeprefix("torch.")
 
 
+def test_trust_remote_code_is_off_unless_asked_and_reaches_trl(tmp_path):
+    """TRL loads the policy, the reference and (colocated) vLLM from the path with these settings."""
+    for flags, trusted in (({}, False), ({"trust_remote_code": True}, True)):
+        cfg = cfgmod.resolve(grpo.Config, {}, {"model": "tiny", "dataset": "task:arith", "output": "x", **flags})
+        targs = grpo_args.build(cfg, str(tmp_path), use_vllm=False, reward_weights=[1.0, 1.0])
+        assert targs.trust_remote_code is trusted and targs.model_init_kwargs["trust_remote_code"] is trusted
+
+
 def test_defaults_follow_the_paper_and_epsilon_high_defaults_to_epsilon(tmp_path):
     cfg = cfgmod.resolve(grpo.Config, {}, {"model": "tiny", "dataset": "task:arith", "output": "x"})
     targs = grpo_args.build(cfg, str(tmp_path), use_vllm=False, reward_weights=[1.0, 1.0])
     assert (targs.beta, targs.num_generations, targs.temperature, targs.learning_rate) == (0.001, 16, 1.0, 3e-6)
     assert targs.epsilon_high == targs.epsilon == 0.2
     assert targs.per_device_train_batch_size == 16
+
+
+def test_resume_of_a_finished_run_without_checkpoints_is_refused_untouched(tmp_path):
+    """Training would restart from --model and replace the finished model: the run is refused instead."""
+    from r1cli.errors import UserError
+    from r1cli.stages.grpo.train import _reopen_finished
+
+    final = tmp_path / "grpo"
+    final.mkdir()
+    (final / "model.safetensors").write_bytes(b"weights")
+    with pytest.raises(UserError, match="without checkpoints .*--keep-checkpoints.*--model"):
+        _reopen_finished(final)
+    assert [p.name for p in tmp_path.iterdir()] == ["grpo"]
+    (final / "checkpoint-3").mkdir()
+    (final / "checkpoint-3" / "trainer_state.json").write_text("{}")
+    _reopen_finished(final)
+    assert [p.name for p in tmp_path.iterdir()] == ["grpo.partial"]
 
 
 def test_bad_batch_shape_is_a_user_error():
@@ -191,9 +216,11 @@ def test_two_step_run_writes_metrics_plots_and_resumes(tmp_path, capfd):
     from r1cli import runs, trainlog
     from r1cli.stages.grpo.train import FIGURE, panels
 
-    metrics = _run(tmp_path, max_steps=2, eval_every=2, eval_dataset="task:arith?n=4&split=test")
+    metrics = _run(tmp_path, max_steps=2, eval_every=2, eval_dataset="task:arith?n=4&split=test",
+                   keep_checkpoints=True)
     out = tmp_path / "grpo"
     assert metrics["steps"] == 2 and (out / "config.json").exists()
+    assert [c.name for c in training.checkpoints(out)] == ["checkpoint-1", "checkpoint-2"]
     records = trainlog.read(out / "metrics.jsonl")
     train = [r for r in records if "loss" in r]
     assert [r["step"] for r in train] == [1, 2]
@@ -213,8 +240,9 @@ def test_two_step_run_writes_metrics_plots_and_resumes(tmp_path, capfd):
     assert "{'loss'" not in console_out + console_err and "Triton" not in console_err  # one bar, no dicts
     assert "2/2" in console_err and "accuracy=" in console_err
 
-    resumed = _run(tmp_path, max_steps=3, resume=True)
+    resumed = _run(tmp_path, max_steps=3, resume=True)  # without --keep-checkpoints: no optimizer state kept
     assert resumed["steps"] == 3
+    assert not list(out.glob("checkpoint-*")) and not list(out.rglob("optimizer.pt"))
     steps = [r["step"] for r in trainlog.read(out / "metrics.jsonl") if "loss" in r]
     assert steps == [1, 2, 3]
     assert json.loads((out / "r1_manifest.json").read_text())["options"]["max_steps"] == 3

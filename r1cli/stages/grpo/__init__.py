@@ -3,7 +3,8 @@
 The dataset's prompts go through --template (r1-zero: the paper's prompt for base models; chat: the model's
 chat template, r1cli's default when it has none; plain: the text as is); its other columns (answer, ...)
 reach the reward functions. Every step appends to DIR/metrics.jsonl; at the end DIR holds the trained model
-and curves.png (accuracy, each reward, response length, and held-out pass@1 with --eval-every).
+and curves.png (accuracy, each reward, response length, and held-out pass@1 with --eval-every). The
+checkpoints (every --save-steps, for --resume) are removed at the end unless --keep-checkpoints.
 --per-device-train-batch-size counts *completions* (TRL's convention): prompts per optimizer step =
 per_device_train_batch_size * gradient_accumulation_steps * processes / group_size.
 
@@ -18,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from r1cli.config import option
+from r1cli.models import remote_code_option
 from r1cli.templates import TEMPLATES
-from r1cli.training import SCHEDULERS, WARMUP_HELP, check_warmup
+from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
 
 HELP = "Train a model with GRPO (R1-Zero style RL) on verifiable rewards, on TRL's GRPOTrainer."
 EXAMPLE = ("r1 grpo --model runs/sft --dataset 'task:arith?n=2000' --reward accuracy --reward format:0.5 "
@@ -66,8 +68,10 @@ class Config:
         "Default: the group size (one prompt).", min=1)
     gradient_accumulation_steps: int = option(1, "Micro-steps per optimizer step.", min=1)
     save_steps: int = option(100, "Checkpoint every N steps (0: only the final model).", min=0)
-    save_total_limit: int = option(2, "Checkpoints kept.", min=1)
-    resume: bool = option(False, "Continue from the last checkpoint in OUTPUT.partial (or extend a finished OUTPUT).")
+    save_total_limit: int = option(2, "Checkpoints kept while training.", min=1)
+    keep_checkpoints: bool = option(False, KEEP_CHECKPOINTS_HELP)
+    resume: bool = option(False, "Continue from the last checkpoint in OUTPUT.partial (or extend a finished OUTPUT "
+                          "that kept its checkpoints).")
     seed: int = option(0, "Seed of sampling, shuffling and initialisation.", min=0, max=2**32 - 1)
     template: str = option("r1-zero", "Prompt template.", choices=TEMPLATES)
     system_prompt: str | None = option(None, "System prompt for --template chat.")
@@ -87,6 +91,7 @@ class Config:
     keep_best: bool = option(False, "Publish the weights with the best held-out pass@1 (needs --eval-every).")
     report_to: str = option("none", "Also log to a tracker.", choices=["none", "tensorboard", "wandb"])
     overwrite: bool = option(False, "Replace the output folder if it exists.")
+    trust_remote_code: bool = remote_code_option()
 
 
 def run(cfg: Config) -> dict:
