@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 DATASET = "task:arith?n=400"
-SETTINGS = {"group_size": 8, "per_device_batch_size": 32, "max_completion_length": 32, "learning_rate": 3e-5,
+SETTINGS = {"group_size": 8, "per_device_train_batch_size": 32, "max_completion_length": 32, "learning_rate": 3e-5,
             "beta": 0.001, "loss_type": "dapo", "temperature": 1.0, "seed": 0}
 REWARDS = ["accuracy", "format:0.5"]
 
@@ -55,7 +55,7 @@ def bare(out: Path, steps: int) -> None:
     specs = parse_specs(REWARDS)
     s = SETTINGS
     args = GRPOConfig(output_dir=str(out), num_generations=s["group_size"],
-                      per_device_train_batch_size=s["per_device_batch_size"],
+                      per_device_train_batch_size=s["per_device_train_batch_size"],
                       max_completion_length=s["max_completion_length"], learning_rate=s["learning_rate"],
                       beta=s["beta"], loss_type=s["loss_type"], temperature=s["temperature"], seed=s["seed"],
                       max_steps=steps, logging_steps=1, save_strategy="no", report_to=[], use_cpu=True,

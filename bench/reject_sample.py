@@ -57,7 +57,7 @@ def tiny_checkpoint(work: Path, steps: int) -> str:
     out = work / "tiny-arith"
     subprocess.run([sys.executable, "-m", "r1cli", "-q", "sft", "--model", "tiny", "--dataset",
                     "task:arith?n=700&max=5", "--output", str(out), "--learning-rate", "3e-3", "--max-steps",
-                    str(steps), "--per-device-batch-size", "16", "--max-length", "128", "--save-steps", "0"],
+                    str(steps), "--per-device-train-batch-size", "16", "--max-length", "128", "--save-steps", "0"],
                    check=True, env=env())
     return str(out)
 

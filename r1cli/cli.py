@@ -6,7 +6,11 @@ two stages share is a top-level core module (data, generation, rewards, runs, tr
 
 A stage module defines `Config` (a dataclass of `option(...)` fields), `run(cfg) -> dict` (imports torch,
 TRL and vLLM inside), and the strings `HELP` and `EXAMPLE`. Importing a stage module must stay cheap, so
-that `r1 --help` never loads torch.
+that `r1 --help` never loads torch; a stage's command is built only when that stage is named, so `r1 sft`
+never pays for listing grpo's rewards.
+
+Help is click's plain layout (one option per line, its help wrapped beside or below it), which stays readable
+in an 80-column terminal where a table of six columns cuts the option names.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import importlib
 import inspect
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +29,7 @@ from typer._click import exceptions as click_errors  # Typer vendors its own cli
 
 from r1cli import config as cfgmod
 from r1cli import log
-from r1cli.errors import UserError
+from r1cli.errors import Interrupted, UserError
 
 # The one list of registered stages: (command name, module). Only stages that work are listed.
 STAGES: list[tuple[str, str]] = [
@@ -32,16 +37,45 @@ STAGES: list[tuple[str, str]] = [
     ("grpo", "r1cli.stages.grpo"),
     ("eval", "r1cli.stages.eval"),
     ("reject-sample", "r1cli.stages.reject_sample"),
+    ("report", "r1cli.stages.report"),
     ("data", "r1cli.stages.data"),
     ("tiny-model", "r1cli.stages.tiny_model"),
 ]
 
 
+class _StageCommands(Mapping):
+    """The group's commands, each built from its stage module on first use."""
+
+    def __init__(self):
+        self._built: dict = {}
+
+    def __getitem__(self, name):
+        if name not in self._built:
+            self._built[name] = _stage_command(name, dict(STAGES)[name])
+        return self._built[name]
+
+    def __iter__(self):
+        return (name for name, _ in STAGES)
+
+    def __len__(self):
+        return len(STAGES)
+
+
 class R1Group(typer.core.TyperGroup):
     """Turns every failure into one line on stderr: exit 2 for bad input, 1 for a failure, 130 for Ctrl-C."""
 
+    def __init__(self, **attrs):
+        super().__init__(**attrs)
+        self.commands = _StageCommands()
+
     def list_commands(self, ctx):  # keep the registration order in --help
         return list(self.commands)
+
+    def format_commands(self, ctx, formatter):
+        # Each stage's one-line HELP, without building its command (which may list registries).
+        rows = [(name, importlib.import_module(module).HELP) for name, module in STAGES]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_help_option(self, ctx):
         # Typer coerces every option value through pydantic; for the group's unused --help (value None) that
@@ -62,7 +96,7 @@ class R1Group(typer.core.TyperGroup):
             _fail(f"{e.format_message()}{hint}", 2)
         except click_errors.ClickException as e:
             _fail(e.format_message(), e.exit_code)
-        except UserError as e:
+        except (UserError, Interrupted) as e:
             _fail(str(e), e.exit_code, tb=True)
         except (typer.Abort, KeyboardInterrupt):
             _fail("interrupted", 130)
@@ -79,50 +113,75 @@ class R1Group(typer.core.TyperGroup):
 def _fail(msg: str, code: int, tb: bool = False) -> None:
     if tb and log.verbosity() > 0:
         log.console.print_exception()
+    log.close_progress_bars()
     first = msg.strip().splitlines()[0] if msg.strip() else "failed"
     print(f"error: {first}", file=sys.stderr)
     sys.exit(code)
 
 
-app = typer.Typer(
+def _typer_app(**settings) -> typer.Typer:
+    return typer.Typer(rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False, **settings)
+
+
+app = _typer_app(
     cls=R1Group,
     name="r1",
     help="The DeepSeek-R1 recipe, one stage per command. Stages read and write folders, so they chain.\n\n"
     "Example: r1 eval --model tiny --benchmark task:arith --num-samples 4 --output runs/eval",
     no_args_is_help=True,
-    rich_markup_mode="rich",
-    add_completion=False,
-    pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+VERBOSE_HELP = "Debug logging and full tracebacks."
+QUIET_HELP = "Only warnings and errors; no progress bars."
 
-@app.callback()
-def _global(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging and full tracebacks.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bars.")] = False,
-):
+
+def _set_verbosity(verbose: bool, quiet: bool) -> None:
     log.set_verbosity(1 if verbose else -1 if quiet else 0)
     if not verbose:  # per-file "Loading weights" / "Writing model shards" bars; r1 draws its own progress
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
-def _typer_annotation(f, hint):
+@app.callback()
+def _global(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+):
+    _set_verbosity(verbose, quiet)
+
+
+def _help(f, default) -> str:
+    """An option's help: its text, the range it must lie in, its choices, and whether it must be given."""
+    text = cfgmod.help_text(f)
+    bounds = cfgmod.bounds_text(f)
+    if bounds:
+        text += f" Must be {bounds}."
+    choices = cfgmod.choices(f)
+    if choices:
+        text += f" [choices: {', '.join(choices)}]"
+    if f.metadata.get("required") and not default:
+        text += " [required]"
+    return text
+
+
+def _typer_annotation(f, hint, default):
     scalar, is_list, optional = cfgmod.base_type(hint)
-    flag = "--" + f.name.replace("_", "-")
+    flag = cfgmod.flag(f)
     names = [flag] + ([f.metadata["short"]] if f.metadata.get("short") else [])
-    help_text = f.metadata.get("help", "")
-    if f.metadata.get("choices"):
-        help_text += f" [choices: {'|'.join(f.metadata['choices'])}]"
     if scalar is bool and not is_list:
         names = [f"{flag}/--no-{flag[2:]}"] + names[1:]
     py_type = list[scalar] if is_list else scalar
     if optional or is_list:
         py_type = py_type | None
-    return Annotated[py_type, typer.Option(*names, help=help_text, show_default=not is_list)]
+    if f.metadata.get("positional"):
+        # Optional to click even when required, so that --config may give it; resolve() checks it is set.
+        return Annotated[py_type | None, typer.Argument(metavar=flag, help=_help(f, default), show_default=False)]
+    # A list shows its items; an off switch needs no "[default: no-resume]".
+    show_default = bool(default) if is_list or scalar is bool else True
+    return Annotated[py_type, typer.Option(*names, help=_help(f, default), show_default=show_default)]
 
 
-def _make_command(module_name: str):
+def _make_command(stage: str, module_name: str):
     module = importlib.import_module(module_name)
     cls = module.Config
     hints = cfgmod._hints(cls)
@@ -139,27 +198,39 @@ def _make_command(module_name: str):
         if f.default_factory is not cfgmod.dataclasses.MISSING:
             default = f.default_factory() or None
         params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=default,
-                                        annotation=_typer_annotation(f, hints[f.name])))
+                                        annotation=_typer_annotation(f, hints[f.name], default)))
+    # The global flags are accepted after the stage name too (`r1 eval -q ...`).
+    for name, flags, text in (("verbose", ("--verbose", "-v"), VERBOSE_HELP), ("quiet", ("--quiet", "-q"), QUIET_HELP)):
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=False,
+                                        annotation=Annotated[bool, typer.Option(*flags, help=text)]))
 
     def command(ctx: typer.Context, **kwargs):
+        verbose, quiet = kwargs.pop("verbose"), kwargs.pop("quiet")
+        if verbose or quiet:
+            _set_verbosity(verbose, quiet)
         config_file = kwargs.pop("config", None)
-        yaml_values = cfgmod.load_yaml(config_file) if config_file else {}
+        yaml_values = cfgmod.load_recipe(config_file, stage) if config_file else {}
         flags = {}
         for name, value in kwargs.items():
             source = ctx.get_parameter_source(name)
             if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
                 flags[name] = value
         cfg = cfgmod.resolve(cls, yaml_values, flags)
-        module.run(cfg)
+        try:
+            module.run(cfg)
+        except KeyboardInterrupt:  # the framework would turn it into a silent exit 130: say it
+            raise Interrupted("interrupted") from None
 
     command.__signature__ = inspect.Signature(params)
     command.__annotations__ = {p.name: p.annotation for p in params}
-    command.__doc__ = f"{module.HELP}\n\n[bold]Example[/bold]: {module.EXAMPLE}"
+    command.__doc__ = f"{module.HELP}\n\nExample: {module.EXAMPLE}"
     return command
 
 
-for _name, _module in STAGES:
-    app.command(_name, help=None)(_make_command(_module))
+def _stage_command(name: str, module_name: str):
+    sub = _typer_app()
+    sub.command(name)(_make_command(name, module_name))
+    return typer.main.get_command(sub)
 
 
 def main() -> None:

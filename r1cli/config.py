@@ -3,29 +3,84 @@
 A stage declares its options as dataclass fields made with `option(...)`. From that one declaration come
 the Typer flags (`--group-size`), the YAML keys of `--config FILE.yaml` (`group_size` or `group-size`),
 the help text and the manifest. Precedence: dataclass default < YAML file < explicit command-line flag.
+
+What a value may be is declared on the option too (`required=True`, `choices=[...]`, `min=1`,
+`max=1, min_open=True`, ...) and checked once, in `resolve`, so that every stage refuses bad input with the
+flag's own name before it loads a model or creates a folder. Float options must also be finite, and
+integers must fit in 64 bits (torch, Arrow and the samplers index with int64).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from r1cli.errors import UserError
 
 
-def option(default: Any = None, help: str = "", *, choices: list[str] | None = None,
-           short: str | None = None, factory=None) -> Any:
-    """A stage option: its default, its help text, and optionally its allowed values and a short flag."""
-    meta = {"help": help, "choices": choices, "short": short}
+def option(default: Any = None, help: str | Callable[[], str] = "", *,
+           choices: list[str] | Callable[[], list[str]] | None = None, short: str | None = None, factory=None,
+           required: bool = False, min: float | None = None, max: float | None = None,
+           min_open: bool = False, max_open: bool = False, max_reason: str | None = None,
+           check: Callable[[Any], str | None] | None = None, positional: bool = False) -> Any:
+    """A stage option: its default, its help text, and what a value may be.
+
+    `help` and `choices` may be functions, called only when a stage's command or config is built, so that
+    listing names kept elsewhere (the reward registry, the generation engines) costs nothing at `r1 --help`.
+    `required`: the option must be given (a list: at least one item). `min`/`max` bound a number,
+    inclusively unless `min_open`/`max_open`; `max_reason` says why larger values are refused. `check` is
+    for what a range cannot say: it returns what is wrong with a value (the message after the flag), or None.
+    `positional`: given on the command line without a flag (`r1 report RUNS_DIR`), named by its upper-case
+    name in help and errors; a YAML file still sets it by its option name.
+    """
+    meta = {"help": help, "choices": choices, "short": short, "required": required, "min": min, "max": max,
+            "min_open": min_open, "max_open": max_open, "max_reason": max_reason, "check": check,
+            "positional": positional}
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata=meta)
     if isinstance(default, list):
         value = list(default)
         return dataclasses.field(default_factory=lambda: list(value), metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
+
+
+def help_text(f: dataclasses.Field) -> str:
+    value = f.metadata.get("help", "")
+    return value() if callable(value) else value
+
+
+def choices(f: dataclasses.Field) -> list[str] | None:
+    value = f.metadata.get("choices")
+    return list(value()) if callable(value) else value
+
+
+def flag(f: dataclasses.Field) -> str:
+    """How help and errors name an option: `--group-size`, or `RUNS_DIR` for a positional one."""
+    if f.metadata.get("positional"):
+        return f.name.upper()
+    return "--" + f.name.replace("_", "-")
+
+
+def bounds_text(f: dataclasses.Field) -> str | None:
+    """The allowed range of a number option as written in help and errors: 'in (0, 1]', 'at least 1', ..."""
+    lo, hi = f.metadata.get("min"), f.metadata.get("max")
+    lo_open, hi_open = f.metadata.get("min_open"), f.metadata.get("max_open")
+    if lo is not None and hi is not None:
+        return f"in {'(' if lo_open else '['}{_num(lo)}, {_num(hi)}{')' if hi_open else ']'}"
+    if lo is not None:
+        return f"{'greater than' if lo_open else 'at least'} {_num(lo)}"
+    if hi is not None:
+        return f"{'less than' if hi_open else 'at most'} {_num(hi)}"
+    return None
+
+
+def _num(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
 
 
 def fields(cls) -> list[dataclasses.Field]:
@@ -51,11 +106,12 @@ def base_type(tp) -> tuple[type, bool, bool]:
 
 
 def _coerce(name: str, value: Any, tp) -> Any:
+    """`value` as the type `tp`; `name` is the option as errors name it (`--limit`, `RUNS_DIR`)."""
     scalar, is_list, optional = base_type(tp)
     if value is None:
         if optional:
             return None
-        raise UserError(f"option '{name}' cannot be empty")
+        raise UserError(f"{name} cannot be empty")
     if is_list:
         if isinstance(value, str):
             value = [v for v in value.split(",") if v] if scalar is not str or "," in value else [value]
@@ -81,7 +137,10 @@ def _coerce_scalar(name: str, value: Any, scalar: type) -> Any:
             raise ValueError
         return scalar(value)
     except (TypeError, ValueError):
-        raise UserError(f"option '{name}' expects {scalar.__name__}, got {value!r}") from None
+        raise UserError(f"{name} expects {_KINDS.get(scalar, scalar.__name__)}, got {value!r}") from None
+
+
+_KINDS = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
 
 
 def load_yaml(path: str | Path) -> dict[str, Any]:
@@ -91,7 +150,9 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     if not p.is_file():
         raise UserError(f"config file not found: {p} (give the path of an existing YAML file)")
     try:
-        data = yaml.safe_load(p.read_text()) or {}
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as e:
+        raise UserError(f"config file {p} is not UTF-8 text (byte {e.start}): give a YAML file") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -101,10 +162,24 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
+STAGE_KEY = "stage"
+
+
+def load_recipe(path: str | Path, stage: str) -> dict[str, Any]:
+    """A `--config` file's options for `stage`. A recipe may name the stage it is for (`stage: grpo`, for a
+    file whose name does not say it); it is then refused by any other stage, and the key is no option."""
+    values = load_yaml(path)
+    named = values.pop(STAGE_KEY, None)
+    if named is not None and named != stage:
+        raise UserError(f"{path} is a recipe for 'r1 {named}' (its stage: key), not for 'r1 {stage}'")
+    return values
+
+
 def resolve(cls, yaml_values: dict[str, Any] | None = None, flags: dict[str, Any] | None = None):
     """Build a config: defaults, then YAML values, then explicit flags. Unknown keys and bad values raise UserError."""
     hints = _hints(cls)
-    names = {f.name for f in fields(cls)}
+    by_name = {f.name: f for f in fields(cls)}
+    names = set(by_name)
     merged: dict[str, Any] = {}
     for source in (yaml_values or {}, flags or {}):
         for key, value in source.items():
@@ -112,23 +187,44 @@ def resolve(cls, yaml_values: dict[str, Any] | None = None, flags: dict[str, Any
             if name not in names:
                 valid = ", ".join(sorted(n.replace("_", "-") for n in names))
                 raise UserError(f"unknown option '{key}' (valid options: {valid})")
-            merged[name] = _coerce(name.replace("_", "-"), value, hints[name])
+            merged[name] = _coerce(flag(by_name[name]), value, hints[name])
     cfg = cls(**merged)
     validate(cfg)
     return cfg
 
 
 def validate(cfg) -> None:
+    """Check every option of a config against its declaration; the first violation raises UserError."""
+    hints = _hints(type(cfg))
     for f in fields(type(cfg)):
-        choices = f.metadata.get("choices")
-        if not choices:
-            continue
         value = getattr(cfg, f.name)
+        if f.metadata.get("required") and (value is None or value == "" or value == []):
+            raise UserError(f"{flag(f)} is required")
+        allowed = choices(f)
+        scalar = base_type(hints[f.name])[0]
         for v in value if isinstance(value, list) else [value]:
-            if v is not None and v not in choices:
-                flag = f.name.replace("_", "-")
-                raise UserError(f"invalid value {v!r} for --{flag} (choose from: {', '.join(choices)})")
+            if v is None:
+                continue
+            if allowed and v not in allowed:
+                raise UserError(f"invalid value {v!r} for {flag(f)} (choose from: {', '.join(allowed)})")
+            if scalar in (int, float) and not isinstance(v, bool):
+                _check_number(f, v)
+            problem = f.metadata.get("check") and f.metadata["check"](v)
+            if problem:
+                raise UserError(f"{flag(f)} {problem}, got {_num(v)}")
 
 
-def to_dict(cfg) -> dict[str, Any]:
-    return dataclasses.asdict(cfg)
+_INT64 = 2**63 - 1
+
+
+def _check_number(f: dataclasses.Field, v: float) -> None:
+    if isinstance(v, float) and not math.isfinite(v):
+        raise UserError(f"{flag(f)} must be a finite number, got {v}")
+    lo, hi = f.metadata.get("min"), f.metadata.get("max")
+    too_low = lo is not None and (v <= lo if f.metadata.get("min_open") else v < lo)
+    too_high = hi is not None and (v >= hi if f.metadata.get("max_open") else v > hi)
+    if too_low or too_high:
+        reason = f" ({f.metadata['max_reason']})" if too_high and f.metadata.get("max_reason") else ""
+        raise UserError(f"{flag(f)} must be {bounds_text(f)}{reason}, got {_num(v)}")
+    if isinstance(v, int) and abs(v) > _INT64:
+        raise UserError(f"{flag(f)} does not fit in a 64-bit integer, got {v}")

@@ -1,21 +1,24 @@
 """Data I/O core: every stage loads and writes datasets through here.
 
 A dataset *spec* is a string:
-  task:arith?n=2000&seed=0&split=test     a built-in generated task (see r1cli.tasks)
+  task:arith?n=500&seed=0&split=test      a built-in generated task (see r1cli.tasks)
   data/train.jsonl                        a local .jsonl/.json/.parquet/.csv file
   runs/coldstart                          a `save_to_disk` folder (or an r1 output folder holding one)
   openai/gsm8k?config=main&split=test     a Hugging Face hub dataset
 Query keys valid for every source: split, config, limit (first N rows), prompt/answer/solution/id (the source
-column to use for each canonical column). The canonical schema is `prompt` (string or chat messages),
+column to use for each canonical column, matched ignoring case when unambiguous, or a template over columns
+such as `prompt={Body} {Question}`). A local file, folder of files or saved single dataset has one split,
+`train`; naming another is an error. The canonical schema is `prompt` (string or chat messages),
 `answer` (the gold final answer as a string), optional `solution` and `id`; other columns are kept.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import os
 import re
+import string
 import uuid
 from pathlib import Path
 from typing import Any
@@ -35,12 +38,20 @@ DATASET_DIR = "dataset"  # where an r1 output folder keeps its save_to_disk data
 
 def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
     source, _, query = spec.partition("?")
-    return source, dict(parse_qsl(query, keep_blank_values=True))
+    # A spec is typed, not URL-encoded: '+' stays a plus (a prompt template may hold one), not a space.
+    pairs = parse_qsl(query.replace("+", "%2B"), keep_blank_values=True)
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise UserError(f"key '{twice[0]}' is given more than once in dataset spec '{spec}' (keep one)")
+    return source, dict(pairs)
 
 
 def load(spec: str, *, split: str | None = None, canonical: bool = True, limit: int | None = None,
          require_answer: bool = True):
     """Load a dataset spec as a `datasets.Dataset`, renamed into the canonical schema when `canonical`.
+
+    `split` and `limit` come from stage flags (--split, --limit) and override the spec's keys.
     `require_answer=False` accepts prompts without gold answers (their `answer` is "")."""
     import datasets
 
@@ -48,7 +59,10 @@ def load(spec: str, *, split: str | None = None, canonical: bool = True, limit: 
         datasets.disable_progress_bars()
     source, params = parse_spec(spec)
     if split is not None:
-        params.setdefault("split", split)
+        params["split"] = split
+    if limit is not None and limit < 1:
+        raise UserError(f"--limit must be at least 1 (rows to keep), got {limit}")
+    n = limit if limit is not None else _limit_key(params, spec)
     if source.startswith("task:"):
         from r1cli import tasks
 
@@ -59,12 +73,20 @@ def load(spec: str, *, split: str | None = None, canonical: bool = True, limit: 
             raise UserError(f"unknown key(s) {', '.join(sorted(unknown))} in dataset spec '{spec}' "
                             f"(valid: {', '.join(sorted(COMMON_KEYS))})")
         ds = _load_source(source, params)
-    n = limit or (int(params["limit"]) if params.get("limit") else None)
     if n is not None:
         ds = ds.select(range(min(n, len(ds))))
     if len(ds) == 0:
         raise UserError(f"dataset '{spec}' is empty (check the file or the split)")
     return canonicalize(ds, params, spec, require_answer=require_answer) if canonical else ds
+
+
+def _limit_key(params: dict[str, str], spec: str) -> int | None:
+    raw = params.get("limit")
+    if not raw:
+        return None
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise UserError(f"key 'limit' in dataset spec '{spec}' must be a whole number of rows >= 1, got {raw!r}")
+    return int(raw)
 
 
 def _load_source(source: str, params: dict[str, str]):
@@ -80,10 +102,16 @@ def _load_source(source: str, params: dict[str, str]):
         files = sorted(p for p in path.iterdir() if p.suffix in FILE_FORMATS)
         if not files:
             raise UserError(f"folder {source} holds no dataset (expected a save_to_disk folder or data files)")
-        return _load_files([str(p) for p in files], FILE_FORMATS[files[0].suffix])
+        formats = {FILE_FORMATS[p.suffix] for p in files}
+        if len(formats) > 1:
+            raise UserError(f"folder {source} mixes data formats ({', '.join(sorted(p.name for p in files))}): "
+                            "keep files of one format in it, or give one file")
+        _single_split(params.get("split"), source)
+        return _load_files([str(p) for p in files], formats.pop())
     if path.suffix in FILE_FORMATS:
         if not path.is_file():
             raise UserError(f"data file not found: {source} (check the path)")
+        _single_split(params.get("split"), source)
         return _load_files([str(path)], FILE_FORMATS[path.suffix])
     if source.startswith((".", "/", "~")) or path.suffix:
         raise UserError(f"data file or folder not found: {source} (check the path; "
@@ -96,10 +124,28 @@ def _load_files(files: list[str], fmt: str):
 
     if all(Path(f).stat().st_size == 0 for f in files):
         raise UserError(f"data file {files[0]} is empty (give a file with at least one row)")
+    if fmt != "parquet":  # the JSON reader takes bad bytes silently and fails later, mid-run, on that row
+        for f in files:
+            problem = _utf8_problem(Path(f))
+            if problem:
+                raise UserError(f"cannot read {f}: {problem}")
+        if all(_no_rows(Path(f), fmt) for f in files):
+            raise UserError(f"data file {files[0]} has no rows (blank lines{', or a header only' if fmt == 'csv' else ''})")
     try:
-        return datasets.load_dataset(fmt, data_files=files, split="train")
-    except Exception as e:  # malformed file
-        raise UserError(f"cannot read {files[0]}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+        with _quiet_datasets_logs():
+            return datasets.load_dataset(fmt, data_files=files, split="train")
+    except Exception as e:  # malformed file: say which file and where, not the reader's internals
+        for f in files:
+            problem = _diagnose(Path(f), fmt)
+            if problem:
+                raise UserError(f"cannot read {f}: {problem}") from None
+        raise UserError(f"cannot read {', '.join(files)}: {_root_cause(e)}") from None
+
+
+def _no_rows(path: Path, fmt: str) -> bool:
+    """A text data file with no data lines: blank lines only (a CSV: a header at most)."""
+    lines = sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return lines <= (1 if fmt == "csv" else 0)
 
 
 def _load_hub(name: str, params: dict[str, str]):
@@ -126,55 +172,226 @@ def _pick_split(ds, split: str | None, source: str):
         if split is None:
             split = "train" if "train" in ds else next(iter(ds))
         if split not in ds:
-            raise UserError(f"split '{split}' not in {source} (available: {', '.join(ds)})")
+            raise UserError(f"split '{split}' not in {source} (available: {', '.join(ds)}; change ?split= or --split)")
         return ds[split]
+    _single_split(split, source)
     return ds
+
+
+def _single_split(split: str | None, source: str) -> None:
+    """A local file, a folder of files or a saved single dataset is one split, named `train` (as the datasets
+    library names it); asking for any other split is a mistake worth stopping for, not something to ignore."""
+    if split and split != "train":
+        raise UserError(f"split '{split}' does not exist in {source}: a single file or dataset has only the "
+                        "split 'train' (drop ?split= / --split, or give the file that holds that split)")
+
+
+@contextlib.contextmanager
+def _quiet_datasets_logs():
+    """The datasets library logs its reader errors before raising them; r1 reports them once, as one line."""
+    import datasets
+
+    before = datasets.logging.get_verbosity()
+    if log.verbosity() <= 0:
+        datasets.logging.set_verbosity(datasets.logging.CRITICAL)
+    try:
+        yield
+    finally:
+        datasets.logging.set_verbosity(before)
+
+
+def _root_cause(e: BaseException) -> str:
+    """The innermost error of a chain in one line (the outer ones only say that generating failed)."""
+    while e.__cause__ is not None or e.__context__ is not None:
+        e = e.__cause__ or e.__context__
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def _diagnose(path: Path, fmt: str) -> str | None:
+    """What is wrong with a data file the reader rejected, with its line number; None if nothing found."""
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            pq.read_metadata(path)
+        except Exception as e:
+            return f"not a valid Parquet file ({_root_cause(e)})"
+        return None
+    text = path.read_text(encoding="utf-8")  # _load_files checked that it is UTF-8
+    if fmt == "csv":
+        return _diagnose_csv(text)
+    if path.suffix == ".json":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            if not _looks_like_json_lines(text):
+                return f"line {e.lineno} column {e.colno}: {e.msg} (not valid JSON)"
+        else:
+            if isinstance(doc, list):
+                for i, item in enumerate(doc):
+                    if not isinstance(item, dict):
+                        return f"item {i} of the top-level list is {type(item).__name__}, not an object of columns"
+                return None
+            if not isinstance(doc, dict):
+                return f"holds a JSON {type(doc).__name__}, not a list of objects or one object per line"
+            return None
+    for n, line in enumerate(text.split("\n"), 1):  # not splitlines(): JSON strings may hold U+2028
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            return f"line {n} is not valid JSON: {e.msg} (column {e.colno})"
+        if not isinstance(row, dict):
+            return f"line {n} is a JSON {type(row).__name__}, not an object of columns"
+    return None
+
+
+def _utf8_problem(path: Path) -> str | None:
+    """Where a text data file stops being UTF-8, if it does (read in blocks: files can be large)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(1 << 20)
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as e:  # e.object: this block, after any bytes held over from the last
+                line += e.object[: e.start].count(b"\n")
+                return f"line {line} is not UTF-8 text (byte 0x{e.object[e.start]:02x}); save the file as UTF-8"
+            if not block:
+                return None
+            line += block.count(b"\n")
+
+
+def _looks_like_json_lines(text: str) -> bool:
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    try:
+        return isinstance(json.loads(first), dict)
+    except json.JSONDecodeError:
+        return False
+
+
+def _diagnose_csv(text: str) -> str | None:
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return "has no header row"
+        for row in reader:
+            if row and len(row) != len(header):
+                return (f"line {reader.line_num} has {len(row)} fields, the header has {len(header)} "
+                        "(quote fields that contain commas)")
+    except csv.Error as e:
+        return f"line {reader.line_num}: {e}"
+    return None
+
+
+def _resolve_column(name: str, cols: list[str], key: str, spec: str) -> str:
+    """`name` itself, or the one column that matches it ignoring case."""
+    if name in cols:
+        return name
+    matches = [c for c in cols if c.lower() == name.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise UserError(f"column '{name}' (key '{key}') is ambiguous in {spec}: it matches "
+                        f"{', '.join(matches)} (write the exact name)")
+    raise UserError(f"column '{name}' (key '{key}') not in {spec} (columns: {', '.join(sorted(cols))})")
+
+
+class _Field:
+    """Where a canonical column's value comes from: one source column as it is, or a template over several
+    (`{Body} {Question}`, Python format syntax: `{{`/`}}` are literal braces) rendered to a string."""
+
+    def __init__(self, key: str, value: str, cols: list[str], spec: str):
+        self.key = key
+        if "{" not in value and "}" not in value:
+            self.column = _resolve_column(value, cols, key, spec)
+            self.parts: list[tuple[str, str | None, str, str | None]] | None = None
+            self.columns = [self.column]
+            return
+        try:
+            parsed = list(string.Formatter().parse(value))
+        except ValueError as e:
+            raise UserError(f"key '{key}' template {value!r} in {spec} is malformed: {e} "
+                            "(write {{ and }} for literal braces)") from None
+        self.parts = []
+        for literal, field, fmt, conv in parsed:
+            if field is not None and not field.strip():
+                raise UserError(f"key '{key}' template {value!r} in {spec} has an empty {{}}: name a column in it")
+            col = _resolve_column(field, cols, key, spec) if field is not None else None
+            self.parts.append((literal, col, fmt or "", conv))
+        self.columns = list(dict.fromkeys(c for _, c, _, _ in self.parts if c))
+
+    def value(self, row: dict[str, Any], prefix: str, idx: int) -> Any:
+        if self.parts is None:
+            return row[prefix + self.column]
+        out = []
+        for literal, col, fmt, conv in self.parts:
+            out.append(literal)
+            if col is None:
+                continue
+            v = row[prefix + col]
+            try:
+                out.append("" if v is None else format(string.Formatter().convert_field(v, conv), fmt))
+            except (ValueError, TypeError) as e:
+                raise UserError(f"key '{self.key}': cannot format column '{col}' of row {idx} ({e})") from None
+        return "".join(out)
 
 
 def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset", require_answer: bool = True):
     """Rename/derive columns into prompt/answer/solution/id. Answers are extracted for GSM8K and MATH.
-    Without `require_answer`, a dataset may have no gold answers at all (a judge model checks its samples)."""
-    params = params or {}
-    cols = set(ds.column_names)
 
-    def pick(kind: str, candidates: tuple[str, ...], required: bool) -> str | None:
+    A key's value is a column name (matched ignoring case when that is unambiguous) or a template over
+    columns; without the key, the first known column name present is used. Without `require_answer`, a
+    dataset may have no gold answers at all (a judge model checks its samples)."""
+    params = params or {}
+    cols = list(ds.column_names)
+    hint = " or a template such as '?{kind}={{Body}} {{Question}}'"
+
+    def pick(kind: str, candidates: tuple[str, ...], required: bool) -> _Field | None:
         if params.get(kind):
-            if params[kind] not in cols:
-                raise UserError(f"column '{params[kind]}' not in {spec} (columns: {', '.join(sorted(cols))})")
-            return params[kind]
+            return _Field(kind, params[kind], cols, spec)
         for c in candidates:
-            if c in cols:
-                return c
+            if any(col.lower() == c for col in cols):
+                return _Field(kind, c, cols, spec)
         if required:
             raise UserError(f"{spec} has no {kind} column (columns: {', '.join(sorted(cols))}; "
-                            f"name one with '?{kind}=COLUMN' in the spec)")
+                            f"name one with '?{kind}=COLUMN'{hint.format(kind=kind)} in the spec)")
         return None
 
-    prompt_col = pick("prompt", PROMPT_COLUMNS, True)
-    answer_col = pick("answer", ("answer", "final_answer", "target", "gold"), False)
-    solution_col = pick("solution", SOLUTION_COLUMNS, False)
-    id_col = pick("id", ID_COLUMNS, False)
-    if answer_col is None and solution_col is None and require_answer:
+    prompt = pick("prompt", PROMPT_COLUMNS, True)
+    answer = pick("answer", ("answer", "final_answer", "target", "gold"), False)
+    solution = pick("solution", SOLUTION_COLUMNS, False)
+    id_field = pick("id", ID_COLUMNS, False)
+    if answer is None and solution is None and require_answer:
         raise UserError(f"{spec} has no answer column and no solution to extract one from "
                         f"(columns: {', '.join(sorted(cols))}; name one with '?answer=COLUMN')")
+    prefix = "__src_"
 
     def convert(row: dict[str, Any], idx: int) -> dict[str, Any]:
-        out = {"prompt": row[prompt_col]}
-        raw_answer = row.get(answer_col) if answer_col else None
-        solution = row.get(solution_col) if solution_col else None
-        answer, derived_solution = derive_answer(raw_answer, solution)
-        out["answer"] = answer
-        out["solution"] = derived_solution if derived_solution is not None else (solution or "")
-        out["id"] = str(row[id_col]) if id_col else str(idx)
+        out = {"prompt": prompt.value(row, prefix, idx)}
+        raw_answer = answer.value(row, prefix, idx) if answer else None
+        sol = solution.value(row, prefix, idx) if solution else None
+        gold, derived_solution = derive_answer(raw_answer, sol)
+        out["answer"] = gold
+        out["solution"] = derived_solution if derived_solution is not None else (sol or "")
+        out["id"] = str(id_field.value(row, prefix, idx)) if id_field else str(idx)
         return out
 
     # Source columns are renamed out of the way first, so the canonical ones get fresh (string) types.
-    used = {c for c in (prompt_col, answer_col, solution_col, id_col) if c}
-    drop = sorted(used | ({"prompt", "answer", "solution", "id"} & cols))
-    ds = ds.rename_columns({c: f"__src_{c}" for c in drop})
-    prompt_col, answer_col, solution_col, id_col = (
-        f"__src_{c}" if c else None for c in (prompt_col, answer_col, solution_col, id_col))
-    ds = ds.map(convert, with_indices=True, remove_columns=[f"__src_{c}" for c in drop])
+    used = {c for f in (prompt, answer, solution, id_field) if f for c in f.columns}
+    drop = sorted(used | ({"prompt", "answer", "solution", "id"} & set(cols)))
+    ds = ds.rename_columns({c: prefix + c for c in drop})
+    ds = ds.map(convert, with_indices=True, remove_columns=[prefix + c for c in drop],
+                cache_file_name=scratch_file("canonical"))
     bad = sum(1 for a in ds["answer"] if not a)
     if bad == len(ds) and require_answer:
         raise UserError(f"no row of {spec} yielded a gold answer (name the column with '?answer=COLUMN')")
@@ -214,32 +431,6 @@ def save(ds, folder: Path, *, jsonl: bool = False) -> Path:
     if jsonl:
         ds.to_json(str(Path(folder) / "data.jsonl"), lines=True, force_ascii=False)
     return target
-
-
-def fingerprint(spec: str) -> dict[str, Any]:
-    """A record of an input for the manifest: file hash, dataset fingerprint, or upstream manifest."""
-    source, _ = parse_spec(spec)
-    rec: dict[str, Any] = {"spec": spec}
-    path = Path(source).expanduser()
-    if path.is_file():
-        rec["sha256"] = file_sha256(path)
-    elif path.is_dir():
-        manifest = path / "r1_manifest.json"
-        if manifest.exists():
-            rec["upstream_manifest"] = json.loads(manifest.read_text())
-        for info in (path / DATASET_DIR / "state.json", path / "state.json"):
-            if info.exists():
-                rec["fingerprint"] = json.loads(info.read_text()).get("_fingerprint")
-                break
-    return rec
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_jsonl(rows, path: Path) -> None:
@@ -325,7 +516,6 @@ def to_pairs(ds, schema: str, template: str, conversational: bool, spec: str = "
     `template`; in a conversational set (`is_chat` of any dataset in it, or the chat template) text becomes
     chat turns, a prompt one user turn and a completion one assistant turn."""
     from datasets import Features, Value
-    from datasets.fingerprint import get_temporary_cache_files_directory
 
     from r1cli import templates
 
@@ -369,10 +559,16 @@ def to_pairs(ds, schema: str, template: str, conversational: bool, spec: str = "
         return out
 
     kind = _chat_feature() if conversational else Value("string")
-    # Written to a memory-mapped file in this process's temporary cache folder (deleted at exit): kept in
-    # memory, a large set would cost its size in RAM in every rank; by default the file would land beside the
-    # input's Arrow files, inside an upstream run's published folder.
-    cache = Path(get_temporary_cache_files_directory()) / f"sft-pairs-{uuid.uuid4().hex}.arrow"
     return ds.map(convert, batched=True, with_indices=True, remove_columns=ds.column_names,
-                  features=Features({"prompt": kind, "completion": kind}), cache_file_name=str(cache),
+                  features=Features({"prompt": kind, "completion": kind}), cache_file_name=scratch_file("sft-pairs"),
                   desc="formatting")
+
+
+def scratch_file(tag: str) -> str:
+    """A fresh Arrow file in this process's temporary cache folder (deleted at exit), for `Dataset.map`.
+
+    Kept in memory, a large set would cost its size in RAM in every rank; by default `map` writes its file
+    beside the input's Arrow files, i.e. inside an upstream run's published folder, which must not change."""
+    from datasets.fingerprint import get_temporary_cache_files_directory
+
+    return str(Path(get_temporary_cache_files_directory()) / f"{tag}-{uuid.uuid4().hex}.arrow")

@@ -4,6 +4,8 @@
 - `boxed`: the problem plus the paper's evaluation instruction to put the answer in \\boxed{}.
 - `chat`: chat messages (optional system prompt) for the model's own chat template, for instruct models.
 - `plain`: the problem text as it is (the built-in tiny tasks are written for it).
+
+`CHAT_TEMPLATE` is the tiny model's chat template and the one trainer stages give a tokenizer that has none.
 """
 
 from __future__ import annotations
@@ -19,6 +21,18 @@ R1_ZERO = (
 )
 BOXED_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
 TEMPLATES = ["r1-zero", "boxed", "chat", "plain"]
+
+# "<bos>user: ...\nassistant: ...<eos>\n". Every assistant turn ends with the EOS token inside the generation
+# markers, so SFT teaches the model to stop and assistant-only loss masks include the stop token.
+CHAT_TEMPLATE = (
+    "{{ bos_token or '' }}"
+    "{% for m in messages %}"
+    "{% if m['role'] == 'assistant' %}"
+    "{{ 'assistant: ' }}{% generation %}{{ m['content'] + eos_token }}{% endgeneration %}{{ '\n' }}"
+    "{% else %}{{ m['role'] + ': ' + m['content'] + '\n' }}{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}"
+)
 
 
 def render(prompt: Any, template: str, system: str | None = None) -> str | list[dict[str, str]]:

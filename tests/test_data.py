@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -43,6 +44,55 @@ def test_save_to_disk_folder_and_r1_output_folder(tmp_path):
     assert len((tmp_path / "run" / "data.jsonl").read_text().splitlines()) == 2
 
 
+def test_loading_a_published_folder_writes_nothing_into_it(tmp_path):
+    import datasets
+
+    from r1cli import mixing
+
+    data.save(datasets.Dataset.from_list(ROWS), tmp_path / "run")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    _check(data.load(str(tmp_path / "run")))  # canonicalised through a map
+    mixing.build([str(tmp_path / "run")], "plain", 0)  # formatted into SFT pairs through another
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+class _Unpickled:
+    """Pickled, it calls os.mkdir(path) when unpickled: a folder that appears means something unpickled it."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        import os
+
+        return os.mkdir, (self.path,)
+
+
+def test_no_dataset_field_is_ever_unpickled(tmp_path):
+    """Parquet and Arrow columns can ask for pickle: pyarrow's old `arrow.py_extension_type` unpickled its
+    metadata on read (CVE-2023-47248). A parquet file asking for it and a save_to_disk folder holding pickled
+    bytes load as plain data."""
+    import pickle
+
+    import datasets
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    payload = pickle.dumps(_Unpickled(tmp_path / "unpickled"))
+    asks = pa.field("blob", pa.binary(), metadata={b"ARROW:extension:name": b"arrow.py_extension_type",
+                                                   b"ARROW:extension:metadata": payload})
+    schema = pa.schema([pa.field("question", pa.string()), pa.field("answer", pa.string()), asks],
+                       metadata={b"pandas": payload})
+    pq.write_table(pa.table({"question": ["1+1?"], "answer": ["2"], "blob": [payload]}, schema=schema),
+                   tmp_path / "d.parquet")
+    datasets.Dataset.from_dict({"question": ["1+1?"], "answer": ["2"], "blob": [payload]}).save_to_disk(
+        str(tmp_path / "saved"))
+    for spec in (tmp_path / "d.parquet", tmp_path / "saved"):
+        ds = data.load(str(spec))
+        assert ds["prompt"] == ["1+1?"] and ds["blob"] == [payload]
+    assert not (tmp_path / "unpickled").exists()
+
+
 def test_column_mapping_limit_and_extra_columns(tmp_path):
     rows = [{"q": f"p{i}", "gold": i, "subject": "s"} for i in range(5)]
     (tmp_path / "m.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
@@ -79,7 +129,7 @@ def test_slip_teacher_is_consistently_wrong_on_a_fraction():
 
 
 @pytest.mark.parametrize("spec,match", [
-    ("task:nosuch", "unknown task"), ("task:arith?bogus=1", "unknown key"), ("task:arith?n=x", "expects int"),
+    ("task:nosuch", "unknown task"), ("task:arith?bogus=1", "unknown key"), ("task:arith?n=x", "expects a whole number"),
     ("missing/file.jsonl", "not found"), ("./nowhere", "not found"),
 ])
 def test_bad_specs(spec, match):
@@ -166,3 +216,94 @@ def test_importing_the_data_core_registers_no_reward():
             "'r1cli.rewards.extract' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "0", "True"]  # the extractor is there, no reward module and no reward
+
+
+# SVAMP's shape: the question is split over Body and Question, and columns are capitalised.
+SVAMP_ROWS = [
+    {"ID": "chal-1", "Body": "Ann has 3 pens. She buys 4 more.", "Question": "How many pens now?", "Answer": 7.0},
+    {"ID": "chal-2", "Body": "Ben had 9 {odd} cards.", "Question": "He gave 2 away. How many left?", "Answer": 7.5},
+]
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "csv", "parquet"])
+def test_prompt_template_over_columns_on_real_files(tmp_path, ext):
+    import pandas as pd
+
+    frame = pd.DataFrame(SVAMP_ROWS)
+    path = tmp_path / f"svamp.{ext}"
+    {"jsonl": lambda: frame.to_json(path, orient="records", lines=True),
+     "csv": lambda: frame.to_csv(path, index=False), "parquet": lambda: frame.to_parquet(path)}[ext]()
+    ds = data.load(f"{path}?prompt={{Body}} {{question}}")  # 'question' finds Question; Answer and ID by any case
+    assert ds["prompt"] == [f"{r['Body']} {r['Question']}" for r in SVAMP_ROWS]  # braces in values stay as they are
+    assert ds["answer"] == ["7", "7.5"] and ds["id"] == [r["ID"] for r in SVAMP_ROWS]
+    assert "Body" not in ds.column_names and "Question" not in ds.column_names  # consumed like a plain column
+    formatted = data.load(f"{path}?prompt=Q: {{QUESTION!r}} {{{{literal}}}}&answer={{Answer:.0f}}&id=body")
+    assert formatted["prompt"][0] == f"Q: {SVAMP_ROWS[0]['Question']!r} {{literal}}"
+    assert formatted["answer"] == [format(r["Answer"], ".0f") for r in SVAMP_ROWS]
+    assert formatted["id"] == [r["Body"] for r in SVAMP_ROWS]
+    plus = data.load(f"{path}?prompt={{Body}}+{{Question}}")  # a typed spec: '+' is a plus, not a URL space
+    assert plus["prompt"][0] == f"{SVAMP_ROWS[0]['Body']}+{SVAMP_ROWS[0]['Question']}"
+    plain = data.load(f"{path}?prompt=body")
+    assert plain["prompt"] == [r["Body"] for r in SVAMP_ROWS] and plain["Question"] == [r["Question"] for r in SVAMP_ROWS]
+
+
+def test_column_names_exact_match_wins_and_ambiguity_is_an_error(tmp_path):
+    (tmp_path / "t.jsonl").write_text(json.dumps({"question": "low", "Question": "up", "ANSWER": 1, "Answer": 2}))
+    ds = data.load(f"{tmp_path}/t.jsonl?answer=Answer")
+    assert ds["prompt"] == ["low"] and ds["answer"] == ["2"]
+    with pytest.raises(UserError, match="ambiguous") as err:
+        data.load(f"{tmp_path}/t.jsonl")  # no exact 'answer': two columns match it ignoring case
+    assert "ANSWER" in str(err.value) and "Answer" in str(err.value)
+    with pytest.raises(UserError, match="column 'Nope' \\(key 'prompt'\\)"):
+        data.load(f"{tmp_path}/t.jsonl?prompt={{question}}: {{Nope}}&answer=Answer")
+
+
+def test_local_files_have_only_the_train_split(tmp_path):
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in ROWS))
+    _check(data.load(f"{tmp_path}/a.jsonl?split=train"))
+    with pytest.raises(UserError, match="split 'test'"):
+        data.load(f"{tmp_path}/a.jsonl", split="test")
+    with pytest.raises(UserError, match="split 'test'"):  # the flag overrides the spec, as --split says
+        data.load(f"{tmp_path}/a.jsonl?split=train", split="test")
+
+
+def test_the_documented_task_example_loads_and_an_unreachable_n_names_the_keys():
+    from r1cli.stages import data as data_stage
+
+    example = re.search(r"'(task:[^']+)'", data_stage.EXAMPLE).group(1)
+    ds = data.load(example)
+    assert len(ds) == int(re.search(r"n=(\d+)", example).group(1)) and len(set(ds["prompt"])) == len(ds)
+    with pytest.raises(UserError, match="key 'n'.*max or steps"):
+        data.load("task:arith?n=2000&split=test")
+
+
+def test_task_capacity_is_an_upper_bound_on_distinct_problems():
+    from r1cli import tasks
+    from r1cli.tasks import arith, countdown  # noqa: F401  (registers the tasks)
+    for name, raw in (("arith", {"steps": "1", "max": "3"}), ("countdown", {"count": "2", "max": "3"})):
+        params = tasks.parse_params(name, raw)
+        bound = tasks.TASKS[name].capacity(**{k: params[k] for k in tasks.TASKS[name].params})
+        found = 0
+        for split in ("train", "test"):
+            with pytest.raises(UserError, match=r"only about ([\d,]+) distinct") as err:
+                tasks.rows(name, {**raw, "split": split, "n": str(bound)})
+            found += int(re.search(r"only about ([\d,]+)", str(err.value)).group(1).replace(",", ""))
+        assert 0 < found <= bound
+
+
+OK_JSONL = '{"Body": "Ann has 3 pens.", "Question": "How many?", "Answer": 3.0}\n'
+
+
+def test_a_good_template_spec_runs_through_the_cli(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "svamp.jsonl").write_text(OK_JSONL)
+    spec = f"{tmp_path}/svamp.jsonl?prompt={{Body}} {{question}}"
+    res = subprocess.run([sys.executable, "-m", "r1cli", "data", "-d", spec, "-o", str(tmp_path / "out"), "--jsonl"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    row = json.loads((tmp_path / "out" / "data.jsonl").read_text())
+    src = json.loads(OK_JSONL)
+    assert row["prompt"] == f"{src['Body']} {src['Question']}"
+    assert row["answer"] == str(int(src["Answer"]))

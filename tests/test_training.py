@@ -20,6 +20,22 @@ def test_cpu_precision_is_fp32_without_mixed_precision_flags():
     assert training.device_type() == "cpu"
 
 
+def test_training_tokenizer_gets_a_chat_template_the_generation_core_does_not(base_model, tiny_model):
+    from r1cli import templates
+    from r1cli.errors import UserError
+    from r1cli.generation.base import PromptFormatter, Sampling
+    from r1cli.generation.base import load_tokenizer as load_as_shipped
+
+    shipped = load_as_shipped(base_model)
+    assert not shipped.chat_template
+    with pytest.raises(UserError, match="no chat template"):  # eval renders only what the model ships
+        PromptFormatter(shipped).text("1+1", Sampling(chat_template=True))
+    tok = training.load_tokenizer(base_model)
+    assert tok.chat_template == templates.CHAT_TEMPLATE and tok.pad_token is not None
+    own = training.load_tokenizer(tiny_model)
+    assert own.chat_template == load_as_shipped(tiny_model).chat_template  # a model's own template is kept
+
+
 def test_default_chat_template_set_only_when_missing(tiny_model):
     from transformers import AutoTokenizer
 
@@ -47,11 +63,56 @@ def test_end_of_turn_token(tiny_model):
     assert training.end_of_turn_token(tok) == "<|im_end|>"
 
 
+def test_progress_bar_shows_the_chosen_metrics_rounded_instead_of_printed_dicts(tmp_path, tiny_model, capsys):
+    from transformers import AutoModelForCausalLM, Trainer, TrainerControl, TrainingArguments
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+
+    def trainer(quiet: bool) -> Trainer:
+        return Trainer(model=model, args=TrainingArguments(output_dir=str(tmp_path), disable_tqdm=quiet,
+                                                           use_cpu=True, report_to="none"))
+
+    def console(t: Trainer) -> list:
+        return [c for c in t.callback_handler.callbacks if isinstance(c, (PrinterCallback, ProgressCallback))]
+
+    quiet = trainer(quiet=True)  # --quiet: transformers would print a dict per log
+    training.tidy_console(quiet)
+    assert console(quiet) == []
+    loud = trainer(quiet=False)
+    training.tidy_console(loud, shown=("reward", "accuracy"))
+    [bar] = console(loud)
+    state, control = loud.state, TrainerControl()
+    state.max_steps = 4
+    bar.on_train_begin(loud.args, state, control)
+    bar.on_log(loud.args, state, control, logs={"loss": 0.0, "reward": 0.123456, "accuracy": 1 / 3, "kl": 2.0})
+    assert bar.training_bar.postfix == "reward=0.123, accuracy=0.333"
+    bar.on_train_end(loud.args, state, control)
+    assert "{" not in capsys.readouterr().out
+
+
+def test_a_models_own_code_runs_only_when_trusted(remote_code_model):
+    from r1cli.errors import UserError
+
+    with pytest.raises(UserError, match="--trust-remote-code"):
+        training.load_model(remote_code_model)
+    model, tokenizer, _ = training.load_model(remote_code_model, trust_remote_code=True)
+    assert type(model).__name__ == "R1CustomForCausalLM" and tokenizer.pad_token  # the shipped class ran
+
+
+def test_common_args_carry_trust_remote_code_to_the_trl_config(tmp_path):
+    from trl import SFTConfig
+
+    assert SFTConfig(**training.common_args(SimpleNamespace(), tmp_path)).trust_remote_code is False
+    trusted = SFTConfig(**training.common_args(SimpleNamespace(trust_remote_code=True), tmp_path))
+    assert trusted.trust_remote_code is True
+
+
 def test_common_args_build_an_sft_config_on_cpu(tmp_path):
     from trl import SFTConfig
 
-    cfg = SimpleNamespace(learning_rate=1e-3, lr_scheduler="constant", warmup_ratio=0.1, num_epochs=2,
-                          max_steps=None, per_device_batch_size=4, gradient_accumulation_steps=2,
+    cfg = SimpleNamespace(learning_rate=1e-3, lr_scheduler_type="constant", warmup_steps=0.1, num_train_epochs=2,
+                          max_steps=None, per_device_train_batch_size=4, gradient_accumulation_steps=2,
                           save_steps=0, seed=7)
     args = training.common_args(cfg, tmp_path)
     assert args["warmup_steps"] == 0.1 and args["max_steps"] == -1 and args["save_strategy"] == "no"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 
 from r1cli import log
-from r1cli.generation.base import Completion, Engine, OnDone, Request, Sampling, cut_at_stop
+from r1cli.generation.base import Completion, Engine, OnDone, Request, Sampling, cut_at_stop, load_tokenizer
 from r1cli.training import device_type
 
 
@@ -53,17 +53,18 @@ class HFEngine(Engine):
     name = "hf"
 
     def __init__(self, model_path: str, *, max_model_len: int | None = None, dtype: str = "auto",
-                 batch_size: int = 64, seed: int = 0):
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+                 batch_size: int = 64, seed: int = 0, trust_remote_code: bool = False):
+        from transformers import AutoModelForCausalLM
 
         device = device_type()
         if dtype == "auto":
             torch_dtype = torch.float32 if device == "cpu" else "auto"
         else:
             torch_dtype = getattr(torch, dtype)
-        tokenizer = AutoTokenizer.from_pretrained(model_path)
+        tokenizer = load_tokenizer(model_path, trust_remote_code=trust_remote_code)
         log.info("loading %s with transformers on %s", model_path, device)
-        model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch_dtype).to(device).eval()
+        model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch_dtype,
+                                                     trust_remote_code=trust_remote_code).to(device).eval()
         self._attach(model_path, model, tokenizer, max_model_len, batch_size)
         torch.manual_seed(seed)
 

@@ -13,20 +13,17 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from r1cli.templates import CHAT_TEMPLATE
+
 TAGS = ["<think>", "</think>", "<answer>", "</answer>"]
 PAD, BOS, EOS, UNK = "<pad>", "<s>", "</s>", "<unk>"
 
-# A minimal chat template: "user: ...\nassistant: ...</s>". The assistant turn ends with EOS so SFT teaches
-# the model to stop.
-CHAT_TEMPLATE = (
-    "{{ bos_token }}"
-    "{% for message in messages %}"
-    "{% if message['role'] == 'assistant' %}"
-    "{{ 'assistant: ' }}{% generation %}{{ message['content'] + eos_token }}{% endgeneration %}{{ '\n' }}"
-    "{% else %}{{ message['role'] + ': ' + message['content'] + '\n' }}{% endif %}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}"
-)
+
+# The embedded model is a test model: these caps keep its largest shape near 0.5B parameters (2 GB in fp32).
+# `r1 tiny-model` declares them on its options, and `--model tiny?layers=...` is checked against them.
+SMALL = "the embedded model is a small test model"
+BOUNDS = {"seed": (0, 2**32 - 1), "layers": (1, 32), "hidden": (1, 1024), "heads": (1, 32), "intermediate": (1, 4096),
+          "max_positions": (1, 32768)}
 
 
 @dataclass(frozen=True)
@@ -68,7 +65,7 @@ def build_tokenizer():
     from tokenizers import AddedToken
 
     fast.add_tokens([AddedToken(t, special=False, normalized=False) for t in TAGS])
-    fast.chat_template = CHAT_TEMPLATE
+    fast.chat_template = CHAT_TEMPLATE  # "user: ...\nassistant: ...</s>": SFT teaches the model to stop
     return fast
 
 

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from r1cli.rewards import registry
 from r1cli.rewards.extract import completion_text, extract_answer
-from r1cli.rewards.registry import get, names, parse_specs, register
+from r1cli.rewards.registry import get, measures_correctness, names, parse_specs, register
 
 __all__ = [
     "REGISTRY",
     "register",
     "names",
     "get",
+    "measures_correctness",
     "parse_specs",
     "extract_answer",
     "verify_batch",

@@ -177,4 +177,4 @@ def make_accuracy(timeout: float = DEFAULT_TIMEOUT) -> Reward:
     return Reward("accuracy", _accuracy, timeout=timeout)
 
 
-accuracy_reward = register("accuracy", factory=make_accuracy)(make_accuracy())
+accuracy_reward = register("accuracy", factory=make_accuracy, correctness=True)(make_accuracy())

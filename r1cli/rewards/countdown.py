@@ -60,7 +60,7 @@ def check(text: str, numbers, target) -> float:
     return float(value == Fraction(int(target)))
 
 
-@register("countdown")
+@register("countdown", correctness=True)
 def countdown_reward(completions, numbers=None, target=None, **kwargs) -> list[float]:
     """1.0 when the answer is an expression using each of `numbers` once that equals `target`."""
     if numbers is None or target is None:

@@ -8,6 +8,9 @@ may then pass parameters::
     accuracy                          weight 1.0
     format:0.5                        weight 0.5
     soft_overlong(max_len=2048,cache_len=256):0.5
+
+A reward registered with ``correctness=True`` scores each completion 1.0 (right) or 0.0 (wrong), so its
+mean is an accuracy; trainers report it as such.
 """
 
 from __future__ import annotations
@@ -53,10 +56,13 @@ class Reward:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"<reward {self.__name__}({args})>"
+# Rewards that score right or wrong (1/0): their mean is an accuracy.
+CORRECTNESS: set[str] = set()
 
 
-def register(name: str, factory: Callable[..., RewardFn] | None = None):
-    """Decorator: add a reward to REGISTRY under `name`. `factory` builds variants with other parameters."""
+def register(name: str, factory: Callable[..., RewardFn] | None = None, correctness: bool = False):
+    """Decorator: add a reward to REGISTRY under `name`. `factory` builds variants with other parameters;
+    `correctness` marks a 1/0 right-or-wrong reward."""
 
     def deco(fn: RewardFn) -> RewardFn:
         if name in REGISTRY and REGISTRY[name] is not fn:
@@ -64,6 +70,8 @@ def register(name: str, factory: Callable[..., RewardFn] | None = None):
         if factory is not None:
             fn.factory = factory
         REGISTRY[name] = fn
+        if correctness:
+            CORRECTNESS.add(name)
         return fn
 
     return deco
@@ -71,6 +79,12 @@ def register(name: str, factory: Callable[..., RewardFn] | None = None):
 
 def names() -> list[str]:
     return sorted(load_all())
+
+
+def measures_correctness(name: str) -> bool:
+    """True for rewards whose mean is an accuracy (registered with correctness=True)."""
+    load_all()
+    return name in CORRECTNESS
 
 
 def get(name: str) -> RewardFn:

@@ -12,26 +12,28 @@ from r1cli import log
 from r1cli.config import option
 
 HELP = "Load a dataset (task:NAME, a file, a folder or a hub name) into prompt/answer/solution/id and save it."
-EXAMPLE = "r1 data --dataset 'task:arith?n=2000&split=test' --output data/arith-test --jsonl"
+EXAMPLE = ("r1 data --dataset 'task:arith?n=500&split=test' --output data/arith-test --jsonl; "
+           "r1 data -d 'svamp.json?prompt={Body} {Question}' -o data/svamp")
 
 
 @dataclass
 class Config:
     dataset: str = option(None, "Dataset spec: task:NAME?k=v, a .jsonl/.json/.parquet/.csv file, a "
-                          "save_to_disk folder, or a hub name (add ?split=...&config=...).", short="-d")
-    output: str = option(None, "Output folder (a save_to_disk dataset plus the manifest).", short="-o")
-    split: str | None = option(None, "Split to load (overrides ?split= in the spec).")
-    limit: int | None = option(None, "Keep only the first N rows.")
+                          "save_to_disk folder, or a hub name (add ?split=...&config=...). Pick columns with "
+                          "?prompt=COLUMN (any case) or build the prompt from several: ?prompt={Body} {Question}.",
+                          short="-d", required=True)
+    output: str = option(None, "Output folder (a save_to_disk dataset plus the manifest).", short="-o",
+                         required=True)
+    split: str | None = option(None, "Split to load (overrides ?split= in the spec); a local file has only "
+                               "'train'.")
+    limit: int | None = option(None, "Keep only the first N rows.", min=1)
     jsonl: bool = option(False, "Also write data.jsonl beside the dataset.")
     overwrite: bool = option(False, "Replace the output folder if it exists.")
 
 
 def run(cfg: Config) -> dict:
     from r1cli import data, runs
-    from r1cli.errors import UserError
 
-    if not cfg.dataset or not cfg.output:
-        raise UserError("--dataset and --output are required (see 'r1 data --help')")
     ds = data.load(cfg.dataset, split=cfg.split, limit=cfg.limit)
     with runs.run_dir("data", cfg.output, cfg, overwrite=cfg.overwrite) as run:
         run.add_input("dataset", cfg.dataset)

@@ -15,35 +15,49 @@ comes from the reward registry (accuracy, or the row's own `reward` such as coun
 when it ended on the token limit or left a <think>/<answer> unclosed. Truncation only removes a sample from the
 cons@K vote. Metric definitions: r1cli.metrics.
 
-`--generations FILE.jsonl` scores rows `{"id", "answer", "completions": [...]}` (optional `finish_reasons`,
-`num_tokens`, `subject`/`level`, and reward columns such as `reward`/`numbers`/`target`) under the benchmark
-name `generations`. Missing finish_reasons count as "stop"; without num_tokens, mean_completion_tokens is
-null. --num-samples K uses the first K completions of each row; by default every row uses all of its own and
-K (the k values, the cons@K name) is the fewest any row has. Every run writes `generations.jsonl` in that
-format, so any run can be rescored.
+`--generations FILE.jsonl` scores rows `{"id", "answer", "completions": [...]}` (optional `benchmark`,
+`finish_reasons`, `num_tokens`, `subject`/`level`, and reward columns such as `reward`/`numbers`/`target`),
+grouped into benchmarks by their `benchmark` column (rows without one: the file's stem). Missing
+finish_reasons count as "stop"; without num_tokens, mean_completion_tokens is null. --num-samples K uses the
+first K completions of each row; by default every row uses all of its own and K (the k values, the cons@K
+name) is the fewest any row of its benchmark has. Every run writes `generations.jsonl` in that format, so
+rescoring a run's own generations reproduces its metrics.
 
-Output folder: results.json, samples.jsonl and dataset/ (one row per sample), generations.jsonl, the manifest,
-and shards/ (the raw generations; --resume continues from them after a crash).
+Output folder: results.json, samples.jsonl and dataset/ (one row per sample), generations.jsonl and the
+manifest. The raw generations are kept in shards/ of OUTPUT.partial while the run works (--resume continues
+from them after a crash) and dropped when it finishes.
+
+The results table goes to stdout (logs and progress to stderr), so `r1 eval ... > results.txt` keeps it;
+with --json, stdout holds only results.json and the table goes to stderr.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from r1cli import log
 from r1cli.config import option
+from r1cli.models import remote_code_option
 from r1cli.scoring import Problem
+from r1cli.templates import TEMPLATES
 
 HELP = "Evaluate a model the DeepSeek-R1 way: K samples per problem, pass@k, cons@K (majority vote)."
 EXAMPLE = "r1 eval --model runs/grpo --benchmark math500,aime24 --data-dir ../shared/data --output runs/eval"
 
-TEMPLATE_CHOICES = ["r1-zero", "boxed", "chat", "plain"]
 DEFAULT_SAMPLES = 4
+MAX_SAMPLES = 10_000
 SHARD_SIZE = 64  # prompts per generation shard (the unit --resume redoes at most once)
-GENERATION_KEYS = {"id", "prompt", "answer", "completions", "finish_reasons", "num_tokens"}
+GENERATION_KEYS = {"id", "prompt", "answer", "benchmark", "completions", "finish_reasons", "num_tokens"}
+
+
+def _engines() -> list[str]:
+    from r1cli.generation import ENGINES
+
+    return list(ENGINES)
 
 
 @dataclass
@@ -54,28 +68,29 @@ class Config:
         [], "Benchmarks, comma-separated: gsm8k, math500, aime24, amc23, task:NAME?split=test&n=500, "
         "a data file, or a hub dataset spec.", short="-b")
     output: str | None = option(
-        None, "Output folder (results.json, per-sample dataset, manifest).", short="-o")
+        None, "Output folder (results.json, per-sample dataset, manifest).", short="-o", required=True)
     num_samples: int | None = option(
         None, f"Samples per problem, K (default {DEFAULT_SAMPLES}; the paper used 64 for AIME). "
-        "With --generations: the first K completions of each row.", short="-k")
-    temperature: float = option(0.6, "Sampling temperature (the paper: 0.6).")
-    top_p: float = option(0.95, "Nucleus sampling top-p (the paper: 0.95).")
-    max_tokens: int = option(
-        2048, "Most new tokens per sample (the paper: 32768); longer samples are truncated.")
+        "With --generations: the first K completions of each row.", short="-k", min=1, max=MAX_SAMPLES,
+        max_reason="every problem's samples are held in memory for scoring")
+    temperature: float = option(0.6, "Sampling temperature (the paper: 0.6; 0: greedy).", min=0)
+    top_p: float = option(0.95, "Nucleus sampling top-p (the paper: 0.95).", min=0, max=1, min_open=True)
+    max_completion_length: int = option(
+        2048, "Most new tokens per sample (the paper: 32768); longer samples are truncated.", min=1)
     template: str | None = option(
         None, "Prompt template; default: the benchmark's hint (math benchmarks: chat if the model has a "
-        "chat template, else boxed; tasks: plain).", choices=TEMPLATE_CHOICES)
+        "chat template, else boxed; tasks: plain).", choices=TEMPLATES)
     system_prompt: str | None = option(None, "System prompt for the chat template.")
     prefill: str = option("", "Text the answer starts with, e.g. '<think>\\n' (\\n is a newline); scored as part "
                           "of the answer.")
     engine: str = option(
         "auto", "Generation engine: auto (vLLM if it loads, else transformers), vllm, server, hf.",
-        choices=["auto", "vllm", "server", "hf"])
+        choices=_engines)
     server_url: list[str] = option(
         [], "URL of an OpenAI-compatible server, for --engine server. Repeat it to spread the requests over "
         "several servers (a request that fails is retried on another).")
-    max_model_len: int | None = option(None, "Context length of the engine (default: the model's).")
-    seed: int = option(0, "Sampling seed; the same seed gives the same samples.")
+    max_model_len: int | None = option(None, "Context length of the engine (default: the model's).", min=1)
+    seed: int = option(0, "Sampling seed; the same seed gives the same samples.", min=0, max=2**32 - 1)
     data_dir: str | None = option(
         None, "Local benchmark folder laid out as NAME/test.jsonl (e.g. ../shared/data); default: the hub.")
     data_file: str | None = option(
@@ -83,10 +98,11 @@ class Config:
         "benchmark.")
     generations: str | None = option(
         None, "Score this .jsonl of completions instead of generating (no model).")
-    limit: int | None = option(None, "Only the first N problems of each benchmark.")
+    limit: int | None = option(None, "Only the first N problems of each benchmark.", min=1)
     resume: bool = option(False, "Continue a crashed run from the generation shards in OUTPUT.partial.")
     overwrite: bool = option(False, "Replace the output folder if it exists.")
     json: bool = option(False, "Print results.json to stdout.")
+    trust_remote_code: bool = remote_code_option()
 
 
 def run(cfg: Config, engine=None) -> dict:
@@ -94,17 +110,17 @@ def run(cfg: Config, engine=None) -> dict:
     from r1cli import data, models, runs
 
     _check(cfg, engine)
-    if cfg.model:
-        models.resolve(cfg.model, flag="--model")  # a bad --model fails before the output folder exists
+    if cfg.model and engine is None:  # a bad --model fails before the output folder exists
+        models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
     if cfg.generations:
-        problems = {"generations": load_generations(cfg.generations, cfg.num_samples, cfg.limit)}
-        sources = {"generations": cfg.generations}
+        problems = load_generations(cfg.generations, cfg.num_samples, cfg.limit)
+        sources = {name: cfg.generations for name in problems}
     else:
         names = _names(cfg.benchmark) or [cfg.data_file]
         sources = {name: _source(name, cfg) for name in names}
         loaded = {name: _load(name, spec, cfg.limit) for name, spec in sources.items()}
     with runs.run_dir("eval", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
-        for spec in sources.values():
+        for spec in dict.fromkeys(sources.values()):
             run.add_input("dataset", spec)
         used_templates: dict[str, str | None] = {}
         if not cfg.generations:
@@ -122,7 +138,7 @@ def run(cfg: Config, engine=None) -> dict:
             rows += sample_rows
         (run.path / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
         data.write_jsonl(rows, run.path / "samples.jsonl")
-        data.write_jsonl([_generation_row(p) for probs in problems.values() for p in probs],
+        data.write_jsonl([_generation_row(name, p) for name, probs in problems.items() for p in probs],
                          run.path / "generations.jsonl")
         import datasets as hf_datasets
 
@@ -130,8 +146,10 @@ def run(cfg: Config, engine=None) -> dict:
             hf_datasets.disable_progress_bars()
         data.save(hf_datasets.Dataset.from_list(rows), run.path)
         run.metrics = {name: res["metrics"] for name, res in results["benchmarks"].items()}
-    print_table(results)
+        shutil.rmtree(run.path / "shards", ignore_errors=True)  # only --resume reads them, and a finished run is not resumed
     log.info(f"wrote {len(rows):,} samples and results.json to {run.final}")
+    # stdout carries the results: the table, or with --json only the JSON (the table then goes to stderr)
+    print_table(results, log.console if cfg.json else log.stdout)
     if cfg.json:
         print(json.dumps(results, indent=2, default=str))
     return results
@@ -140,22 +158,16 @@ def run(cfg: Config, engine=None) -> dict:
 def _check(cfg: Config, engine) -> None:
     from r1cli.errors import UserError
 
-    if not cfg.output:
-        raise UserError("--output is required (see 'r1 eval --help')")
     if cfg.generations:
         if cfg.model or cfg.benchmark:
             raise UserError("--generations scores a file without a model: drop --model and --benchmark")
         return
     if not cfg.model and engine is None:
         raise UserError("--model is required (or --generations FILE to score completions without a model)")
-    if not cfg.benchmark and not cfg.data_file:
+    if not _names(cfg.benchmark) and not cfg.data_file:
         raise UserError("--benchmark is required, e.g. --benchmark gsm8k,math500 (see 'r1 eval --help')")
     if cfg.data_file and len(_names(cfg.benchmark)) > 1:
         raise UserError("--data-file is for a single benchmark: name at most one with --benchmark")
-    if cfg.num_samples is not None and cfg.num_samples < 1:
-        raise UserError(f"--num-samples must be at least 1, got {cfg.num_samples}")
-    if cfg.limit is not None and cfg.limit < 1:
-        raise UserError(f"--limit must be at least 1, got {cfg.limit}")
 
 
 def _names(values: list[str]) -> list[str]:
@@ -184,7 +196,7 @@ def _load(name: str, spec: str, limit: int | None):
 
 def _sampling_record(cfg: Config) -> dict[str, Any]:
     return {"num_samples": cfg.num_samples or DEFAULT_SAMPLES, "temperature": cfg.temperature,
-            "top_p": cfg.top_p, "max_tokens": cfg.max_tokens, "seed": cfg.seed, "template": cfg.template,
+            "top_p": cfg.top_p, "max_completion_length": cfg.max_completion_length, "seed": cfg.seed, "template": cfg.template,
             "prefill": cfg.prefill, "system_prompt": cfg.system_prompt}
 
 
@@ -196,7 +208,7 @@ def _generate_all(cfg: Config, datasets: dict, work: Path, engine):
     owned = engine is None
     if owned:
         engine = open_engine(cfg.model, cfg.engine, max_model_len=cfg.max_model_len,
-                             server_url=cfg.server_url, seed=cfg.seed)
+                             server_url=cfg.server_url, seed=cfg.seed, trust_remote_code=cfg.trust_remote_code)
     problems, used = {}, {}
     prefill = cfg.prefill.replace("\\n", "\n")
     try:
@@ -231,22 +243,26 @@ def _sampling(cfg: Config, template: str, prefill: str):
     # R1-Zero prompts base models, which run on past </answer>: stop there (the tag is put back when scoring).
     stop = ["</answer>"] if template == "r1-zero" else []
     return Sampling(n=cfg.num_samples or DEFAULT_SAMPLES, temperature=cfg.temperature, top_p=cfg.top_p,
-                    max_new_tokens=cfg.max_tokens, stop=stop, seed=cfg.seed, prefill=prefill)
+                    max_new_tokens=cfg.max_completion_length, stop=stop, seed=cfg.seed, prefill=prefill)
 
 
-def load_generations(path: str, num_samples: int | None, limit: int | None) -> list[Problem]:
-    """Problems from a generations .jsonl (see the module docstring)."""
+def load_generations(path: str, num_samples: int | None, limit: int | None) -> dict[str, list[Problem]]:
+    """{benchmark: problems} from a generations .jsonl, benchmarks in the order they first appear, the first
+    `limit` rows of each (see the module docstring)."""
     from r1cli import data
     from r1cli.errors import UserError
     from r1cli.rewards import completion_text
 
     if not Path(path).is_file():
         raise UserError(f"generations file not found: {path} (give a .jsonl with id/answer/completions rows)")
-    rows = data.read_jsonl(Path(path))[:limit]
+    rows = data.read_jsonl(Path(path))
     if not rows:
         raise UserError(f"generations file {path} has no rows")
-    problems = []
+    problems: dict[str, list[Problem]] = {}
     for n, row in enumerate(rows, 1):
+        name = str(row.get("benchmark") or Path(path).stem)
+        if limit is not None and len(problems.get(name, ())) >= limit:
+            continue
         comps = row.get("completions")
         if not isinstance(comps, list) or not comps:
             raise UserError(f"{path} row {n}: 'completions' must be a non-empty list of strings")
@@ -259,9 +275,10 @@ def load_generations(path: str, num_samples: int | None, limit: int | None) -> l
             raise UserError(f"{path} row {n}: finish_reasons/num_tokens must have one entry per completion")
         gold, _ = data.derive_answer(row.get("answer"), row.get("solution"))
         extras = {k: v for k, v in row.items() if k not in GENERATION_KEYS}
-        problems.append(Problem(id=str(row.get("id", n - 1)), prompt=row.get("prompt", ""), gold=gold,
-                                extras=extras, texts=[completion_text(c) for c in comps[:k]],
-                                tokens=list(tokens[:k]), finish=[str(f) for f in finish[:k]]))
+        problems.setdefault(name, []).append(Problem(
+            id=str(row.get("id", n - 1)), prompt=row.get("prompt", ""), gold=gold, extras=extras,
+            texts=[completion_text(c) for c in comps[:k]], tokens=list(tokens[:k]),
+            finish=[str(f) for f in finish[:k]]))
     return problems
 
 
@@ -281,23 +298,40 @@ def _as_text(prompt) -> str:
     return prompt if isinstance(prompt, str) else json.dumps(prompt, ensure_ascii=False)
 
 
-def _generation_row(p: Problem) -> dict[str, Any]:
-    return {"id": p.id, "prompt": p.prompt, "answer": p.gold, **p.extras, "completions": p.texts,
-            "finish_reasons": p.finish, "num_tokens": p.tokens}
+def _generation_row(benchmark: str, p: Problem) -> dict[str, Any]:
+    return {"id": p.id, "prompt": p.prompt, "answer": p.gold, **p.extras, "benchmark": benchmark,
+            "completions": p.texts, "finish_reasons": p.finish, "num_tokens": p.tokens}
 
 
-def print_table(results: dict[str, Any]) -> None:
+def headers(names: list[str]) -> dict[str, str]:
+    """Table headers: a data file's (or local folder's) name instead of its whole spec, unless two benchmarks
+    would share one."""
+    from r1cli import data
+
+    def short(name: str) -> str:
+        source = data.parse_spec(name)[0]
+        path = Path(source).expanduser()
+        local = not source.startswith("task:") and (path.suffix in data.FILE_FORMATS or path.is_dir())
+        return path.name if local and path.name else name
+
+    short_names = {name: short(name) for name in names}
+    counts = {s: list(short_names.values()).count(s) for s in short_names.values()}
+    return {name: s if counts[s] == 1 else name for name, s in short_names.items()}
+
+
+def print_table(results: dict[str, Any], console) -> None:
     """One column per benchmark, one row per metric (percentages), then the subject/level breakdowns."""
     from rich.table import Table
 
     benches = results["benchmarks"]
+    header = headers(list(benches))
     keys: list[str] = []
     for res in benches.values():
         keys += [k for k in res["metrics"] if k not in keys and k != "mean_completion_tokens"]
     table = Table(title="r1 eval (metrics in %)", title_justify="left")
     table.add_column("metric", no_wrap=True)
     for name in benches:
-        table.add_column(name, justify="right", overflow="fold")
+        table.add_column(header[name], justify="right", overflow="fold")
     table.add_row("problems", *(str(res["num_problems"]) for res in benches.values()))
     table.add_row("samples (K)", *(str(res["num_samples"]) for res in benches.values()))
     for key in keys:
@@ -305,13 +339,13 @@ def print_table(results: dict[str, Any]) -> None:
         table.add_row(key, *("" if v is None else f"{100 * v:.1f}" for v in values))
     tokens = (res["metrics"].get("mean_completion_tokens") for res in benches.values())
     table.add_row("mean tokens", *("" if t is None else f"{t:.0f}" for t in tokens))
-    log.console.print(table)
+    console.print(table)
     for name, res in benches.items():
         for column, groups in res.get("breakdown", {}).items():
             cons = f"cons@{res['num_samples']}"
-            sub = Table(title=f"{name} by {column}", title_justify="left")
+            sub = Table(title=f"{header[name]} by {column}", title_justify="left")
             for col in (column, "problems", "pass@1", cons):
                 sub.add_column(col, justify="left" if col == column else "right")
             for value, g in groups.items():
                 sub.add_row(value, str(g["num_problems"]), f"{100 * g['pass@1']:.1f}", f"{100 * g[cons]:.1f}")
-            log.console.print(sub)
+            console.print(sub)

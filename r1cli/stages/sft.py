@@ -25,15 +25,16 @@ Loss is on completion tokens only (TRL's completion_only_loss; the EOS / end-of-
 --no-completion-only-loss. Precision follows the hardware (CPU fp32, GPU bf16; see r1cli.training).
 
 Output: DIR is a Hugging Face checkpoint (model, tokenizer with its chat template, generation config), so
-`--model DIR` works in the next stage; plus metrics.jsonl (one record per logged step), loss.png and
-r1_manifest.json. Checkpoints (every --save-steps) live in DIR.partial while training and are removed at the
-end unless --keep-checkpoints; `--resume` continues from the newest one. With --lora the adapter is merged
-into the saved model.
+`--model DIR` works in the next stage; plus a model card (README.md, naming DIR and the base model),
+metrics.jsonl (one record per logged step), loss.png and r1_manifest.json (every file with the mode the umask
+gives, as in every stage's output). Checkpoints (every --save-steps) live in DIR.partial while training and are removed at the end unless
+--keep-checkpoints; `--resume` continues from the newest one. With --lora the adapter is merged into the
+saved model.
 
 Multi-GPU (one node, 8 GPUs; pick ddp.yaml, zero3.yaml or fsdp.yaml from recipes/accelerate/):
   accelerate launch --config_file recipes/accelerate/zero3.yaml -m r1cli sft \\
       --config recipes/qwen2.5-1.5b/sft.yaml
---per-device-batch-size and --gradient-accumulation-steps are per process: the effective batch is
+--per-device-train-batch-size and --gradient-accumulation-steps are per process: the effective batch is
 per_device x accumulation x number of GPUs.
 """
 
@@ -43,13 +44,17 @@ from dataclasses import dataclass
 
 from r1cli import log
 from r1cli.config import option
+from r1cli.models import remote_code_option
+from r1cli.templates import TEMPLATES
+from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
 
 HELP = ("Supervised fine-tuning (TRL SFTTrainer) on chat, prompt/completion or task datasets, "
         "mixed by weight; writes a checkpoint folder the next stage can use as --model.")
 EXAMPLE = ("r1 sft --model tiny --dataset 'task:arith?n=4000' --output runs/sft "
-           "--learning-rate 1e-3 --num-epochs 3")
+           "--learning-rate 1e-3 --num-train-epochs 3")
 
-SCHEDULERS = ["linear", "cosine", "cosine_with_min_lr", "constant", "constant_with_warmup"]
+# Not `boxed`: it asks for a \boxed{} answer, while the completions sft trains on answer in <answer> tags.
+SFT_TEMPLATES = [t for t in TEMPLATES if t != "boxed"]
 
 
 @dataclass
@@ -57,65 +62,55 @@ class Config:
     model: str = option("tiny", "Model to fine-tune: tiny, a checkpoint folder or a hub name.", short="-m")
     dataset: list[str] = option([], "Dataset spec(s), comma-separated, each with an optional mixing weight "
                                 "as a trailing ':W' (e.g. 'runs/coldstart:0.75,task:arith?n=500:0.25').",
-                                short="-d")
+                                short="-d", required=True)
     output: str = option(None, "Output folder (a Hugging Face checkpoint plus metrics and manifest).",
-                         short="-o")
+                         short="-o", required=True)
     template: str = option("plain", "How text prompts are rendered: plain (as is), r1-zero (the paper's "
                            "prompt) or chat (a user turn in the model's chat template).",
-                           choices=["plain", "r1-zero", "chat"])
-    max_length: int = option(1024, "Longest tokenized prompt+completion; longer ones are truncated.")
+                           choices=SFT_TEMPLATES)
+    max_length: int = option(1024, "Longest tokenized prompt+completion; longer ones are truncated.", min=1)
     packing: bool = option(False, "Pack several examples into each --max-length sequence.")
     completion_only_loss: bool = option(True, "Compute the loss on completion tokens only.")
-    num_epochs: float = option(1.0, "Passes over the (mixed) dataset; ignored when --max-steps is set.")
-    max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides --num-epochs).")
-    learning_rate: float = option(2e-5, "Peak learning rate.")
-    lr_scheduler: str = option("cosine", "Learning-rate schedule.", choices=SCHEDULERS)
-    warmup_ratio: float = option(0.03, "Fraction of the steps spent warming the learning rate up.")
-    per_device_batch_size: int = option(8, "Examples per device per forward pass.")
-    gradient_accumulation_steps: int = option(1, "Forward passes per optimizer step.")
+    num_train_epochs: float = option(1.0, "Passes over the (mixed) dataset; ignored when --max-steps is set.",
+                                     min=0, min_open=True)
+    max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides --num-train-epochs).",
+                                   min=1)
+    learning_rate: float = option(2e-5, "Peak learning rate.", min=0, min_open=True)
+    lr_scheduler_type: str = option("cosine", "Learning-rate schedule.", choices=SCHEDULERS)
+    warmup_steps: float = option(0.03, WARMUP_HELP, min=0, check=check_warmup)
+    per_device_train_batch_size: int = option(8, "Examples per device per forward pass.", min=1)
+    gradient_accumulation_steps: int = option(1, "Forward passes per optimizer step.", min=1)
     gradient_checkpointing: bool = option(False, "Recompute activations in the backward pass (saves memory).")
     lora: bool = option(False, "Train a LoRA adapter (peft) instead of all weights; merged into the output.")
-    lora_r: int = option(16, "LoRA rank.")
-    lora_alpha: int = option(32, "LoRA alpha (scale = alpha / r).")
-    save_steps: int = option(500, "Save a checkpoint every N steps (0: none) for --resume.")
-    keep_checkpoints: bool = option(False, "Keep the intermediate checkpoints in the output folder.")
-    logging_steps: int = option(1, "Log the loss every N steps.")
+    lora_r: int = option(16, "LoRA rank.", min=1)
+    lora_alpha: int = option(32, "LoRA alpha (scale = alpha / r).", min=1)
+    save_steps: int = option(500, "Save a checkpoint every N steps (0: none) for --resume.", min=0)
+    keep_checkpoints: bool = option(False, KEEP_CHECKPOINTS_HELP)
+    logging_steps: int = option(1, "Log the loss every N steps.", min=1)
     resume: bool = option(False, "Continue from the newest checkpoint in OUTPUT.partial.")
-    seed: int = option(0, "Seed for initialisation, data order and mixing.")
+    seed: int = option(0, "Seed for initialisation, data order and mixing.", min=0, max=2**32 - 1)
     overwrite: bool = option(False, "Replace the output folder if it exists.")
+    trust_remote_code: bool = remote_code_option()
 
 
 # ------------------------------------------------------------------------------------------------ run
 
 
 def run(cfg: Config) -> dict:
-    from r1cli import mixing, models, runs, training
-    from r1cli.errors import UserError
+    from r1cli import mixing, models, runs
 
-    if not cfg.dataset or not cfg.output:
-        raise UserError("--dataset and --output are required (see 'r1 sft --help')")
-    for name in ("max_length", "per_device_batch_size", "gradient_accumulation_steps", "lora_r", "logging_steps"):
-        if getattr(cfg, name) < 1:
-            raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(cfg, name)}")
-    if cfg.max_steps is not None and cfg.max_steps < 1:
-        raise UserError(f"--max-steps must be at least 1, got {cfg.max_steps}")
-    if not 0 <= cfg.warmup_ratio < 1:
-        raise UserError(f"--warmup-ratio must be in [0, 1), got {cfg.warmup_ratio}")
-    models.resolve(cfg.model, flag="--model")  # a bad --model fails before the output folder exists
+    models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)  # a bad --model fails before the output folder exists
     train_ds, info = mixing.build(cfg.dataset, cfg.template, cfg.seed)
     log.info(f"training on {info['rows']:,} rows ({'chat' if info['conversational'] else 'text'} format) "
              f"from {len(info['datasets'])} dataset(s)")
-    if training.is_main_process():
-        with runs.run_dir("sft", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
-            for part in info["datasets"]:
-                run.add_input("dataset", part["spec"])
-            run.add_input("model", cfg.model)
-            run.metrics = _train(cfg, train_ds, info, run.path)
-        log.info(f"wrote the fine-tuned model to {run.final} (final loss {run.metrics.get('final_loss')})")
-        return run.metrics
-    from pathlib import Path
-
-    return _train(cfg, train_ds, info, runs.partial_path(Path(cfg.output).expanduser()))
+    with runs.run_dir("sft", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
+        for part in info["datasets"]:
+            run.add_input("dataset", part["spec"])
+        run.add_input("model", cfg.model)
+        run.metrics = _train(cfg, train_ds, info, run.path)
+    loss = run.metrics.get("final_loss")
+    log.info(f"wrote the fine-tuned model to {run.final}" + (f" (final loss {loss:.4g})" if loss is not None else ""))
+    return run.metrics
 
 
 def _train(cfg: Config, train_ds, info: dict, workdir) -> dict:
@@ -129,7 +124,7 @@ def _train(cfg: Config, train_ds, info: dict, workdir) -> dict:
 
     workdir = Path(workdir)
     prec = training.precision()
-    model, tokenizer, _ = training.load_model(cfg.model, dtype=prec["dtype"])
+    model, tokenizer, _ = training.load_model(cfg.model, dtype=prec["dtype"], trust_remote_code=cfg.trust_remote_code)
     training.limit_cpu_threads(model)
     eot = training.end_of_turn_token(tokenizer) if info["conversational"] else None
     args = SFTConfig(
@@ -162,12 +157,15 @@ def _train(cfg: Config, train_ds, info: dict, workdir) -> dict:
     result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     seconds = time.time() - t0
     _save(trainer, tokenizer, workdir, lora=cfg.lora)
-    if training.is_main_process() and not cfg.keep_checkpoints:
-        training.remove_checkpoints(workdir)
+    if training.is_main_process():
+        if not cfg.keep_checkpoints:
+            training.remove_checkpoints(workdir)
+        _model_card(trainer, cfg)
     records = [r for r in trainlog.read(metrics_path) if "loss" in r]
     if training.is_main_process():
-        trainlog.plot(metrics_path, ["loss", "learning_rate", "grad_norm"], workdir / "loss.png",
-                      title=f"r1 sft: {cfg.model}")
+        panels = [trainlog.Panel(key.replace("_", " "), [trainlog.Curve(key, smooth=key == "loss")])
+                  for key in ("loss", "learning_rate", "grad_norm")]
+        trainlog.plot(metrics_path, panels, workdir / "loss.png", title=f"r1 sft: {cfg.model}")
     steps = trainer.state.global_step
     done_here = steps - (training.checkpoint_step(resume_from) if resume_from else 0)
     return {
@@ -200,6 +198,24 @@ def _check_stop_token(trainer, tokenizer) -> bool:
         log.warn(f"the training labels do not contain the stop token {tokenizer.eos_token!r}: the fine-tuned "
                  "model may not learn to stop (check the chat template, or --max-length truncation)")
     return ok
+
+
+def _model_card(trainer, cfg: Config) -> None:
+    """Rewrite the README.md model card the trainer wrote at each checkpoint: it named the working folder
+    (DIR.partial) and, for a local base model, 'None'. The card names the published folder, which is also
+    what its quick start loads, and the base model: its hub name, linked, or for a local one its reference."""
+    from pathlib import Path
+
+    final = Path(cfg.output).expanduser()
+    local_base = cfg.model == "tiny" or cfg.model.startswith("tiny?") or Path(cfg.model).expanduser().exists()
+    # The trainer takes the base model from the config's name_or_path, and leaves a folder unnamed.
+    trainer.model.config.name_or_path = "" if local_base else cfg.model
+    trainer.hub_model_id = str(final)  # the quick start's `pipeline(model=...)`; the trainer never pushes
+    trainer.create_model_card(model_name=final.name, tags=["r1cli"])
+    if local_base:
+        card = Path(trainer.args.output_dir) / "README.md"
+        card.write_text(card.read_text().replace("[None](https://huggingface.co/None)",
+                                                 f"the local model `{cfg.model}`"))
 
 
 def _save(trainer, tokenizer, workdir, *, lora: bool) -> None:

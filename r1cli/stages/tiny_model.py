@@ -10,19 +10,24 @@ from dataclasses import dataclass
 
 from r1cli import log
 from r1cli.config import option
+from r1cli.models.tiny import BOUNDS, SMALL
 
 HELP = "Build the embedded tiny model (a ~1M-parameter Llama with a character tokenizer) into a folder."
 EXAMPLE = "r1 tiny-model --output models/tiny --seed 0"
 
 
+
 @dataclass
 class Config:
     output: str = option("models/tiny", "Folder to write the checkpoint to.", short="-o")
-    seed: int = option(0, "Initialisation seed; the same seed gives the same weights.")
-    layers: int = option(4, "Number of transformer layers.")
-    hidden: int = option(128, "Hidden size.")
-    heads: int = option(4, "Attention heads (head size = hidden / heads).")
-    intermediate: int = option(512, "MLP intermediate size.")
+    seed: int = option(0, "Initialisation seed; the same seed gives the same weights.", min=BOUNDS["seed"][0],
+                       max=BOUNDS["seed"][1])
+    layers: int = option(4, "Number of transformer layers.", min=1, max=BOUNDS["layers"][1], max_reason=SMALL)
+    hidden: int = option(128, "Hidden size.", min=1, max=BOUNDS["hidden"][1], max_reason=SMALL)
+    heads: int = option(4, "Attention heads (head size = hidden / heads).", min=1, max=BOUNDS["heads"][1],
+                        max_reason=SMALL)
+    intermediate: int = option(512, "MLP intermediate size.", min=1, max=BOUNDS["intermediate"][1],
+                               max_reason=SMALL)
     overwrite: bool = option(False, "Replace the output folder if it exists.")
 
 

@@ -6,26 +6,62 @@ a row may name the reward that checks it in a `reward` column (default: accuracy
 Generation is deterministic in `seed`. A problem belongs to the train or the test split by a hash of its
 text, so the two splits never share a problem whatever n and seed are.
 
-Keys for every task: n (rows, default 1000), seed (default 0), split (train|test, default train).
+Keys for every task: n (rows, default 1000, at most MAX_ROWS), seed (default 0), split (train|test, default
+train). Every key is checked for its type and range before anything is generated, and a task declares an
+upper bound on its distinct problems, so an `n` no settings can reach fails at once instead of searching.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from r1cli.errors import UserError
 
 TEST_FRACTION = 0.2
-# name -> (generator(rng, **params) yielding rows without id, {param: (type, default, help)})
-TASKS: dict[str, tuple[Callable[..., Iterator[dict[str, Any]]], dict[str, tuple[type, Any, str]]]] = {}
+# Rows are built as Python dicts in memory (about 1 KB each with their Arrow copy): a million is ~1 GB.
+MAX_ROWS = 1_000_000
+# Give up once this many generated problems in a row were duplicates or of the other split: the space the
+# settings span is then (all but) exhausted, and searching longer would only look like a hang.
+STALL_TRIES = 50_000
 
 
-def task(name: str, params: dict[str, tuple[type, Any, str]]):
+@dataclass(frozen=True)
+class Param:
+    """A task key: its type, default, help, and inclusive bounds (None: unbounded)."""
+
+    type: type
+    default: Any
+    help: str
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    generate: Callable[..., Iterator[dict[str, Any]]]  # generate(rng, **params) yields rows without id
+    params: dict[str, Param]
+    capacity: Callable[..., int] | None  # capacity(**params): an upper bound on distinct problems
+    widen: tuple[str, ...]  # the keys that enlarge the problem space, named in messages
+
+
+COMMON = {
+    "n": Param(int, 1000, "rows", 1, MAX_ROWS),
+    "seed": Param(int, 0, "random seed"),
+    "split": Param(str, "train", "train or test"),
+    "limit": Param(int, None, "keep the first N rows (checked by the data core)", 1),
+}
+TASKS: dict[str, Task] = {}
+
+
+def task(name: str, params: dict[str, Param], *, capacity: Callable[..., int] | None = None,
+         widen: tuple[str, ...] = ()):
     def deco(fn):
-        TASKS[name] = (fn, params)
+        TASKS[name] = Task(fn, params, capacity, widen)
         return fn
 
     return deco
@@ -36,42 +72,70 @@ def split_of(problem: str) -> str:
     return "test" if (h % 10_000) < TEST_FRACTION * 10_000 else "train"
 
 
+def _convert(name: str, key: str, value: str, param: Param) -> Any:
+    where = f"task:{name} key '{key}'"
+    if param.type is str:
+        return value
+    try:
+        out = float(value)
+    except ValueError:
+        out = math.nan
+    if not math.isfinite(out) or (param.type is int and not out.is_integer()):
+        kind = "a whole number" if param.type is int else "a finite number"
+        raise UserError(f"{where} expects {kind}, got {value!r}")
+    if param.type is int:  # exactly, also past float precision ("12345678901234567"); "1e5" is accepted too
+        out = int(value) if value.strip().lstrip("+-").isdigit() else int(out)
+    if param.min is not None and out < param.min:
+        raise UserError(f"{where} must be at least {param.min:,}, got {value}")
+    if param.max is not None and out > param.max:
+        why = " (rows are generated in memory)" if key == "n" else ""
+        raise UserError(f"{where} must be at most {param.max:,}{why}, got {value}")
+    return out
+
+
 def parse_params(name: str, raw: dict[str, str]) -> dict[str, Any]:
     if name not in TASKS:
         raise UserError(f"unknown task '{name}' (available: {', '.join(sorted(TASKS))})")
-    declared = {"n": (int, 1000, ""), "seed": (int, 0, ""), "split": (str, "train", ""), "limit": (int, 0, "")}
-    declared.update(TASKS[name][1])
+    declared = {**COMMON, **TASKS[name].params}
     out = {}
     for key, value in raw.items():
         if key not in declared:
             raise UserError(f"unknown key '{key}' for task:{name} (valid: {', '.join(sorted(declared))})")
-        tp = declared[key][0]
-        try:
-            out[key] = tp(value)
-        except ValueError:
-            raise UserError(f"task:{name} key '{key}' expects {tp.__name__}, got {value!r}") from None
-    for key, (_, default, _) in declared.items():
-        out.setdefault(key, default)
+        out[key] = _convert(name, key, value, declared[key])
+    for key, param in declared.items():
+        out.setdefault(key, param.default)
     if out["split"] not in ("train", "test"):
-        raise UserError(f"task split must be train or test, got {out['split']!r}")
+        raise UserError(f"task:{name} key 'split' must be train or test, got {out['split']!r}")
     return out
+
+
+def _too_many(name: str, p: dict[str, Any], what: str) -> UserError:
+    widen = TASKS[name].widen
+    settings = ", ".join(f"{k}={p[k]}" for k in widen)
+    return UserError(f"task:{name} key 'n': {what} with {settings} (lower n or raise {' or '.join(widen)})")
 
 
 def rows(name: str, raw: dict[str, str]) -> list[dict[str, Any]]:
     p = parse_params(name, raw)
-    gen, declared = TASKS[name]
-    kwargs = {k: p[k] for k in declared}
+    spec = TASKS[name]
+    kwargs = {k: p[k] for k in spec.params}
+    if spec.capacity is not None:
+        bound = spec.capacity(**kwargs)
+        if p["n"] > bound:
+            raise _too_many(name, p, f"{p['n']:,} rows asked, but at most {bound:,} distinct problems exist "
+                                     "over both splits")
     rng = random.Random(f"{name}:{p['seed']}:{p['split']}")
     seen: set[str] = set()
     out: list[dict[str, Any]] = []
-    attempts = 0
-    for row in gen(rng, **kwargs):
-        attempts += 1
-        if attempts > 200 * p["n"] + 10_000:
-            raise UserError(f"task:{name} has fewer than {p['n']} distinct {p['split']} problems "
-                            "with these settings (lower n or widen the ranges)")
+    stalled = 0
+    for row in spec.generate(rng, **kwargs):
         if row["prompt"] in seen or split_of(row["prompt"]) != p["split"]:
+            stalled += 1
+            if stalled > STALL_TRIES:
+                raise _too_many(name, p, f"{p['n']:,} rows asked, but only about {len(out):,} distinct "
+                                         f"{p['split']} problems exist")
             continue
+        stalled = 0
         seen.add(row["prompt"])
         row["id"] = f"{name}-{p['split']}-{p['seed']}-{len(out)}"
         out.append(row)
@@ -87,8 +151,3 @@ def load(name_and_query: str, params: dict[str, str]):
 
     return datasets.Dataset.from_list(rows(name_and_query, params))
 
-
-def describe() -> dict[str, dict[str, tuple[type, Any, str]]]:
-    from r1cli.tasks import arith, countdown  # noqa: F401
-
-    return {name: params for name, (_, params) in TASKS.items()}

@@ -18,18 +18,24 @@ from collections.abc import Iterator
 from typing import Any
 
 from r1cli.errors import UserError
-from r1cli.tasks import task
+from r1cli.tasks import Param, task
 
 NAMES = ["Ann", "Ben", "Cara", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun"]
 ITEMS = ["apples", "books", "coins", "cards", "shells", "stamps", "marbles", "pens"]
 
 PARAMS = {
-    "steps": (int, 2, "number of operations"),
-    "max": (int, 9, "largest operand"),
-    "style": (str, "expr", "expr or word"),
-    "slip": (float, 0.0, "fraction of solutions with the systematic precedence slip (expr style)"),
-    "paren": (float, 0.0, "fraction of problems forced into the '(a+b)*c' shape, where precedence matters (expr)"),
+    "steps": Param(int, 2, "number of operations", 1, 50),
+    "max": Param(int, 9, "largest operand", 2, 10**9),
+    "style": Param(str, "expr", "expr or word"),
+    "slip": Param(float, 0.0, "fraction of solutions with the systematic precedence slip (expr style)", 0, 1),
+    "paren": Param(float, 0.0, "fraction of problems forced into the '(a+b)*c' shape, where precedence matters "
+                   "(expr)", 0, 1),
 }
+
+
+def capacity(steps: int, max: int, style: str, **_) -> int:
+    """Distinct prompts at most: every operand and operator choice (a word problem adds a name and an item)."""
+    return max ** (steps + 1) * 3**steps * (len(NAMES) * len(ITEMS) if style == "word" else 1)
 
 
 def _apply(a: int, op: str, b: int) -> int:
@@ -55,17 +61,15 @@ def _flat_eval(numbers: list[int], ops: list[str]) -> tuple[int, list[str]]:
     return value, steps
 
 
-@task("arith", PARAMS)
+@task("arith", PARAMS, capacity=capacity, widen=("max", "steps"))
 def generate(rng: random.Random, steps: int, max: int, style: str, slip: float,
              paren: float = 0.0) -> Iterator[dict[str, Any]]:
     if style not in ("expr", "word"):
-        raise UserError(f"task:arith style must be expr or word, got {style!r}")
-    if steps < 1 or max < 2:
-        raise UserError("task:arith needs steps >= 1 and max >= 2")
+        raise UserError(f"task:arith key 'style' must be expr or word, got {style!r}")
     if (slip or paren) and style != "expr":
-        raise UserError("task:arith slip and paren apply to style=expr only")
+        raise UserError("task:arith keys 'slip' and 'paren' apply to style=expr only")
     if paren and steps < 2:
-        raise UserError("task:arith paren needs steps >= 2")
+        raise UserError("task:arith key 'paren' needs steps >= 2")
     while True:
         numbers = [rng.randint(1, max) for _ in range(steps + 1)]
         ops = [rng.choice("+-*") for _ in range(steps)]

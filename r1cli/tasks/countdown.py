@@ -11,19 +11,21 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from r1cli.errors import UserError
-from r1cli.tasks import task
+from r1cli.tasks import Param, task
 
 PARAMS = {
-    "count": (int, 3, "how many numbers are given"),
-    "max": (int, 9, "largest given number"),
+    "count": Param(int, 3, "how many numbers are given", 2, 12),
+    "max": Param(int, 9, "largest given number", 2, 10**6),
 }
 
 
-@task("countdown", PARAMS)
+def capacity(count: int, max: int) -> int:
+    """Distinct prompts at most: the numbers times the targets, each below the product of (number + 1)."""
+    return max**count * (max + 1) ** count
+
+
+@task("countdown", PARAMS, capacity=capacity, widen=("max", "count"))
 def generate(rng: random.Random, count: int, max: int) -> Iterator[dict[str, Any]]:
-    if count < 2 or max < 2:
-        raise UserError("task:countdown needs count >= 2 and max >= 2")
     while True:
         numbers = [rng.randint(1, max) for _ in range(count)]
         order = numbers[:]

@@ -22,11 +22,11 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 echo "== 1-2. SFT the tiny model on the slipping teacher"
 $R1 -q sft --model tiny --dataset "$TRAIN" --template plain --max-steps "${DEMO_SFT_STEPS:-800}" \
-  --per-device-batch-size 32 --learning-rate 3e-3 --lr-scheduler cosine --warmup-ratio 0.05 --save-steps 0 \
+  --per-device-train-batch-size 32 --learning-rate 3e-3 --lr-scheduler-type cosine --warmup-steps 0.05 --save-steps 0 \
   --seed "$SEED" --output "$OUT/sft"
 eval_model() {  # $1 model folder, $2 output folder
   $R1 -q eval --model "$1" --benchmark "$TEST" --num-samples 1 --temperature 0 --template plain \
-    --max-tokens 48 --engine hf --seed "$SEED" --output "$2"
+    --max-completion-length 48 --engine hf --seed "$SEED" --output "$2"
 }
 echo "== 3. evaluate the SFT base"
 eval_model "$OUT/sft" "$OUT/eval-base"

@@ -12,6 +12,14 @@ def test_registry_names_and_contract():
         assert fn.__name__ == f"{name}_reward"
 
 
+def test_only_right_or_wrong_rewards_count_as_accuracy():
+    assert sorted(n for n in R.names() if R.measures_correctness(n)) == ["accuracy", "code_binary", "countdown"]
+    right, wrong = "<think>x</think><answer>4</answer>", "<think>x</think><answer>5</answer>"
+    assert R.get("accuracy")(completions=[right, wrong], answer=["4", "4"]) == [1.0, 0.0]
+    cosine = R.get("cosine")(completions=[right, wrong], answer=["4", "4"])  # correctness-based, but not 1/0
+    assert R.measures_correctness("cosine") is False and cosine[0] not in (0.0, 1.0)
+
+
 def test_parse_specs_weights_and_params():
     specs = R.parse_specs(["accuracy", "format:0.5", "soft_overlong(max_len=20,cache_len=10):2"])
     assert [(n, w) for n, _, w in specs] == [("accuracy", 1.0), ("format", 0.5), ("soft_overlong", 2.0)]

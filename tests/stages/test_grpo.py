@@ -1,4 +1,6 @@
-"""r1 grpo: options reach TRL's GRPOConfig, the R1-Zero template, dynamic sampling, a real 2-step run + resume."""
+"""r1 grpo: options reach TRL's GRPOConfig, the R1-Zero template, dynamic sampling, plots and summaries that
+follow the rewards, the held-out check, and real runs of the tiny model (2 steps + resume; a base model with
+--template chat)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import pytest
 import torch
 
 from r1cli import config as cfgmod
-from r1cli import templates
+from r1cli import rewards, templates, training
 from r1cli.stages import grpo
 from r1cli.stages.grpo import args as grpo_args
 from r1cli.stages.grpo.dynamic import constant_groups, keep_mask
@@ -61,16 +63,18 @@ def test_options_reach_grpo_config_exactly(monkeypatch, tmp_path):
         "--group-size", "6", "--beta", "0.04", "--epsilon", "0.15", "--epsilon-high", "0.28",
         "--loss-type", "dr_grpo", "--scale-rewards", "none", "--num-iterations", "2", "--temperature", "0.7",
         "--max-completion-length", "77", "--learning-rate", "1e-5", "--max-steps", "9",
-        "--per-device-batch-size", "12", "--gradient-accumulation-steps", "3", "--save-steps", "4",
+        "--per-device-train-batch-size", "12", "--gradient-accumulation-steps", "3", "--save-steps", "4",
         "--seed", "11", "--reward", "accuracy", "--reward", "format:0.5", "--report-to", "tensorboard",
+        "--warmup-steps", "2", "--num-train-epochs", "3", "--lr-scheduler-type", "cosine",
     ])
     assert cfg.reward == ["accuracy", "format:0.5"]
-    targs = grpo_args.build(cfg, str(tmp_path / "o"), use_vllm=False, cuda=False, reward_weights=[1.0, 0.5])
+    targs = grpo_args.build(cfg, str(tmp_path / "o"), use_vllm=False, reward_weights=[1.0, 0.5])
     expected = {
         "num_generations": 6, "beta": 0.04, "epsilon": 0.15, "epsilon_high": 0.28, "loss_type": "dr_grpo",
         "scale_rewards": "none", "num_iterations": 2, "temperature": 0.7, "max_completion_length": 77,
         "learning_rate": 1e-5, "max_steps": 9, "per_device_train_batch_size": 12,
         "gradient_accumulation_steps": 3, "save_steps": 4, "seed": 11, "use_vllm": False, "logging_steps": 1,
+        "warmup_steps": 2, "num_train_epochs": 3.0, "lr_scheduler_type": "cosine",
     }
     for name, value in expected.items():
         assert getattr(targs, name) == value, name
@@ -79,12 +83,49 @@ def test_options_reach_grpo_config_exactly(monkeypatch, tmp_path):
     assert targs.steps_per_generation == 3 and targs.generation_batch_size == 36  # 6 prompts x G=6
 
 
+def test_precision_and_shared_fields_come_from_the_training_core(tmp_path):
+    """bf16/fp16 (fp16 on GPUs without bf16), the data seed, CPU use and the console follow training.common_args;
+    the policy loads in training.precision()'s dtype."""
+    cfg = cfgmod.resolve(grpo.Config, {}, {"model": "tiny", "dataset": "task:arith", "output": "x", "seed": 5})
+    targs = grpo_args.build(cfg, str(tmp_path), use_vllm=False, reward_weights=[1.0, 1.0])
+    shared = training.common_args(cfg, tmp_path)
+    for name in ("bf16", "fp16", "data_seed", "disable_tqdm", "save_strategy", "logging_first_step"):
+        assert getattr(targs, name) == shared[name], name
+    assert targs.use_cpu == (training.device_type() == "cpu")
+    assert targs.model_init_kwargs["dtype"] == str(training.precision()["dtype"]).removeprefix("torch.")
+
+
+def test_trust_remote_code_is_off_unless_asked_and_reaches_trl(tmp_path):
+    """TRL loads the policy, the reference and (colocated) vLLM from the path with these settings."""
+    for flags, trusted in (({}, False), ({"trust_remote_code": True}, True)):
+        cfg = cfgmod.resolve(grpo.Config, {}, {"model": "tiny", "dataset": "task:arith", "output": "x", **flags})
+        targs = grpo_args.build(cfg, str(tmp_path), use_vllm=False, reward_weights=[1.0, 1.0])
+        assert targs.trust_remote_code is trusted and targs.model_init_kwargs["trust_remote_code"] is trusted
+
+
 def test_defaults_follow_the_paper_and_epsilon_high_defaults_to_epsilon(tmp_path):
     cfg = cfgmod.resolve(grpo.Config, {}, {"model": "tiny", "dataset": "task:arith", "output": "x"})
-    targs = grpo_args.build(cfg, str(tmp_path), use_vllm=False, cuda=False, reward_weights=[1.0, 1.0])
+    targs = grpo_args.build(cfg, str(tmp_path), use_vllm=False, reward_weights=[1.0, 1.0])
     assert (targs.beta, targs.num_generations, targs.temperature, targs.learning_rate) == (0.001, 16, 1.0, 3e-6)
     assert targs.epsilon_high == targs.epsilon == 0.2
     assert targs.per_device_train_batch_size == 16
+
+
+def test_resume_of_a_finished_run_without_checkpoints_is_refused_untouched(tmp_path):
+    """Training would restart from --model and replace the finished model: the run is refused instead."""
+    from r1cli.errors import UserError
+    from r1cli.stages.grpo.train import _reopen_finished
+
+    final = tmp_path / "grpo"
+    final.mkdir()
+    (final / "model.safetensors").write_bytes(b"weights")
+    with pytest.raises(UserError, match="without checkpoints .*--keep-checkpoints.*--model"):
+        _reopen_finished(final)
+    assert [p.name for p in tmp_path.iterdir()] == ["grpo"]
+    (final / "checkpoint-3").mkdir()
+    (final / "checkpoint-3" / "trainer_state.json").write_text("{}")
+    _reopen_finished(final)
+    assert [p.name for p in tmp_path.iterdir()] == ["grpo.partial"]
 
 
 def test_bad_batch_shape_is_a_user_error():
@@ -92,7 +133,7 @@ def test_bad_batch_shape_is_a_user_error():
     from r1cli.stages.grpo.train import check
 
     cfg = cfgmod.resolve(grpo.Config, {}, {"model": "m", "dataset": "d", "output": "o", "group_size": 4,
-                                           "per_device_batch_size": 6})
+                                           "per_device_train_batch_size": 6})
     with pytest.raises(UserError, match="multiple of --group-size"):
         check(cfg)
 
@@ -120,19 +161,66 @@ def test_dynamic_sampling_masks_only_constant_groups_in_the_trainer_batch():
     assert metrics["train"]["frac_groups_dropped"] == [pytest.approx(2 / 3)]
 
 
+def test_plot_and_summary_keys_follow_the_reward_specs():
+    from r1cli.stages.grpo.train import panels, summarize
+    from r1cli.stages.grpo.trainer import accuracy_key, reward_keys
+
+    specs = rewards.parse_specs(["countdown", "format:0.5"])
+    assert reward_keys(specs) == [("countdown", "rewards/countdown_reward/mean"),
+                                  ("format", "rewards/format_reward/mean")]
+    assert accuracy_key(specs) == "rewards/countdown_reward/mean"
+    cosine = rewards.parse_specs(["cosine(max_len=50)"])
+    assert accuracy_key(cosine) is None
+    drawn = [[c.key for c in p.curves] for p in panels(cosine)]
+    assert drawn == [["eval/pass@1"], ["rewards/cosine_reward/mean"], ["completions/mean_length"]]
+    assert "accuracy" in [c.key for c in panels(specs)[0].curves]
+
+    records = [{"step": s, "reward": 0.1 * s, "rewards/cosine_reward/mean": 0.1 * s} for s in range(1, 13)]
+    summary = summarize(records + [{"step": 12, "eval/pass@1": 0.5}], cosine, 12, None, "why")
+    tail = sum(0.1 * s for s in range(3, 13)) / 10
+    assert summary == {"steps": 12, "rollouts": "why", "reward_last10": round(tail, 4),
+                       "cosine_last10": round(tail, 4)}
+
+
+def test_heldout_check_decodes_the_live_model_through_the_generation_core(sft_arith):
+    """The --eval-every check runs the generation core's hf engine over the in-memory policy: same greedy
+    completions as transformers' generate, scored by the accuracy reward, training mode restored."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from r1cli import data
+    from r1cli.stages.grpo.heldout import greedy_pass_at_1
+
+    tok = AutoTokenizer.from_pretrained(sft_arith.path)
+    model = AutoModelForCausalLM.from_pretrained(sft_arith.path)
+    ds = data.load(sft_arith.test_spec)
+    prompts, golds = list(ds["prompt"]), list(ds["answer"])
+    tok.padding_side = "left"
+    enc = tok(prompts, return_tensors="pt", padding=True)
+    with torch.no_grad():
+        ref = model.eval().generate(**enc, max_new_tokens=64, do_sample=False)
+    expected = rewards.score(tok.batch_decode(ref[:, enc["input_ids"].shape[1]:], skip_special_tokens=True), golds)
+    model.train()
+    value = greedy_pass_at_1(model, tok, prompts, golds, max_new_tokens=64, batch_size=16)
+    assert model.training
+    assert value == sum(expected) / len(expected) and value >= 0.2
+
+
 def _run(tmp_path, **extra):
     flags = {"model": "tiny", "dataset": "task:arith?n=16", "output": str(tmp_path / "grpo"), "group_size": 4,
-             "per_device_batch_size": 8, "max_completion_length": 12, "template": "plain", "learning_rate": 1e-4,
+             "per_device_train_batch_size": 8, "max_completion_length": 12, "template": "plain", "learning_rate": 1e-4,
              "save_steps": 1, "reward": ["accuracy", "format:0.5"], "dynamic_sampling": True, **extra}
     return grpo.run(cfgmod.resolve(grpo.Config, {}, flags))
 
 
-def test_two_step_run_writes_metrics_plots_and_resumes(tmp_path):
+def test_two_step_run_writes_metrics_plots_and_resumes(tmp_path, capfd):
     from r1cli import runs, trainlog
+    from r1cli.stages.grpo.train import FIGURE, panels
 
-    metrics = _run(tmp_path, max_steps=2, eval_every=2, eval_dataset="task:arith?n=4&split=test")
+    metrics = _run(tmp_path, max_steps=2, eval_every=2, eval_dataset="task:arith?n=4&split=test",
+                   keep_checkpoints=True)
     out = tmp_path / "grpo"
     assert metrics["steps"] == 2 and (out / "config.json").exists()
+    assert [c.name for c in training.checkpoints(out)] == ["checkpoint-1", "checkpoint-2"]
     records = trainlog.read(out / "metrics.jsonl")
     train = [r for r in records if "loss" in r]
     assert [r["step"] for r in train] == [1, 2]
@@ -140,14 +228,46 @@ def test_two_step_run_writes_metrics_plots_and_resumes(tmp_path):
                 "completions/max_length", "frac_reward_zero_std", "frac_groups_dropped", "kl",
                 "clip_ratio/region_mean", "learning_rate", "step_time"):
         assert key in train[-1], key
+    assert train[-1]["accuracy"] == train[-1]["rewards/accuracy_reward/mean"]
     assert [r["step"] for r in records if "eval/pass@1" in r] == [0, 2]
-    for png in ("accuracy.png", "response_length.png", "eval.png"):
-        assert (out / png).stat().st_size > 0
+    curves = [c.key for p in panels(rewards.parse_specs(["accuracy", "format:0.5"])) for c in p.curves]
+    assert all(any(key in r for r in records) for key in curves)  # the figure draws every curve it names
+    assert [p.name for p in out.glob("*.png")] == [FIGURE] and (out / FIGURE).stat().st_size > 0
+    assert {"reward_last10", "accuracy_last10", "format_last10"} <= set(metrics)
     manifest = runs.read_manifest(out)
     assert manifest["stage"] == "grpo" and manifest["options"]["group_size"] == 4
+    console_out, console_err = capfd.readouterr()
+    assert "{'loss'" not in console_out + console_err and "Triton" not in console_err  # one bar, no dicts
+    assert "2/2" in console_err and "accuracy=" in console_err
 
-    resumed = _run(tmp_path, max_steps=3, resume=True)
+    resumed = _run(tmp_path, max_steps=3, resume=True)  # without --keep-checkpoints: no optimizer state kept
     assert resumed["steps"] == 3
+    assert not list(out.glob("checkpoint-*")) and not list(out.rglob("optimizer.pt"))
     steps = [r["step"] for r in trainlog.read(out / "metrics.jsonl") if "loss" in r]
     assert steps == [1, 2, 3]
     assert json.loads((out / "r1_manifest.json").read_text())["options"]["max_steps"] == 3
+
+
+def test_chat_template_on_a_base_model_with_a_reward_that_is_not_accuracy(tmp_path, base_model):
+    """`r1 -q grpo --template chat` on a model without a chat template trains on r1cli's default template (as
+    sft does) and saves it; with --reward cosine the log, figure and summary follow cosine; -q prints nothing."""
+    import subprocess
+    import sys
+
+    from transformers import AutoTokenizer
+
+    from r1cli import runs, trainlog
+    from r1cli.stages.grpo.train import FIGURE
+
+    out = tmp_path / "grpo"
+    cmd = [sys.executable, "-m", "r1cli", "-q", "grpo", "--model", base_model, "--dataset", "task:arith?n=8",
+           "--output", str(out), "--template", "chat", "--reward", "cosine(max_len=12)", "--group-size", "4",
+           "--per-device-train-batch-size", "8", "--max-completion-length", "12", "--max-steps", "1", "--save-steps", "0"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert AutoTokenizer.from_pretrained(out).chat_template == templates.CHAT_TEMPLATE
+    [record] = [r for r in trainlog.read(out / "metrics.jsonl") if "loss" in r]
+    assert "rewards/cosine_reward/mean" in record and "accuracy" not in record
+    metrics = runs.read_manifest(out)["metrics"]
+    assert "cosine_last10" in metrics and "accuracy_last10" not in metrics
+    assert (out / FIGURE).stat().st_size > 0

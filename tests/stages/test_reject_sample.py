@@ -49,7 +49,7 @@ def checkpoint(tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp("rs-ckpt") / "sft"
     sft.run(config.resolve(sft.Config, {}, dict(
         model="tiny", dataset=["task:arith?n=700&max=5"], output=str(out), learning_rate=3e-3,
-        per_device_batch_size=16, max_steps=400, warmup_ratio=0.02, max_length=128, save_steps=0, seed=0)))
+        per_device_train_batch_size=16, max_steps=400, warmup_steps=8, max_length=128, save_steps=0, seed=0)))
     return str(out)
 
 
@@ -142,7 +142,7 @@ def test_output_trains_with_sft(curated, checkpoint, tmp_path):
 
     out = curated[0]
     metrics = sft.run(config.resolve(sft.Config, {}, dict(
-        model=checkpoint, dataset=[str(out)], output=str(tmp_path / "sft"), max_steps=3, per_device_batch_size=4,
+        model=checkpoint, dataset=[str(out)], output=str(tmp_path / "sft"), max_steps=3, per_device_train_batch_size=4,
         learning_rate=1e-3, save_steps=0)))
     assert metrics["steps"] == 3 and metrics["format"] == "chat" and metrics["stop_token_trained"]
 
@@ -228,14 +228,14 @@ def no_answers(tmp_path):
     (["--judge-server-url", "http://127.0.0.1:1"], "--judge MODEL"),
     (["--near-duplicate-threshold", "2"], "--near-duplicate-threshold"),
 ])
-def test_bad_input_is_one_line_before_sampling(tmp_path, monkeypatch, no_answers, extra, message):
+def test_bad_input_is_one_line_before_sampling(tmp_path, monkeypatch, tiny_model, no_answers, extra, message):
     from r1cli import generation
 
     def never(*a, **k):
         raise AssertionError("no engine may be opened for bad input")
 
     monkeypatch.setattr(generation, "open_engine", never)
-    args = ["reject-sample", "--model", "tiny", "--dataset", "task:arith?n=4", "--output", str(tmp_path / "X")]
+    args = ["reject-sample", "--model", tiny_model, "--dataset", "task:arith?n=4", "--output", str(tmp_path / "X")]
     args += [a.format(q=no_answers, tmp=tmp_path) for a in extra]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 2, res.output

@@ -1,9 +1,10 @@
 """r1 sft: option precedence and real fine-tuning runs of the tiny model (its dataset schemas and mixing are
 tested with the cores that implement them, tests/test_data.py and tests/test_mixing.py).
 
-The training tests share one SFT run of the tiny model on task:arith (module fixture, ~45 s on 2 cores)
-and check that the loss falls, held-out exact-match accuracy rises above the untrained model's, the model
-learned to emit EOS, and that vLLM loads the output (slow). Resume and chat/LoRA runs use a few steps each.
+The training tests share one SFT run of the tiny model on task:arith (the `sft_arith` fixture of
+tests/stages/conftest.py, ~45 s on 2 cores) and check that the loss falls, held-out exact-match accuracy
+rises above the untrained model's, the model learned to emit EOS, and that vLLM loads the output (slow).
+Resume and chat/LoRA runs use a few steps each.
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ from r1cli.errors import UserError
 from r1cli.stages import sft
 
 RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "tiny" / "sft.yaml"
-# Operands up to 5: a table small enough for 350 steps (~45 s) to generalise to unseen test problems.
-TRAIN_SPEC = "task:arith?n=700&max=5"
-TEST_SPEC = "task:arith?n=50&split=test&max=5"
 
 
 def make_cfg(**overrides) -> sft.Config:
@@ -43,9 +41,9 @@ def test_options_yaml_then_flags(tmp_path):
     assert cfg.dataset == [recipe["dataset"]] and cfg.learning_rate == float(recipe["learning_rate"])
     cfg = config.resolve(sft.Config, recipe, {"learning_rate": 0.5, "max_steps": 3, "lora": True})
     assert cfg.learning_rate == 0.5 and cfg.max_steps == 3 and cfg.lora
-    assert cfg.per_device_batch_size == recipe["per_device_batch_size"]  # untouched YAML value
-    yaml_list = config.resolve(sft.Config, {"dataset": ["a:0.5", "b"], "lr-scheduler": "constant"})
-    assert yaml_list.dataset == ["a:0.5", "b"] and yaml_list.lr_scheduler == "constant"
+    assert cfg.per_device_train_batch_size == recipe["per_device_train_batch_size"]  # untouched YAML value
+    yaml_list = config.resolve(sft.Config, {"dataset": ["a:0.5", "b"], "lr-scheduler-type": "constant", "output": "o"})
+    assert yaml_list.dataset == ["a:0.5", "b"] and yaml_list.lr_scheduler_type == "constant"
     with pytest.raises(UserError):
         config.resolve(sft.Config, {"template": "boxed"})
     with pytest.raises(UserError):
@@ -64,7 +62,7 @@ def test_cli_rejects_missing_dataset(tmp_path):
 # ------------------------------------------------------------------------------------------- training runs
 
 
-def greedy_eval(model_dir: str, spec: str = TEST_SPEC, max_new_tokens: int = 64) -> tuple[float, float]:
+def greedy_eval(model_dir: str, spec: str, max_new_tokens: int = 64) -> tuple[float, float]:
     """(exact-match accuracy of the <answer> tag, fraction of completions ending in EOS), greedy decoding."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -86,55 +84,20 @@ def greedy_eval(model_dir: str, spec: str = TEST_SPEC, max_new_tokens: int = 64)
     return right / len(ds), stops / len(ds)
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory, tiny_model):
-    out = tmp_path_factory.mktemp("sft") / "arith"
-    cfg = make_cfg(model="tiny", dataset=[TRAIN_SPEC], output=str(out), learning_rate=3e-3,
-                   per_device_batch_size=16, max_steps=350, warmup_ratio=0.02, max_length=128,
-                   save_steps=100, seed=0)
-    metrics = sft.run(cfg)
-    return out, metrics
-
-
-def test_sft_lowers_loss_and_raises_heldout_accuracy(trained, tiny_model):
-    out, metrics = trained
+def test_sft_lowers_loss_and_raises_heldout_accuracy(sft_arith, tiny_model):
+    out, metrics = sft_arith.path, sft_arith.metrics
     assert metrics["steps"] == 350 and metrics["stop_token_trained"]
     losses = [r["loss"] for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines()) if "loss" in r]
     assert len(losses) == 350
     assert sum(losses[-20:]) / 20 < 0.5 * sum(losses[:5]) / 5
-    before, stops_before = greedy_eval(tiny_model)
-    after, stops_after = greedy_eval(str(out))
+    before, stops_before = greedy_eval(tiny_model, sft_arith.test_spec)
+    after, stops_after = greedy_eval(str(out), sft_arith.test_spec)
     assert after > before and after >= 0.2, (before, after)  # measured: 0.0 -> 0.48
     assert stops_after >= 0.9 > stops_before  # the fine-tuned model learned to stop
 
 
-def test_grpo_heldout_check_decodes_the_live_model_through_the_generation_core(trained):
-    """GRPO's --eval-every check runs the generation core's hf engine over the in-memory policy: same greedy
-    completions as transformers' generate, scored by the accuracy reward, training mode restored."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from r1cli.rewards import score
-    from r1cli.stages.grpo.heldout import greedy_pass_at_1
-
-    out, _ = trained
-    tok = AutoTokenizer.from_pretrained(out)
-    model = AutoModelForCausalLM.from_pretrained(out)
-    ds = data.load(TEST_SPEC)
-    prompts, golds = list(ds["prompt"]), list(ds["answer"])
-    tok.padding_side = "left"
-    enc = tok(prompts, return_tensors="pt", padding=True)
-    with torch.no_grad():
-        ref = model.eval().generate(**enc, max_new_tokens=64, do_sample=False)
-    expected = score(tok.batch_decode(ref[:, enc["input_ids"].shape[1]:], skip_special_tokens=True), golds)
-    model.train()
-    value = greedy_pass_at_1(model, tok, prompts, golds, max_new_tokens=64, batch_size=16)
-    assert model.training
-    assert value == sum(expected) / len(expected) and value >= 0.2
-
-
-def test_output_folder_is_a_clean_checkpoint(trained):
-    out, metrics = trained
+def test_output_folder_is_a_clean_checkpoint(sft_arith):
+    out = sft_arith.path
     for name in ("config.json", "model.safetensors", "tokenizer.json", "generation_config.json",
                  "metrics.jsonl", "loss.png", "r1_manifest.json"):
         assert (out / name).exists(), name
@@ -148,9 +111,28 @@ def test_output_folder_is_a_clean_checkpoint(trained):
     assert manifest["metrics"]["runtime_s"] > 0 and manifest["options"]["learning_rate"] == 3e-3
 
 
+def test_model_card_names_the_output_and_the_base(sft_arith):
+    out = sft_arith.path  # saved checkpoints on the way, each of which rewrote the card in the .partial folder
+    card = (out / "README.md").read_text()
+    assert f"# Model Card for {out.name}\n" in card and f"model_name: {out.name}\n" in card
+    assert f'model="{out}"' in card  # the quick start loads the published folder
+    assert "fine-tuned version of the local model `tiny`" in card
+    assert ".partial" not in card and "None" not in card
+
+
+def test_checkpoint_files_share_one_mode(sft_arith):
+    import os
+
+    out = sft_arith.path
+    mask = os.umask(0)
+    os.umask(mask)
+    modes = {f.name: oct(f.stat().st_mode & 0o777) for f in out.iterdir() if f.is_file()}
+    assert "model.safetensors" in modes and set(modes.values()) == {oct(0o666 & ~mask)}, modes
+
+
 def test_resume_continues_the_step_count(tmp_path, monkeypatch, tiny_model):
     out = tmp_path / "resumed"
-    common = dict(model="tiny", dataset=["task:arith?n=64"], output=str(out), per_device_batch_size=8,
+    common = dict(model="tiny", dataset=["task:arith?n=64"], output=str(out), per_device_train_batch_size=8,
                   learning_rate=1e-3, save_steps=4, seed=0)
 
     def crash(*args, **kwargs):
@@ -174,21 +156,22 @@ def test_chat_data_with_lora_and_packing(tmp_path, tiny_model):
     spec = write_jsonl(tmp_path / "chat.jsonl", rows)
     out = tmp_path / "lora"
     metrics = sft.run(make_cfg(model="tiny", dataset=[spec], output=str(out), lora=True, lora_r=4,
-                               packing=True, max_length=64, max_steps=3, per_device_batch_size=4,
+                               packing=True, max_length=64, max_steps=3, per_device_train_batch_size=4,
                                learning_rate=1e-3, save_steps=0))
     assert metrics["format"] == "chat" and metrics["stop_token_trained"] and metrics["steps"] == 3
     assert not (out / "adapter_config.json").exists()  # merged: a plain checkpoint
+    assert f"# Model Card for {out.name}\n" in (out / "README.md").read_text()  # written without checkpoints too
     from transformers import AutoModelForCausalLM
 
     assert AutoModelForCausalLM.from_pretrained(out).num_parameters() > 0
 
 
 @pytest.mark.slow
-def test_vllm_loads_the_output_and_stops_at_eos(trained):
+def test_vllm_loads_the_output_and_stops_at_eos(sft_arith):
     pytest.importorskip("vllm")
     from vllm import LLM, SamplingParams
 
-    out, _ = trained
+    out = sft_arith.path
     llm = LLM(str(out), dtype="float32", enforce_eager=True, max_model_len=256, seed=0)
     prompts = data.load("task:arith?n=8&split=test")["prompt"]
     results = llm.generate(list(prompts), SamplingParams(temperature=0, max_tokens=100))

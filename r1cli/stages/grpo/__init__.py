@@ -1,15 +1,17 @@
 """r1 grpo: reinforcement learning with verifiable rewards (GRPO) on TRL's GRPOTrainer.
 
 The dataset's prompts go through --template (r1-zero: the paper's prompt for base models; chat: the model's
-chat template; plain: the text as is); its other columns (answer, ...) reach the reward functions. Every
-step appends to DIR/metrics.jsonl; at the end DIR holds the trained model, accuracy.png and
-response_length.png (and eval.png with --eval-every). --per-device-batch-size counts *completions* (TRL's
-convention): prompts per optimizer step = per_device_batch_size * gradient_accumulation_steps * processes
-/ group_size.
+chat template, r1cli's default when it has none; plain: the text as is); its other columns (answer, ...)
+reach the reward functions. Every step appends to DIR/metrics.jsonl; at the end DIR holds the trained model
+and curves.png (accuracy, each reward, response length, and held-out pass@1 with --eval-every). The
+checkpoints (every --save-steps, for --resume) are removed at the end unless --keep-checkpoints.
+--per-device-train-batch-size counts *completions* (TRL's convention): prompts per optimizer step =
+per_device_train_batch_size * gradient_accumulation_steps * processes / group_size.
 
-The stage's files: this module (options), train.py (the run), args.py (mapping onto GRPOConfig), backend.py
-(the rollout backend choice), trainer.py (the GRPOTrainer subclass: dynamic sampling, derived metrics),
-dynamic.py (DAPO's constant-group mask) and heldout.py (held-out pass@1 and best-checkpoint keeping).
+The stage's files: this module (options), train.py (the run, its figure and summary), args.py (GRPOConfig on
+top of the shared training arguments), backend.py (the rollout backend choice), trainer.py (the GRPOTrainer
+subclass: dynamic sampling, the derived accuracy), dynamic.py (DAPO's constant-group mask) and heldout.py
+(held-out pass@1 and best-checkpoint keeping).
 """
 
 from __future__ import annotations
@@ -17,44 +19,60 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from r1cli.config import option
+from r1cli.models import remote_code_option
 from r1cli.templates import TEMPLATES
+from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
 
 HELP = "Train a model with GRPO (R1-Zero style RL) on verifiable rewards, on TRL's GRPOTrainer."
 EXAMPLE = ("r1 grpo --model runs/sft --dataset 'task:arith?n=2000' --reward accuracy --reward format:0.5 "
            "--group-size 8 --template plain --max-steps 200 --output runs/grpo")
 
 
+def _reward_help() -> str:
+    from r1cli.rewards import names
+
+    return ("Reward NAME[:WEIGHT] or NAME(key=value,...):WEIGHT, repeatable. Registered rewards: "
+            f"{', '.join(names())}.")
+
+
 @dataclass
 class Config:
-    model: str = option(None, "Model: tiny, a checkpoint folder or a hub name.", short="-m")
-    dataset: str = option(None, "Training prompts (dataset spec) with an answer column for the rewards.", short="-d")
-    output: str = option(None, "Output folder (final model, metrics.jsonl, plots, checkpoints).", short="-o")
-    reward: list[str] = option(help="Reward NAME[:WEIGHT], repeatable (see r1cli.rewards).",
-                               factory=lambda: ["accuracy", "format"])
-    group_size: int = option(16, "Completions per prompt, G (TRL num_generations). Paper: 16.")
-    beta: float = option(0.001, "KL coefficient to the reference model (paper: 0.001; 0 skips the reference).")
-    epsilon: float = option(0.2, "Lower clip range of the policy ratio.")
-    epsilon_high: float | None = option(None, "Upper clip range (DAPO clip-higher, e.g. 0.28); default = --epsilon.")
+    model: str = option(None, "Model: tiny, a checkpoint folder or a hub name.", short="-m", required=True)
+    dataset: str = option(None, "Training prompts (dataset spec) with an answer column for the rewards.", short="-d",
+                          required=True)
+    output: str = option(None, "Output folder (final model, metrics.jsonl, plots, checkpoints).", short="-o",
+                         required=True)
+    reward: list[str] = option(help=_reward_help, factory=lambda: ["accuracy", "format"], required=True)
+    group_size: int = option(16, "Completions per prompt, G (TRL num_generations). Paper: 16.", min=2)
+    beta: float = option(0.001, "KL coefficient to the reference model (paper: 0.001; 0 skips the reference).",
+                         min=0)
+    epsilon: float = option(0.2, "Lower clip range of the policy ratio.", min=0, min_open=True)
+    epsilon_high: float | None = option(None, "Upper clip range (DAPO clip-higher, e.g. 0.28); default = --epsilon.",
+                                        min=0, min_open=True)
     loss_type: str = option("grpo", "Loss aggregation.", choices=["grpo", "dr_grpo", "dapo", "bnpo"])
     scale_rewards: str = option("group", "Divide advantages by the group std, the batch std, or not at all.",
                                 choices=["group", "batch", "none"])
-    num_iterations: int = option(1, "Policy updates per generated batch (GRPO's mu).")
-    temperature: float = option(1.0, "Sampling temperature of the rollouts.")
-    top_p: float = option(1.0, "Nucleus sampling of the rollouts.")
-    max_completion_length: int = option(1024, "Longest completion in tokens.")
-    learning_rate: float = option(3e-6, "Peak learning rate (paper: 3e-6).")
-    lr_scheduler: str = option("constant", "Learning-rate schedule.", choices=["constant", "linear", "cosine"])
-    warmup_steps: int = option(0, "Linear warmup steps.")
-    max_steps: int | None = option(None, "Optimizer steps (overrides --epochs).")
-    epochs: float = option(1.0, "Passes over the prompts when --max-steps is not given.")
-    per_device_batch_size: int | None = option(
+    num_iterations: int = option(1, "Policy updates per generated batch (GRPO's mu).", min=1)
+    # Not 0: GRPO needs sampled rollouts, and the log-probabilities are computed at this temperature.
+    temperature: float = option(1.0, "Sampling temperature of the rollouts.", min=0, min_open=True)
+    top_p: float = option(1.0, "Nucleus sampling of the rollouts.", min=0, max=1, min_open=True)
+    max_completion_length: int = option(1024, "Longest completion in tokens.", min=1)
+    learning_rate: float = option(3e-6, "Peak learning rate (paper: 3e-6).", min=0, min_open=True)
+    lr_scheduler_type: str = option("constant", "Learning-rate schedule.", choices=SCHEDULERS)
+    warmup_steps: float = option(0, WARMUP_HELP, min=0, check=check_warmup)
+    max_steps: int | None = option(None, "Optimizer steps (overrides --num-train-epochs).", min=1)
+    num_train_epochs: float = option(1.0, "Passes over the prompts when --max-steps is not given.", min=0,
+                                     min_open=True)
+    per_device_train_batch_size: int | None = option(
         None, "Completions (not prompts) per device per micro-step; a multiple of the group size is simplest. "
-        "Default: the group size (one prompt).")
-    gradient_accumulation_steps: int = option(1, "Micro-steps per optimizer step.")
-    save_steps: int = option(100, "Checkpoint every N steps (0: only the final model).")
-    save_total_limit: int = option(2, "Checkpoints kept.")
-    resume: bool = option(False, "Continue from the last checkpoint in OUTPUT.partial (or extend a finished OUTPUT).")
-    seed: int = option(0, "Seed of sampling, shuffling and initialisation.")
+        "Default: the group size (one prompt).", min=1)
+    gradient_accumulation_steps: int = option(1, "Micro-steps per optimizer step.", min=1)
+    save_steps: int = option(100, "Checkpoint every N steps (0: only the final model).", min=0)
+    save_total_limit: int = option(2, "Checkpoints kept while training.", min=1)
+    keep_checkpoints: bool = option(False, KEEP_CHECKPOINTS_HELP)
+    resume: bool = option(False, "Continue from the last checkpoint in OUTPUT.partial (or extend a finished OUTPUT "
+                          "that kept its checkpoints).")
+    seed: int = option(0, "Seed of sampling, shuffling and initialisation.", min=0, max=2**32 - 1)
     template: str = option("r1-zero", "Prompt template.", choices=TEMPLATES)
     system_prompt: str | None = option(None, "System prompt for --template chat.")
     use_vllm: str = option("auto", "Rollouts with vLLM (auto: when a CUDA GPU is present).",
@@ -63,15 +81,17 @@ class Config:
                             "`trl vllm-serve` process.", choices=["colocate", "server"])
     vllm_server_url: str | None = option(None, "Base URL of the vLLM server in server mode (default "
                                          "http://localhost:8000).")
-    vllm_gpu_memory: float = option(0.3, "GPU memory fraction for colocated vLLM.")
+    vllm_gpu_memory_utilization: float = option(0.3, "GPU memory fraction for colocated vLLM.", min=0, max=1,
+                                                min_open=True)
     gradient_checkpointing: bool = option(False, "Trade compute for memory (large models).")
     dynamic_sampling: bool = option(False, "DAPO dynamic sampling: drop groups whose rewards are all equal from "
                                     "the loss (logged as frac_groups_dropped).")
-    eval_every: int = option(0, "Greedy held-out pass@1 on --eval-dataset every N steps (0: off).")
+    eval_every: int = option(0, "Greedy held-out pass@1 on --eval-dataset every N steps (0: off).", min=0)
     eval_dataset: str | None = option(None, "Held-out prompts for --eval-every (use a validation set).")
     keep_best: bool = option(False, "Publish the weights with the best held-out pass@1 (needs --eval-every).")
     report_to: str = option("none", "Also log to a tracker.", choices=["none", "tensorboard", "wandb"])
     overwrite: bool = option(False, "Replace the output folder if it exists.")
+    trust_remote_code: bool = remote_code_option()
 
 
 def run(cfg: Config) -> dict:

@@ -8,25 +8,19 @@ from pathlib import Path
 from r1cli import log
 from r1cli.errors import UserError
 
-PLOTS = {"accuracy.png": ["accuracy"], "response_length.png": ["completions/mean_length"],
-         "eval.png": ["eval/pass@1"]}
+FIGURE = "curves.png"
 
 
 def check(cfg) -> None:
-    if not cfg.model or not cfg.dataset or not cfg.output:
-        raise UserError("--model, --dataset and --output are required (see 'r1 grpo --help')")
-    if cfg.group_size < 2:
-        raise UserError(f"--group-size must be at least 2, got {cfg.group_size}")
-    per_device = cfg.per_device_batch_size or cfg.group_size
+    """What the options' own declarations cannot say: how they must fit together."""
+    per_device = cfg.per_device_train_batch_size or cfg.group_size
     if (per_device * cfg.gradient_accumulation_steps) % cfg.group_size:
-        raise UserError(f"--per-device-batch-size x --gradient-accumulation-steps ({per_device} x "
+        raise UserError(f"--per-device-train-batch-size x --gradient-accumulation-steps ({per_device} x "
                         f"{cfg.gradient_accumulation_steps}) must be a multiple of --group-size ({cfg.group_size})")
     if cfg.eval_every and not cfg.eval_dataset:
         raise UserError("--eval-every needs --eval-dataset (a held-out validation set)")
     if cfg.keep_best and not cfg.eval_every:
         raise UserError("--keep-best needs --eval-every and --eval-dataset")
-    if not cfg.reward:
-        raise UserError("give at least one --reward")
 
 
 def prepare_dataset(spec: str, template: str, system: str | None):
@@ -40,35 +34,37 @@ def prepare_dataset(spec: str, template: str, system: str | None):
 
 
 def _reopen_finished(final: Path) -> None:
-    """--resume on a finished run: move it back to its .partial folder so training extends it."""
+    """--resume on a finished run: move it back to its .partial folder so training extends it from its newest
+    checkpoint. A run that kept none cannot be extended so (training would restart from --model and replace it)."""
     from r1cli.runs import partial_path
+    from r1cli.training import last_checkpoint
 
     work = partial_path(final)
     if final.exists() and not work.exists():
+        if last_checkpoint(final) is None:
+            raise UserError(f"--resume: {final} is a finished run without checkpoints (it ran without "
+                            f"--keep-checkpoints); to train it further pass --model {final} and a new --output")
         final.rename(work)
 
 
 def run(cfg) -> dict:
-    import torch
-    from transformers import AutoTokenizer
-
     from r1cli import rewards, runs, training, trainlog
     from r1cli.models import resolve
     from r1cli.stages.grpo import args as grpo_args
     from r1cli.stages.grpo import backend, heldout
-    from r1cli.stages.grpo.trainer import trainer_class
+    from r1cli.stages.grpo.trainer import accuracy_key, trainer_class
 
     check(cfg)
     specs = rewards.parse_specs(cfg.reward)
-    model_path = resolve(cfg.model, flag="--model")
+    model_path = resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
     use_vllm, reason = backend.choose(cfg.use_vllm, cfg.vllm_mode)
-    log.info(reason)
     train = prepare_dataset(cfg.dataset, cfg.template, cfg.system_prompt)
     heldout_set = prepare_dataset(cfg.eval_dataset, cfg.template, cfg.system_prompt) if cfg.eval_every else None
     final = Path(cfg.output).expanduser()
     if cfg.resume:
         _reopen_finished(final)
     with runs.run_dir("grpo", final, cfg, resume=cfg.resume, overwrite=cfg.overwrite or cfg.resume) as run:
+        log.info(reason)
         run.add_input("model", cfg.model)
         run.add_input("dataset", cfg.dataset)
         metrics_path = run.path / "metrics.jsonl"
@@ -80,10 +76,8 @@ def run(cfg) -> dict:
             log.info(f"resuming from {checkpoint} (step {step})")
         elif metrics_path.exists():
             metrics_path.unlink()
-        tokenizer = AutoTokenizer.from_pretrained(model_path)
-        if tokenizer.pad_token is None:
-            tokenizer.pad_token = tokenizer.eos_token
-        targs = grpo_args.build(cfg, str(run.path), use_vllm, torch.cuda.is_available(), [w for _, _, w in specs])
+        tokenizer = training.load_tokenizer(model_path, trust_remote_code=cfg.trust_remote_code)
+        targs = grpo_args.build(cfg, str(run.path), use_vllm, [w for _, _, w in specs])
         callbacks = [trainlog.metrics_callback(metrics_path)]
         evaluator = None
         if heldout_set is not None:
@@ -91,23 +85,42 @@ def run(cfg) -> dict:
                                          cfg.eval_every, cfg.max_completion_length, metrics_path,
                                          run.path / "best" if cfg.keep_best else None)
             callbacks.append(evaluator)
+        training.mute_import_noise()
         trainer = trainer_class()(model=model_path, reward_funcs=[fn for _, fn, _ in specs], args=targs,
                                   train_dataset=train, processing_class=tokenizer, callbacks=callbacks)
         trainer.dynamic_sampling = cfg.dynamic_sampling
-        if log.verbosity() < 0:  # -q: no per-step dict on stdout (metrics.jsonl has every record)
-            from transformers import PrinterCallback
-
-            trainer.remove_callback(PrinterCallback)
+        trainer.accuracy_key = accuracy_key(specs)
+        training.limit_cpu_threads(trainer.model)
+        training.tidy_console(trainer, shown=("reward", "accuracy"))
         trainer.train(resume_from_checkpoint=checkpoint)
         trainer.save_model(str(run.path))
         tokenizer.save_pretrained(str(run.path))
-        run.metrics = summarize(trainlog.read(metrics_path), trainer.state.global_step, evaluator, reason)
+        if training.is_main_process() and not cfg.keep_checkpoints:
+            training.remove_checkpoints(run.path)
+        run.metrics = summarize(trainlog.read(metrics_path), specs, trainer.state.global_step, evaluator, reason)
         if cfg.keep_best and evaluator is not None and evaluator.best is not None:
             _publish_best(run.path)
-        for name, keys in PLOTS.items():
-            trainlog.plot(metrics_path, keys, run.path / name, title=f"GRPO {Path(cfg.output).name}")
+        trainlog.plot(metrics_path, panels(specs), run.path / FIGURE, title=final.name)
     log.info(f"wrote the GRPO model to {run.final} ({run.metrics['steps']} steps)")
     return run.metrics
+
+
+def panels(specs) -> list:
+    """The paper's curves for the rewards given: accuracy (training, and held-out pass@1 when checked), the
+    reward of each spec and their weighted sum, and the mean response length."""
+    from r1cli.stages.grpo.trainer import accuracy_key, reward_keys
+    from r1cli.trainlog import Curve, Panel
+
+    acc = accuracy_key(specs)
+    accuracy = Panel("accuracy", [Curve("accuracy", "training accuracy")] if acc else [])
+    accuracy.curves.append(Curve("eval/pass@1", "held-out pass@1 (greedy)", smooth=False))
+    reward = Panel("reward", [Curve(key, f"{name} (weight {weight:g})")
+                              for (name, key), (_, _, weight) in zip(reward_keys(specs), specs, strict=True)
+                              if key != acc or len(specs) > 1])
+    if len(specs) > 1:
+        reward.curves.append(Curve("reward", "weighted sum"))
+    length = Panel("tokens", [Curve("completions/mean_length", "mean response length")])
+    return [accuracy, reward, length]
 
 
 def _publish_best(folder: Path) -> None:
@@ -118,12 +131,17 @@ def _publish_best(folder: Path) -> None:
             shutil.copy2(f, folder / f.name)
 
 
-def summarize(records: list[dict], steps: int, evaluator, reason: str) -> dict:
-    train = [r for r in records if "accuracy" in r]
-    tail = train[-10:]
-    out = {"steps": steps, "rollouts": reason}
-    if tail:
-        out["accuracy_last10"] = round(sum(r["accuracy"] for r in tail) / len(tail), 4)
+def summarize(records: list[dict], specs, steps: int, evaluator, reason: str) -> dict:
+    """Steps, the rollout backend, and the mean over the last 10 steps of the reward, the accuracy (when a
+    right-or-wrong reward was given) and each reward spec: `reward_last10`, `accuracy_last10`, `NAME_last10`."""
+    from r1cli.stages.grpo.trainer import reward_keys
+
+    tail = [r for r in records if "reward" in r][-10:]
+    out: dict = {"steps": steps, "rollouts": reason}
+    for label, key in [("reward", "reward"), ("accuracy", "accuracy"), *reward_keys(specs)]:
+        values = [r[key] for r in tail if isinstance(r.get(key), (int, float))]
+        if values and f"{label}_last10" not in out:
+            out[f"{label}_last10"] = round(sum(values) / len(values), 4)
     if evaluator is not None and evaluator.history:
         out["eval_pass@1"] = dict((str(s), v) for s, v in evaluator.history)
         if evaluator.best:

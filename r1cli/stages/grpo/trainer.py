@@ -1,9 +1,22 @@
-"""The GRPOTrainer subclass used by `r1 grpo`: optional dynamic sampling and two derived log keys.
+"""The GRPOTrainer subclass used by `r1 grpo`: optional dynamic sampling and a derived `accuracy` log key.
 
 Everything else (generation, rewards, advantages, loss, checkpoints) is TRL's own code.
 """
 
 from __future__ import annotations
+
+
+def reward_keys(specs) -> list[tuple[str, str]]:
+    """(reward name, the metrics key TRL logs its per-step mean under) for parsed reward specs. TRL names a
+    reward function's metrics after the function (`rewards/accuracy_reward/mean`)."""
+    return [(name, f"rewards/{fn.__name__}/mean") for name, fn, _ in specs]
+
+
+def accuracy_key(specs) -> str | None:
+    """The metrics key of the first right-or-wrong reward among the specs (its mean is the accuracy), or None."""
+    from r1cli.rewards import measures_correctness
+
+    return next((key for name, key in reward_keys(specs) if measures_correctness(name)), None)
 
 
 def trainer_class():
@@ -15,6 +28,7 @@ def trainer_class():
 
     class R1GRPOTrainer(GRPOTrainer):
         dynamic_sampling: bool = False
+        accuracy_key: str | None = None  # see accuracy_key(); None: no right-or-wrong reward was given
 
         def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
             rewards_per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
@@ -43,12 +57,12 @@ def trainer_class():
             self._metrics["train"]["frac_groups_dropped"].append(1.0 - keep_all.mean().item())
 
         def log(self, logs, start_time=None):
+            # `accuracy`: the step's mean of the right-or-wrong reward (NaN where it could not score), so the
+            # progress bar, metrics.jsonl and the plots read one key whatever reward measured correctness.
             mode = "train" if self.model.training else "eval"
-            acc = self._metrics[mode].get("rewards/accuracy_reward/mean")
-            if acc:
-                values = [v for v in acc if v == v]
-                if values:
-                    logs = {**logs, "accuracy": sum(values) / len(values)}
+            values = [v for v in self._metrics[mode].get(self.accuracy_key, []) if v == v]
+            if values:
+                logs = {**logs, "accuracy": sum(values) / len(values)}
             super().log(logs, start_time)
 
     return R1GRPOTrainer
