@@ -13,8 +13,8 @@ Modules:
   dedupe         exact and MinHash-LSH near duplicates, the per-prompt cap
   decontaminate  benchmark 8-gram index
   output         the dataset columns, the non-reasoning mix, rejected samples, the printed table
-  curate         one run end to end (`prepare` checks and loads, `execute` samples and writes), reading the
-                 stage's options by name (curate.OPTIONS)
+  curate         one run end to end (`prepare` checks and loads, `execute` samples and writes)
+  options        the options of a curation run, declared once (CurationOptions) for every stage that curates
 """
 
 from r1cli.curation.pipeline import JUDGE_WHEN, REASONS, Curator, Sample, Settings

@@ -2,8 +2,8 @@
 then sample through the generation core with verification overlapping it, judge, dedupe, cap, mix and write
 (`execute`, inside the stage's run folder).
 
-The stage's config is read by attribute name, so every stage that curates (reject-sample, distill, ...)
-declares the same options under the same names: OPTIONS below.
+The stage's config is a `r1cli.curation.options.CurationOptions` (every stage that curates inherits it) plus
+the stage's own `model` (the model sampled) and `resume`.
 """
 
 from __future__ import annotations
@@ -19,11 +19,6 @@ from r1cli.curation.decontaminate import Index, load_index
 from r1cli.curation.filters import Readability
 from r1cli.curation.pipeline import Curator, Settings
 
-OPTIONS = ("model", "dataset", "num_samples", "temperature", "top_p", "max_completion_length", "seed",
-           "template", "prefill", "system_prompt", "engine", "server_url", "max_model_len", "shard_size", "reward",
-           "judge", "judge_server_url", "judge_when", "judge_max_completion_length", "language",
-           "min_language_consistency", "max_paragraph_chars", "reject_code_blocks", "max_repetition",
-           "near_duplicate_threshold", "max_per_prompt", "select", "decontaminate", "data_dir", "mix", "resume")
 STATS = "stats.json"
 REJECTED = "rejected.jsonl"
 
@@ -53,12 +48,12 @@ def prepare(cfg) -> Plan:
     _check_numbers(cfg)
     if not cfg.dataset:
         raise UserError("--dataset is required: the prompts to sample (a dataset spec, e.g. 'task:arith?n=500')")
-    models.resolve(cfg.model, flag="--model")
+    models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
     if cfg.judge:
         if cfg.judge.startswith(("http://", "https://")):
             raise UserError("--judge takes the judge's model (its tokenizer formats the prompts); give its server "
                             "with --judge-server-url URL")
-        models.resolve(cfg.judge, flag="--judge")
+        models.resolve(cfg.judge, flag="--judge", trust_remote_code=cfg.trust_remote_code)
     if cfg.reward:
         from r1cli import rewards
 
@@ -136,7 +131,7 @@ def execute(plan: Plan, work: Path, engine=None) -> dict[str, Any]:
     owned = engine is None
     if owned:
         engine = open_engine(cfg.model, cfg.engine, max_model_len=cfg.max_model_len, server_url=cfg.server_url,
-                             seed=cfg.seed)
+                             seed=cfg.seed, trust_remote_code=cfg.trust_remote_code)
     try:
         generate(engine, plan.prompts, plan.sampling, shard_dir=work / "shards", shard_size=cfg.shard_size,
                  resume=cfg.resume, progress_desc="sampling", on_shard=curator.on_shard)
@@ -165,6 +160,7 @@ def _judge(cfg, curator: Curator, work: Path) -> None:
     prompts = curator.judge_prompts()
     log.info("asking the judge about %d sample(s)", len(prompts))
     engine = "server" if cfg.judge_server_url else ("auto" if cfg.engine == "server" else cfg.engine)
-    with open_engine(cfg.judge, engine, server_url=cfg.judge_server_url) as eng:  # its own context length
+    with open_engine(cfg.judge, engine, server_url=cfg.judge_server_url,
+                     trust_remote_code=cfg.trust_remote_code) as eng:  # its own context length
         curator.apply_verdicts(judge.ask(eng, prompts, max_new_tokens=cfg.judge_max_completion_length,
                                          shard_dir=work / "judge-shards", resume=cfg.resume))

@@ -162,13 +162,6 @@ def test_unparsable_judge_keeps_nothing(checkpoint, tiny_model, tmp_path):
     assert (tmp_path / "out" / "judge-shards").is_dir()
 
 
-def test_config_declares_every_curation_option():
-    """The curation core reads the stage's options by name; a stage that curates declares them all."""
-    from r1cli.curation.curate import OPTIONS
-
-    assert set(OPTIONS) <= set(rs.Config.__dataclass_fields__)
-
-
 # ------------------------------------------------------------------------------------------ kill + resume
 
 
