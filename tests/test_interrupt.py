@@ -42,6 +42,11 @@ STAGES = [
     pytest.param(Stage("grpo", ["--dataset", "task:arith?n=32", "--template", "plain", "--group-size", "2",
                                 "--max-completion-length", "16", "--max-steps", "4", "--save-steps", "1"],
                        "metrics.jsonl", child="r1cli.rewards._worker"), id="grpo", marks=pytest.mark.slow),
+    # reject-sample: interrupted between shards, with the first ones already curated.
+    pytest.param(Stage("reject-sample", ["--dataset", "task:arith?n=64", "--template", "plain", "--num-samples",
+                                         "2", "--max-completion-length", "32", "--engine", "hf", "--shard-size",
+                                         "8"], "shards/shard-*.jsonl"),
+                 id="reject-sample"),
 ]
 
 
