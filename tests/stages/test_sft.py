@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from r1cli import config, data
-from r1cli.errors import UserError
+from r1cli.errors import Interrupted, UserError
 from r1cli.stages import sft
 
 RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "tiny" / "sft.yaml"
@@ -140,7 +140,7 @@ def test_resume_continues_the_step_count(tmp_path, monkeypatch, tiny_model):
 
     with monkeypatch.context() as m:
         m.setattr(sft, "_save", crash)
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(Interrupted, match="--resume"):
             sft.run(make_cfg(max_steps=4, **common))
     partial = Path(str(out) + ".partial")
     assert (partial / "checkpoint-4").is_dir() and not out.exists()
