@@ -120,3 +120,19 @@ def test_judge_hand_off():
     always = run(rows, [completions(q), completions(r)], judge_when="always")
     assert len(always.pending()) == 5  # the judge decides every finished sample
     assert "Reference answer:\n32" in always.judge_prompts()[3]
+
+
+def test_reasoning_length_bounds_and_the_summary_hook():
+    """Words stand in for tokens here: the bounds count whatever count_tokens counts."""
+    rows = [{"id": "a", "prompt": "(3+5)*4", "answer": "32"}]
+    texts = [good("3+5=8 8*4=32"), good("first 3+5=8 then 8*4=32 so"), good(" ".join(["add"] * 9) + " 32")]
+    settings = Settings(min_reasoning_tokens=3, max_reasoning_tokens=8)
+    cur = Curator(rows, settings, count_tokens=lambda t: len(t.split()),
+                  summarize=lambda s: f"so {s.extracted}")
+    cur.on_shard(0, [completions(texts)])
+    cur.wait()
+    kept = cur.finish()
+    assert [s.reason for s in cur.samples[0]] == ["short_reasoning", "kept", "long_reasoning"]
+    assert [s.response for s in kept] == ["<think>\nfirst 3+5=8 then 8*4=32 so\n</think>\n\nso 32"]
+    with pytest.raises(ValueError, match="count_tokens"):
+        Curator(rows, settings)
