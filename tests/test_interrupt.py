@@ -42,6 +42,10 @@ STAGES = [
     pytest.param(Stage("grpo", ["--dataset", "task:arith?n=32", "--template", "plain", "--group-size", "2",
                                 "--max-completion-length", "16", "--max-steps", "4", "--save-steps", "1"],
                        "metrics.jsonl", child="r1cli.rewards._worker"), id="grpo", marks=pytest.mark.slow),
+    # coldstart: 400 prompts in shards of 16, each verified while the next is sampled.
+    pytest.param(Stage("coldstart", ["--dataset", "task:arith?n=400", "--template", "plain", "--num-samples", "4",
+                                     "--max-completion-length", "32", "--engine", "hf", "--shard-size", "16"],
+                       "shards/shard-*.jsonl"), id="coldstart", marks=pytest.mark.slow),
 ]
 
 

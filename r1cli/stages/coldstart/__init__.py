@@ -79,6 +79,8 @@ def run(cfg: Config, engine=None) -> dict:
         return review.finalize(cfg)
     if not cfg.dataset:
         raise UserError("--dataset is required: the prompts to sample (or --from-review FILE)")
+    if cfg.exemplars and cfg.mode != "fewshot":
+        raise UserError(f"--exemplars is used only with --mode fewshot (this run's mode is {cfg.mode})")
     if cfg.max_reasoning_tokens and cfg.min_reasoning_tokens > cfg.max_reasoning_tokens:
         raise UserError(f"--min-reasoning-tokens {cfg.min_reasoning_tokens} is above --max-reasoning-tokens "
                         f"{cfg.max_reasoning_tokens}")
