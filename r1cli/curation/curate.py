@@ -140,10 +140,12 @@ def _decontaminate(rows: list[dict[str, Any]], index: Index | None) -> tuple[lis
     return clean, len(rows) - len(clean)
 
 
-def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None = None) -> dict[str, Any]:
+def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None = None,
+            written: Callable[[Any], None] | None = None) -> dict[str, Any]:
     """Sample, curate and write the dataset, rejected.jsonl and stats.json into `work`; returns the stats.
     `engine` may be an open generation Engine (reused, not closed). `columns` are extra dataset columns with
-    one value for every curated row (rows mixed in get "")."""
+    one value for every curated row (rows mixed in get ""). `written(dataset)` is called once the dataset
+    is saved (a stage that writes more from it need not read it back)."""
     from r1cli import data
     from r1cli.generation import generate, open_engine
 
@@ -170,6 +172,8 @@ def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None 
     for name, value in (columns or {}).items():
         ds = ds.add_column(name, [value] * len(kept) + [""] * (len(ds) - len(kept)))  # mixed rows come last
     data.save(ds, work)
+    if written is not None:
+        written(ds)
     data.write_jsonl(output.rejected_rows(curator.rejected(), plan.rows), work / REJECTED)
     stats = {"prompts": plan.num_prompts, "contaminated_prompts": plan.contaminated,
              "samples_per_prompt": cfg.num_samples, "counts": curator.counts(), "mixed_in": mixed, "rows": len(ds)}

@@ -154,3 +154,15 @@ def test_review_file_beside_another_run_is_refused(built, tmp_path):
     (tmp_path / "stats.json").write_text(json.dumps({"review_id": "another"}))
     with pytest.raises(UserError, match="another run"):
         review.read(str(tmp_path / "review.jsonl"))
+
+
+@pytest.mark.parametrize("mode", ["fewshot", "reflect"])
+def test_fewshot_and_reflect_runs_write_what_they_keep(sft_arith, tmp_path, mode):
+    """The arithmetic checkpoint was never taught to follow exemplars or instructions: what matters here is
+    that a run in these modes counts every sample and reviews exactly what it keeps (often nothing)."""
+    stats = cs.run(make_cfg(model=str(sft_arith.path), dataset="task:arith?n=3&max=5", output=str(tmp_path / "o"),
+                            mode=mode, template="chat", num_samples=2))
+    counts = stats["counts"]
+    assert counts["generated"] == 6 == sum(counts[r] for r in REASONS)
+    assert len(data.read_jsonl(tmp_path / "o" / "review.jsonl")) == counts["kept"] == stats["review_rows"]
+    assert json.loads((tmp_path / "o" / "r1_manifest.json").read_text())["options"]["mode"] == mode

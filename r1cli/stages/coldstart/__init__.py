@@ -91,9 +91,11 @@ def run(cfg: Config, engine=None) -> dict:
         run.add_input("model", cfg.model)
         if cfg.judge:
             run.add_input("model", cfg.judge)
-        stats = curate.execute(plan, run.path, engine, columns={"mode": cfg.mode})
-        stats["review_id"] = uuid.uuid4().hex  # ties review.jsonl to this run
-        stats["review_rows"] = review.write(run.path, plan.rows, stats["review_id"], cfg)
+        review_id = uuid.uuid4().hex  # ties review.jsonl to this run
+        reviewed = []
+        stats = curate.execute(plan, run.path, engine, columns={"mode": cfg.mode},
+                               written=lambda ds: reviewed.append(review.write(run.path, ds, plan.rows, review_id, cfg)))
+        stats["review_id"], stats["review_rows"] = review_id, reviewed[0]
         curate.write_stats(stats, run.path)
         run.metrics = stats
     output.print_table(stats, "r1 coldstart")

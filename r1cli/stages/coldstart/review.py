@@ -26,15 +26,16 @@ REASONS = ("not_accepted", "bad_layout", "no_answer", "wrong", "unscorable", "sh
 TAGS = ("<think>", "</think>")
 
 
-def write(work: Path, rows: list[dict[str, Any]], review_id: str, cfg) -> int:
-    """review.jsonl and preview.html of the kept samples in `work`; returns the number of rows."""
+def write(work: Path, ds, rows: list[dict[str, Any]], review_id: str, cfg) -> int:
+    """review.jsonl and preview.html of the kept samples of the dataset `ds` in `work` (`rows`: the prompts'
+    dataset rows); returns the number of rows."""
     from r1cli import data
     from r1cli.curation.layout import split_r1
     from r1cli.stages.coldstart import preview
 
     by_id = {str(r["id"]): r for r in rows}
     out = []
-    for r in data.load_pairs(str(work))[0] if (work / data.DATASET_DIR).is_dir() else []:
+    for r in ds:
         if not r.get("verified_by"):
             continue  # a mixed-in row: nothing to review
         reasoning, summary = split_r1(r["messages"][-1]["content"])
