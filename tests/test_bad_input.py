@@ -170,6 +170,8 @@ CASES = [
          ["--exemplars bad.jsonl", "line 1 has no prompt, reasoning, summary"]),
     Case("coldstart-malformed-review", ["coldstart", "--from-review", "bad.jsonl", "-o", "out"],
          ["--from-review bad.jsonl", "line 1"]),
+    Case("coldstart-summary-model-without-summarizer", ["coldstart", "-d", "task:arith?n=2", "--summary", "model",
+                                                        "-o", "out"], ["--summary model needs --summarizer"]),
     Case("coldstart-exemplars-outside-fewshot", ["coldstart", "-d", "task:arith?n=2", "--exemplars", "ok.jsonl",
                                                  "-o", "out"], ["--exemplars", "--mode fewshot"]),
     # --- an output folder is owned by one run; a forgotten --resume or a failed --overwrite loses nothing

@@ -39,14 +39,16 @@ class Plan:
     contaminated: int
     summarize: Summarize | None = None
     count_tokens: Callable[[str], int] | None = field(default=None, repr=False)
+    summarizer: tuple[str, int] | None = None  # (model, most new tokens) writing every kept sample's summary
 
 
 def prepare(cfg, *, render: Callable[[Any], Any] | None = None, reasoning_tokens: tuple[int, int] = (0, 0),
-            summarize: Summarize | None = None) -> Plan:
+            summarize: Summarize | None = None, summarizer: tuple[str, int] | None = None) -> Plan:
     """Check the options and load the inputs; every mistake is a UserError here, before anything is written
     or sampled. A stage may render each dataset prompt its own way (`render`, default the --template), bound
     the reasoning's length in tokens of the sampled model (min, max; 0: no bound) and write each kept
-    sample's summary its own way (`summarize`)."""
+    sample's summary its own way (`summarize`) or have a model write it (`summarizer`: the model, the most
+    new tokens of a summary)."""
     from r1cli import data, models, templates
     from r1cli.errors import UserError
     from r1cli.generation import Sampling
@@ -60,6 +62,8 @@ def prepare(cfg, *, render: Callable[[Any], Any] | None = None, reasoning_tokens
             raise UserError("--judge takes the judge's model (its tokenizer formats the prompts); give its server "
                             "with --judge-server-url URL")
         models.resolve(cfg.judge, flag="--judge", trust_remote_code=cfg.trust_remote_code)
+    if summarizer:
+        models.resolve(summarizer[0], flag="--summarizer", trust_remote_code=cfg.trust_remote_code)
     if cfg.reward:
         from r1cli import rewards
 
@@ -99,7 +103,7 @@ def prepare(cfg, *, render: Callable[[Any], Any] | None = None, reasoning_tokens
                         max_reasoning_tokens=reasoning_tokens[1])
     count_tokens = _token_counter(cfg) if any(reasoning_tokens) else None
     return Plan(cfg, rows, prompts, sampling, prefill, settings, mixes, len(ds), contaminated, summarize,
-                count_tokens)
+                count_tokens, summarizer)
 
 
 def _token_counter(cfg) -> Callable[[str], int]:
@@ -166,6 +170,8 @@ def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None 
             engine.close()
     if curator.pending():
         _judge(cfg, curator, work)
+    if plan.summarizer and curator.candidates():
+        _summarize(cfg, plan.summarizer, curator, work)
     kept = curator.finish()
     ds = output.kept_dataset(kept, plan.rows, cfg.dataset)
     ds, mixed = output.mix(ds, plan.mixes, cfg.seed)
@@ -196,3 +202,15 @@ def _judge(cfg, curator: Curator, work: Path) -> None:
                      trust_remote_code=cfg.trust_remote_code) as eng:  # its own context length
         curator.apply_verdicts(judge.ask(eng, prompts, max_new_tokens=cfg.judge_max_completion_length,
                                          shard_dir=work / "judge-shards", resume=cfg.resume))
+
+
+def _summarize(cfg, summarizer: tuple[str, int], curator: Curator, work: Path) -> None:
+    from r1cli.curation import summarizer as summarizing
+    from r1cli.generation import open_engine
+
+    prompts = curator.summary_prompts()
+    log.info("asking the summarizer for %d summaries", len(prompts))
+    engine = "auto" if cfg.engine == "server" else cfg.engine
+    with open_engine(summarizer[0], engine, trust_remote_code=cfg.trust_remote_code) as eng:
+        curator.apply_summaries(summarizing.ask(eng, prompts, max_new_tokens=summarizer[1],
+                                                shard_dir=work / "summary-shards", resume=cfg.resume))

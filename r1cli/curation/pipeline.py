@@ -19,6 +19,8 @@ to the number generated. Reasons, in pipeline order (REASONS):
   mixed_language / long_paragraph / code_block / repetition: the readability filters (r1cli.curation.filters)
   judged_wrong      the judge says incorrect
   judge_unparsable  the judge's reply is no verdict
+  bad_summary       a summary written by a summarizer model states no answer or another answer than the
+                    verified one (or ran out of tokens)
   duplicate / near_duplicate: of an earlier kept response to the same prompt (r1cli.curation.dedupe)
   over_cap          beyond the per-prompt cap
 Correctness is the scoring core's (r1cli.scoring): the rule reward is the row's `reward` column (default
@@ -43,7 +45,7 @@ from r1cli.curation.layout import r1_layout, split_r1
 
 REASONS = ("truncated", "unfinished_think", "no_answer", "wrong", "unscorable", "no_reference", "no_think",
            "short_reasoning", "long_reasoning", "mixed_language", "long_paragraph", "code_block", "repetition", "judged_wrong", "judge_unparsable",
-           "duplicate", "near_duplicate", "over_cap", "kept")
+           "bad_summary", "duplicate", "near_duplicate", "over_cap", "kept")
 JUDGE_WHEN = ("unparsable", "always")
 # the scoring core's reasons the judge may overturn with judge_when="unparsable"
 _NO_RULE_VERDICT = ("no_answer", "unscorable")
@@ -215,6 +217,39 @@ class Curator:
                 s.verified_by = "judge"
             else:
                 s.reason = "judged_wrong"
+
+    # --- a summarizer model -----------------------------------------------------------------------------
+    def candidates(self) -> list[Sample]:
+        """Verified samples still in the running, in sample order."""
+        return [s for samples in self.samples for s in samples if s.reason is None and s.verified_by]
+
+    def summary_prompts(self) -> list[str]:
+        from r1cli.curation.summarizer import build_prompt
+
+        return [build_prompt(prompt_text(self.rows[s.row]["prompt"]), s.reasoning) for s in self.candidates()]
+
+    def apply_summaries(self, summaries: Sequence[str | None]) -> None:
+        """The summarizer's summary (None: none) for each of `candidates()`, in order: a summary whose answer
+        is not the verified one (the reference, else the answer the judge accepted) rejects its sample."""
+        from r1cli import scoring
+
+        candidates = self.candidates()
+        if len(summaries) != len(candidates):
+            raise ValueError(f"{len(summaries)} summaries for {len(candidates)} samples")
+        checks = []
+        for s, summary in zip(candidates, summaries, strict=True):
+            if summary is None:
+                s.summary, s.reason = "", "bad_summary"
+                continue
+            row = self.row_with_reward(s.row)
+            gold = str(row.get("answer") or "").strip() or (s.extracted or "")
+            extras = {k: v for k, v in row.items() if k not in ("id", "prompt", "answer")}
+            checks.append((s, summary, scoring.Problem(str(row["id"]), row["prompt"], gold, extras,
+                                                       [r1_layout(s.reasoning, summary)], [0], ["stop"])))
+        for (s, summary, _), verdicts in zip(checks, scoring.score([p for *_, p in checks]), strict=True):
+            s.summary = summary
+            if verdicts[0].reason != "correct":
+                s.reason = "bad_summary"
 
     # --- dedupe and cap ----------------------------------------------------------------------------------
     def finish(self) -> list[Sample]:

@@ -166,3 +166,16 @@ def test_fewshot_and_reflect_runs_write_what_they_keep(sft_arith, tmp_path, mode
     assert counts["generated"] == 6 == sum(counts[r] for r in REASONS)
     assert len(data.read_jsonl(tmp_path / "o" / "review.jsonl")) == counts["kept"] == stats["review_rows"]
     assert json.loads((tmp_path / "o" / "r1_manifest.json").read_text())["options"]["mode"] == mode
+
+
+def test_model_summaries_that_lose_the_answer_are_rejected(sft_arith, tiny_model, tmp_path):
+    """The untrained tiny model as summarizer writes no boxed answer: every verified sample is rejected as
+    bad_summary, with the summary it got in rejected.jsonl."""
+    stats = cs.run(make_cfg(model=str(sft_arith.path), dataset="task:arith?n=4&max=5", output=str(tmp_path / "o"),
+                            num_samples=2, temperature=0.3, summary="model", summarizer=tiny_model,
+                            summarizer_max_completion_length=16))
+    counts = stats["counts"]
+    assert counts["kept"] == 0 and counts["bad_summary"] > 0 and counts["generated"] == sum(counts[r] for r in REASONS)
+    bad = [r for r in data.read_jsonl(tmp_path / "o" / "rejected.jsonl") if r["reason"] == "bad_summary"]
+    assert len(bad) == counts["bad_summary"] and all("summary" in r for r in bad)
+    assert (tmp_path / "o" / "summary-shards").is_dir()

@@ -10,7 +10,9 @@ an instruction to answer in detail with reflection and verification, or the R1-Z
 R1-Zero checkpoint's outputs). Sampling, verification, the readability and reasoning-length filters, dedupe
 and the per-prompt cap are the curation core's (r1cli.curation), as in `r1 reject-sample`. Every kept
 response is re-written as `<think>\\nREASONING\\n</think>\\n\\nSUMMARY`, the summary built from the verified
-answer (--summary answer) or the model's own text after the reasoning (--summary keep).
+answer (--summary answer), the model's own text after the reasoning (--summary keep) or a summarizer
+model shown the question and the reasoning (--summary model --summarizer MODEL; a summary whose answer is
+not the verified one rejects its sample: "bad_summary").
 
 Output folder: dataset/ (messages, prompt, answer, id, mode, source, num_tokens, verified_by), review.jsonl
 (one editable row per kept sample, for a human pass: edit `reasoning`/`summary`, set `accept` false to drop
@@ -34,7 +36,7 @@ HELP = ("Cold-start data: prompt a model for long chains of thought (few-shot, r
         "trains on.")
 EXAMPLE = ("r1 coldstart --model runs/demo/grpo --dataset 'task:arith?n=500' --mode zero --template plain "
            "--output runs/cs")
-SUMMARIES = ["answer", "keep"]
+SUMMARIES = ["answer", "keep", "model"]
 
 
 @dataclass
@@ -54,8 +56,12 @@ class Config(CurationOptions):
                                    "(default: built-in ones for the dataset's task, else for math).")
     num_exemplars: int = option(2, "Exemplars before each prompt in fewshot mode (the first K, in order).", min=1)
     summary: str = option("answer", "The summary after the reasoning: answer (a closing sentence with the "
-                          "verified answer in \\boxed{}) or keep (the model's own text after </think>).",
+                          "verified answer in \\boxed{}), keep (the model's own text after </think>) or model "
+                          "(written by --summarizer; one whose answer is not the verified one is rejected).",
                           choices=SUMMARIES)
+    summarizer: str | None = option(None, "Model writing the summaries of --summary model (any --model "
+                                    "reference), shown the question and the reasoning.")
+    summarizer_max_completion_length: int = option(256, "Most new tokens of a summary from --summarizer.", min=1)
     min_reasoning_tokens: int = option(0, "Fewest tokens of reasoning a kept sample has (cold-start data is "
                                        "long CoT); 0: no bound.", min=0)
     max_reasoning_tokens: int = option(0, "Most tokens of reasoning a kept sample has; 0: no bound.", min=0)
@@ -84,13 +90,18 @@ def run(cfg: Config, engine=None) -> dict:
     if cfg.max_reasoning_tokens and cfg.min_reasoning_tokens > cfg.max_reasoning_tokens:
         raise UserError(f"--min-reasoning-tokens {cfg.min_reasoning_tokens} is above --max-reasoning-tokens "
                         f"{cfg.max_reasoning_tokens}")
+    if (cfg.summary == "model") != bool(cfg.summarizer):
+        raise UserError("--summary model needs --summarizer MODEL" if cfg.summarizer is None
+                        else f"--summarizer is used only with --summary model (this run's is {cfg.summary})")
     plan = curate.prepare(cfg, render=_renderer(cfg), summarize=_summarizer(cfg),
-                          reasoning_tokens=(cfg.min_reasoning_tokens, cfg.max_reasoning_tokens))
+                          reasoning_tokens=(cfg.min_reasoning_tokens, cfg.max_reasoning_tokens),
+                          summarizer=(cfg.summarizer, cfg.summarizer_max_completion_length) if cfg.summarizer else None)
     with runs.run_dir("coldstart", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
         run.add_input("dataset", cfg.dataset)
         run.add_input("model", cfg.model)
-        if cfg.judge:
-            run.add_input("model", cfg.judge)
+        for model in (cfg.judge, cfg.summarizer):
+            if model:
+                run.add_input("model", model)
         review_id = uuid.uuid4().hex  # ties review.jsonl to this run
         reviewed = []
         stats = curate.execute(plan, run.path, engine, columns={"mode": cfg.mode},
@@ -121,7 +132,7 @@ def _task(spec: str) -> str:
 def _summarizer(cfg: Config):
     from r1cli.curation.prompts import answer_summary
 
-    if cfg.summary == "keep":
-        return None  # the model's own text after </think>
+    if cfg.summary != "answer":
+        return None  # the model's own text after </think>, which a summarizer may replace
     # the extracted answer is what verification checked; a judge-verified sample may have none to box
     return lambda s: answer_summary(s.extracted) if (s.extracted or "").strip() else s.summary
