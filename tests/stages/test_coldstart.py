@@ -179,3 +179,17 @@ def test_model_summaries_that_lose_the_answer_are_rejected(sft_arith, tiny_model
     bad = [r for r in data.read_jsonl(tmp_path / "o" / "rejected.jsonl") if r["reason"] == "bad_summary"]
     assert len(bad) == counts["bad_summary"] and all("summary" in r for r in bad)
     assert (tmp_path / "o" / "summary-shards").is_dir()
+
+
+def test_review_recheck_uses_the_rows_reward_and_its_columns():
+    """A countdown row is re-checked by the countdown reward, which reads the numbers and target it kept."""
+    from r1cli.curation import Settings
+    from r1cli.curation.filters import Readability
+    from r1cli.curation.pipeline import Curator
+
+    row = {"review_id": "r", "id": "c", "prompt": "Use 3 5 2 to make 16", "answer": "16", "mode": "zero",
+           "reward": "countdown", "language": None, "columns": {"numbers": [3, 5, 2], "target": 16},
+           "reasoning": "3+5=8, 8*2=16", "summary": "\\boxed{(3+5)*2}", "accept": True}
+    length = Curator([], Settings()).length
+    assert review.check(row, Readability(), length) == "kept"
+    assert review.check({**row, "summary": "\\boxed{3+5*2}"}, Readability(), length) == "wrong"

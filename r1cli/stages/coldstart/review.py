@@ -24,6 +24,7 @@ FIELDS = {"review_id": str, "id": str, "prompt": str, "answer": str, "mode": str
 REASONS = ("not_accepted", "bad_layout", "no_answer", "wrong", "unscorable", "short_reasoning", "long_reasoning",
            "mixed_language", "long_paragraph", "code_block", "repetition", "kept")
 TAGS = ("<think>", "</think>")
+KNOWN = ("id", "prompt", "answer", "solution", "reward", "language")  # columns a review row has its own way
 
 
 def write(work: Path, ds, rows: list[dict[str, Any]], review_id: str, cfg) -> int:
@@ -43,6 +44,8 @@ def write(work: Path, ds, rows: list[dict[str, Any]], review_id: str, cfg) -> in
         out.append({"review_id": review_id, "id": r["id"], "prompt": r["prompt"], "answer": r["answer"],
                     "mode": r["mode"], "reward": cfg.reward or row.get("reward") or None,
                     "language": cfg.language or row.get("language") or None,
+                    # what the reward reads besides the answer (countdown's numbers and target)
+                    "columns": {k: v for k, v in row.items() if k not in KNOWN},
                     "reasoning": reasoning, "summary": summary, "accept": True})
     data.write_jsonl(out, work / REVIEW)
     (work / PREVIEW).write_text(preview.page(out, f"r1 coldstart: {len(out)} samples ({cfg.mode} mode)"))
@@ -95,8 +98,10 @@ def check(row: dict[str, Any], readability, length) -> str:
     reasoning, summary = row["reasoning"].strip(), row["summary"].strip()
     if not reasoning or not summary or any(t in reasoning + summary for t in TAGS):
         return "bad_layout"
-    columns = {"reward": [row["reward"]]} if row.get("reward") else {}
-    verdict = scoring.verdicts([r1_layout(reasoning, summary)], [row["answer"]], **columns)[0]
+    extras = {**(row.get("columns") or {}), "reward": row.get("reward")}
+    problem = scoring.Problem(row["id"], row["prompt"], row["answer"], extras, [r1_layout(reasoning, summary)],
+                              [0], ["stop"])
+    verdict = scoring.score([problem])[0][0]
     if verdict.reason != "correct":
         return verdict.reason if verdict.reason in REASONS else "wrong"
     language = row.get("language") or prompt_language(row["prompt"])
