@@ -193,3 +193,37 @@ def test_review_recheck_uses_the_rows_reward_and_its_columns():
     length = Curator([], Settings()).length
     assert review.check(row, Readability(), length) == "kept"
     assert review.check({**row, "summary": "\\boxed{3+5*2}"}, Readability(), length) == "wrong"
+
+
+def test_preview_escapes_what_samples_say():
+    from html.parser import HTMLParser
+
+    from r1cli.stages.coldstart import preview
+
+    nasty = {"id": "a<1>", "prompt": "</td><script>alert(1)</script>", "answer": "1 & 2",
+             "reasoning": "<think> x </think>", "summary": "\\boxed{<b>}"}
+
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.cells, self.text = [], [], None
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            if tag == "td":
+                self.text = ""
+
+        def handle_endtag(self, tag):
+            if tag == "td":
+                self.cells.append(self.text)
+                self.text = None
+
+        def handle_data(self, data):
+            if self.text is not None:
+                self.text += data
+
+    parser = Cells()
+    parser.feed(preview.page([nasty], "t"))
+    assert "script" not in parser.tags and "b" not in parser.tags
+    assert parser.cells == ["a<1>", "</td><script>alert(1)</script>\n\nanswer: 1 & 2", "<think> x </think>",
+                            "\\boxed{<b>}"]
