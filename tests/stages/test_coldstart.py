@@ -227,3 +227,16 @@ def test_preview_escapes_what_samples_say():
     assert "script" not in parser.tags and "b" not in parser.tags
     assert parser.cells == ["a<1>", "</td><script>alert(1)</script>\n\nanswer: 1 & 2", "<think> x </think>",
                             "\\boxed{<b>}"]
+
+
+def test_reasoning_length_bounds_count_the_generators_tokens(sft_arith, tmp_path):
+    """The arithmetic checkpoint's reasoning is a few lines of a character tokenizer: a lower bound of 1000
+    tokens rejects every verified sample, an upper bound of 1 too."""
+    for bound, reason in ((dict(min_reasoning_tokens=1000), "short_reasoning"),
+                          (dict(max_reasoning_tokens=1), "long_reasoning")):
+        out = tmp_path / reason
+        stats = cs.run(make_cfg(model=str(sft_arith.path), dataset="task:arith?n=4&max=5", output=str(out),
+                                num_samples=2, temperature=0.3, **bound))
+        counts = stats["counts"]
+        assert counts["kept"] == 0 and counts[reason] > 0 and counts["generated"] == sum(counts[r] for r in REASONS)
+        assert json.loads((out / "r1_manifest.json").read_text())["options"][next(iter(bound))] == next(iter(bound.values()))
