@@ -121,6 +121,10 @@ def finalize(cfg) -> dict[str, Any]:
     from r1cli.errors import UserError
 
     rows = read(cfg.from_review)
+    if log.verbosity() <= 0:  # the dataset is built here, not loaded through r1cli.data, which does this
+        import datasets
+
+        datasets.disable_progress_bars()
     try:
         readability = Readability(cfg.min_language_consistency, cfg.max_paragraph_chars, cfg.reject_code_blocks,
                                   cfg.max_repetition)
