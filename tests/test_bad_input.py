@@ -175,6 +175,16 @@ CASES = [
     Case("rs-decontaminate-unknown", [*RS, "--decontaminate", "mathh500"], ["--decontaminate mathh500",
                                                                              "unknown benchmark"]),
     Case("rs-reward-unknown", [*RS, "--reward", "nope"], ["unknown reward"]),
+    # --- coldstart: exemplar and review files are checked line by line before anything is sampled
+    Case("coldstart-exemplars-without-fields", ["coldstart", "-m", "tiny", "-d", "task:arith?n=2", "--mode", "fewshot",
+                                                "--exemplars", "bad.jsonl", "-o", "out"],
+         ["--exemplars bad.jsonl", "line 1 has no prompt, reasoning, summary"]),
+    Case("coldstart-malformed-review", ["coldstart", "--from-review", "bad.jsonl", "-o", "out"],
+         ["--from-review bad.jsonl", "line 1"]),
+    Case("coldstart-summary-model-without-summarizer", ["coldstart", "-d", "task:arith?n=2", "--summary", "model",
+                                                        "-o", "out"], ["--summary model needs --summarizer"]),
+    Case("coldstart-exemplars-outside-fewshot", ["coldstart", "-d", "task:arith?n=2", "--exemplars", "ok.jsonl",
+                                                 "-o", "out"], ["--exemplars", "--mode fewshot"]),
     # --- an output folder is owned by one run; a forgotten --resume or a failed --overwrite loses nothing
     Case("second-run-on-a-locked-output", ["data", "-d", "task:arith?n=4", "-o", "out", "--overwrite"],
          ["out is in use by another run", "r1 sft, pid", "--output"], _held),

@@ -47,6 +47,10 @@ STAGES = [
                                          "2", "--max-completion-length", "32", "--engine", "hf", "--shard-size",
                                          "8"], "shards/shard-*.jsonl"),
                  id="reject-sample"),
+    # coldstart: 400 prompts in shards of 16, each verified while the next is sampled.
+    pytest.param(Stage("coldstart", ["--dataset", "task:arith?n=400", "--template", "plain", "--num-samples", "4",
+                                     "--max-completion-length", "32", "--engine", "hf", "--shard-size", "16"],
+                       "shards/shard-*.jsonl"), id="coldstart", marks=pytest.mark.slow),
 ]
 
 
