@@ -33,9 +33,11 @@ class Stage:
 
 
 STAGES = [
-    # 400 prompts = 7 shards of 64: the first shard lands long before the last.
+    # 400 prompts = 7 shards of 64: the first shard lands long before the last. Slow, and not yet clean: on a
+    # loaded machine the SIGINT can reach vLLM's engine while its worker waits on shared memory, and the
+    # engine process prints its own "RuntimeError: cancelled" traceback (exit code and resume line are right).
     pytest.param(Stage("eval", ["--benchmark", "task:arith?n=400", "--num-samples", "4", "--max-completion-length", "32"],
-                       "shards/*/shard-*.jsonl", child="VLLM::EngineCore"), id="eval"),
+                       "shards/*/shard-*.jsonl", child="VLLM::EngineCore"), id="eval", marks=pytest.mark.slow),
     pytest.param(Stage("sft", ["--dataset", "task:arith?n=256", "--max-steps", "60", "--save-steps", "5",
                                "--logging-steps", "1"], "metrics.jsonl"), id="sft", marks=pytest.mark.slow),
     # grpo: the reward workers are running by the end of step 1, so the SIGINT reaches them too.
