@@ -11,9 +11,7 @@ Also the short closing summary built from a verified answer (`--summary answer`)
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from r1cli.curation.layout import r1_layout
@@ -46,21 +44,11 @@ def answer_summary(answer: str) -> str:
 
 def load_exemplars(path: str, flag: str = "--exemplars") -> list[Exemplar]:
     """Exemplars from a jsonl file of prompt/reasoning/summary rows; a bad row is one error naming its line."""
+    from r1cli.data import read_objects
     from r1cli.errors import UserError
 
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise UserError(f"{flag} {path}: no such file (a jsonl file of prompt, reasoning, summary rows)")
     out = []
-    for n, line in enumerate(file.read_text(errors="replace").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise UserError(f"{flag} {path}: line {n} is not JSON ({e.msg})") from None
-        if not isinstance(row, dict):
-            raise UserError(f"{flag} {path}: line {n} is not a JSON object")
+    for n, row in read_objects(path, flag, "a jsonl file of prompt, reasoning, summary rows"):
         missing = [k for k in ("prompt", "reasoning", "summary") if not str(row.get(k) or "").strip()]
         if missing:
             raise UserError(f"{flag} {path}: line {n} has no {', '.join(missing)} (each row needs prompt, "

@@ -54,21 +54,11 @@ def write(work: Path, ds, rows: list[dict[str, Any]], review_id: str, cfg) -> in
 
 def read(path: str, flag: str = "--from-review") -> list[dict[str, Any]]:
     """The rows of a review file, checked: one error naming the first bad line."""
+    from r1cli import data
     from r1cli.errors import UserError
 
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise UserError(f"{flag} {path}: no such file (the review.jsonl of an r1 coldstart run)")
     rows = []
-    for n, line in enumerate(file.read_text(errors="replace").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise UserError(f"{flag} {path}: line {n} is not JSON ({e.msg})") from None
-        if not isinstance(row, dict):
-            raise UserError(f"{flag} {path}: line {n} is not a JSON object")
+    for n, row in data.read_objects(path, flag, "the review.jsonl of an r1 coldstart run"):
         for name, kind in FIELDS.items():
             if not isinstance(row.get(name), kind):
                 what = "true or false" if kind is bool else "a string"
@@ -78,6 +68,7 @@ def read(path: str, flag: str = "--from-review") -> list[dict[str, Any]]:
         rows.append(row)
     if not rows:
         raise UserError(f"{flag} {path}: no rows to review")
+    file = Path(path).expanduser()
     beside = file.parent / "stats.json"
     if beside.is_file():
         own = json.loads(beside.read_text()).get("review_id")
