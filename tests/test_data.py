@@ -128,9 +128,21 @@ def test_slip_teacher_is_consistently_wrong_on_a_fraction():
         assert r["solution"].splitlines()[-1].endswith("=" + r["response_answer"])
 
 
+
+def test_bare_teacher_answers_a_fraction_without_steps_and_rightly():
+    ds = data.load("task:arith?n=1000&bare=0.4&paren=0.5&seed=3")
+    bare = [r for r in ds if not r["solution"]]
+    assert 0.35 < len(bare) / len(ds) < 0.45
+    assert all(eval(r["prompt"]) == int(r["answer"]) == int(r["response_answer"]) for r in ds)
+    worked = [r for r in ds if r["solution"]]
+    assert all(r["solution"].splitlines()[-1].endswith("=" + r["answer"]) for r in worked)
+    assert not any(not r["solution"] for r in data.load("task:arith?n=300&paren=0.5&seed=3"))
+
+
 @pytest.mark.parametrize("spec,match", [
     ("task:nosuch", "unknown task"), ("task:arith?bogus=1", "unknown key"), ("task:arith?n=x", "expects a whole number"),
     ("missing/file.jsonl", "not found"), ("./nowhere", "not found"),
+    ("task:arith?style=word&bare=0.5", "'bare'"), ("task:arith?bare=1.5", "at most 1"),
 ])
 def test_bad_specs(spec, match):
     with pytest.raises(UserError, match=match):
@@ -199,6 +211,19 @@ def test_task_rows_train_on_the_teachers_answer_including_slips():
     assert row["prompt"] == g["prompt"]
     assert row["completion"].endswith(f"<answer>{g['response_answer']}</answer>")
     assert g["solution"] in row["completion"]
+
+
+def test_bare_rows_train_on_an_empty_think_and_the_answer():
+    spec = "task:arith?n=200&bare=0.5"
+    ds, schema = data.load_pairs(spec)
+    pairs = data.to_pairs(ds, schema, "plain", conversational=False, spec=spec)
+    gold = data.load(spec, canonical=False)
+    bare = [(r, g) for r, g in zip(pairs, gold, strict=True) if not g["solution"]]
+    assert bare, "expected bare rows"
+    for row, g in bare:
+        think = row["completion"].split("<think>", 1)[1].split("</think>", 1)[0]
+        assert not think.strip()
+        assert row["completion"].endswith(f"<answer>{g['answer']}</answer>")
 
 
 def test_canonical_rows_without_solutions_cannot_be_trained_on(tmp_path):

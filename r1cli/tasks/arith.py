@@ -9,6 +9,11 @@ for that problem. `paren` (expr style, steps >= 2) is the fraction of problems w
 sum or a difference, the shape where the slip changes the answer. A model fine-tuned on such solutions
 carries both behaviours; RL with an accuracy reward
 can select the right one — the DeepSeek-R1-Zero story in miniature.
+
+`bare` (0..1, expr style) is the fraction of solutions where the teacher skips the steps: an empty
+reasoning, the right answer only. A small model imitating that guesses more often than when it works the
+steps, so RL with an accuracy reward favours the longer worked solutions — the paper's growth of response
+length during RL, in miniature. A bare row keeps the gold answer (a slip needs written steps to show).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ PARAMS = {
     "slip": Param(float, 0.0, "fraction of solutions with the systematic precedence slip (expr style)", 0, 1),
     "paren": Param(float, 0.0, "fraction of problems forced into the '(a+b)*c' shape, where precedence matters "
                    "(expr)", 0, 1),
+    "bare": Param(float, 0.0, "fraction of solutions that skip the steps: empty reasoning, the answer only (expr)",
+                  0, 1),
 }
 
 
@@ -63,11 +70,11 @@ def _flat_eval(numbers: list[int], ops: list[str]) -> tuple[int, list[str]]:
 
 @task("arith", PARAMS, capacity=capacity, widen=("max", "steps"))
 def generate(rng: random.Random, steps: int, max: int, style: str, slip: float,
-             paren: float = 0.0) -> Iterator[dict[str, Any]]:
+             paren: float = 0.0, bare: float = 0.0) -> Iterator[dict[str, Any]]:
     if style not in ("expr", "word"):
         raise UserError(f"task:arith key 'style' must be expr or word, got {style!r}")
-    if (slip or paren) and style != "expr":
-        raise UserError("task:arith keys 'slip' and 'paren' apply to style=expr only")
+    if (slip or paren or bare) and style != "expr":
+        raise UserError("task:arith keys 'slip', 'paren' and 'bare' apply to style=expr only")
     if paren and steps < 2:
         raise UserError("task:arith key 'paren' needs steps >= 2")
     while True:
@@ -89,7 +96,10 @@ def generate(rng: random.Random, steps: int, max: int, style: str, slip: float,
             continue
         if style == "expr":
             row = {"prompt": expr, "answer": str(value), "solution": "\n".join(lines)}
-            if slip and rng.random() < slip:
+            # Draws only when the key is set, so the problems of a spec without it stay as they were.
+            if bare and rng.random() < bare:
+                row["solution"] = ""
+            elif slip and rng.random() < slip:
                 slipped, slip_lines = _flat_eval(numbers, ops)
                 if slipped != value:
                     row["solution"] = "\n".join(slip_lines)
