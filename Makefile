@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.r1-installed
 SMOLLM2 := models/smollm2-135m-instruct
 
-.PHONY: install install-gpu test test-all demo lint smollm2 bench clean
+.PHONY: install install-gpu test test-all demo length-run lint smollm2 bench clean
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ test-all: install
 
 demo: install
 	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/demo.sh
+
+# Response length growing with accuracy during GRPO (the paper's finding, in miniature): runs/length.
+length-run: install
+	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/length-run.sh
 
 lint: install
 	$(BIN)/ruff check r1cli tests bench
