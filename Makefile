@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.r1-installed
 SMOLLM2 := models/smollm2-135m-instruct
 
-.PHONY: install install-gpu test test-all demo lint smollm2 bench clean
+.PHONY: install install-gpu test test-all demo r1-zero report lint smollm2 bench clean
+RUNS ?= runs
 
 install: $(STAMP)
 
@@ -33,6 +34,13 @@ test-all: install
 
 demo: install
 	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/demo.sh
+
+# R1-Zero in miniature is the demo: GRPO with rule rewards on a weak base, no SFT targets.
+r1-zero: demo
+
+# One document on every run under RUNS (default runs): lineage, evaluations, training curves.
+report: install
+	$(BIN)/r1 report $(RUNS) --output $(RUNS)/report --overwrite
 
 lint: install
 	$(BIN)/ruff check r1cli tests bench
