@@ -31,3 +31,10 @@ def split_r1(text: str) -> tuple[str, str] | None:
 def r1_layout(reasoning: str, summary: str) -> str:
     """The assistant turn in the R1 layout."""
     return f"{THINK_OPEN}\n{reasoning.strip()}\n{THINK_CLOSE}\n\n{summary.strip()}"
+
+
+def in_r1_layout(text: str) -> bool:
+    """Whether a completion is written in the R1 layout: reasoning in a closed think block, then a summary in
+    plain text. R1-Zero's `<answer>` tags are not part of it: a reader gets the answer in a sentence."""
+    parts = split_r1(text)
+    return parts is not None and bool(parts[1]) and ANSWER_OPEN not in text and ANSWER_CLOSE not in text
