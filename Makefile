@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.r1-installed
 SMOLLM2 := models/smollm2-135m-instruct
 
-.PHONY: install install-gpu test test-all demo r1-zero report lint smollm2 bench clean
+.PHONY: install install-gpu test test-all demo r1-zero eval-all report lint smollm2 bench clean
 RUNS ?= runs
 
 install: $(STAMP)
@@ -37,6 +37,10 @@ demo: install
 
 # R1-Zero in miniature is the demo: GRPO with rule rewards on a weak base, no SFT targets.
 r1-zero: demo
+
+# Every model under RUNS evaluated with the paper's protocol (K=16 at T=0.6, top-p 0.95), one table.
+eval-all: install
+	PATH=$(CURDIR)/$(BIN):$$PATH RUNS=$(RUNS) bash recipes/tiny/eval-all.sh
 
 # One document on every run under RUNS (default runs): lineage, evaluations, training curves.
 report: install
