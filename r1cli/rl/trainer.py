@@ -1,4 +1,4 @@
-"""The GRPOTrainer subclass used by `r1 grpo`: optional dynamic sampling and a derived `accuracy` log key.
+"""The GRPOTrainer subclass used by the RL stages (`r1 grpo`, `r1 align`): optional dynamic sampling and a derived `accuracy` log key.
 
 Everything else (generation, rewards, advantages, loss, checkpoints) is TRL's own code.
 """
@@ -24,7 +24,7 @@ def trainer_class():
     import torch
     from trl import GRPOTrainer
 
-    from r1cli.stages.grpo.dynamic import keep_mask
+    from r1cli.rl.dynamic import keep_mask
 
     class R1GRPOTrainer(GRPOTrainer):
         dynamic_sampling: bool = False
