@@ -35,6 +35,8 @@ from r1cli.errors import UserError
 STAGES: list[tuple[str, str]] = [
     ("sft", "r1cli.stages.sft"),
     ("grpo", "r1cli.stages.grpo"),
+    ("reward-model", "r1cli.stages.reward_model"),
+    ("align", "r1cli.stages.align"),
     ("eval", "r1cli.stages.eval"),
     ("data", "r1cli.stages.data"),
     ("tiny-model", "r1cli.stages.tiny_model"),

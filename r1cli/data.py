@@ -42,10 +42,12 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
     return source, dict(parse_qsl(query.replace("+", "%2B"), keep_blank_values=True))
 
 
-def load(spec: str, *, split: str | None = None, canonical: bool = True, limit: int | None = None):
+def load(spec: str, *, split: str | None = None, canonical: bool = True, limit: int | None = None,
+         require_answer: bool = True):
     """Load a dataset spec as a `datasets.Dataset`, renamed into the canonical schema when `canonical`.
 
-    `split` and `limit` come from stage flags (--split, --limit) and override the spec's keys."""
+    `split` and `limit` come from stage flags (--split, --limit) and override the spec's keys. Without
+    `require_answer` a dataset may have no gold answers at all (general prompts: an empty `answer`)."""
     import datasets
 
     if log.verbosity() <= 0:
@@ -70,7 +72,7 @@ def load(spec: str, *, split: str | None = None, canonical: bool = True, limit: 
         ds = ds.select(range(min(n, len(ds))))
     if len(ds) == 0:
         raise UserError(f"dataset '{spec}' is empty (check the file or the split)")
-    return canonicalize(ds, params, spec) if canonical else ds
+    return canonicalize(ds, params, spec, require_answer=require_answer) if canonical else ds
 
 
 def _limit_key(params: dict[str, str], spec: str) -> int | None:
@@ -331,11 +333,12 @@ class _Field:
         return "".join(out)
 
 
-def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"):
+def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset", *, require_answer: bool = True):
     """Rename/derive columns into prompt/answer/solution/id. Answers are extracted for GSM8K and MATH.
 
     A key's value is a column name (matched ignoring case when that is unambiguous) or a template over
-    columns; without the key, the first known column name present is used."""
+    columns; without the key, the first known column name present is used. Unless `require_answer` is False,
+    at least one row must yield a gold answer."""
     params = params or {}
     cols = list(ds.column_names)
     hint = " or a template such as '?{kind}={{Body}} {{Question}}'"
@@ -355,7 +358,7 @@ def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"
     answer = pick("answer", ("answer", "final_answer", "target", "gold"), False)
     solution = pick("solution", SOLUTION_COLUMNS, False)
     id_field = pick("id", ID_COLUMNS, False)
-    if answer is None and solution is None:
+    if answer is None and solution is None and require_answer:
         raise UserError(f"{spec} has no answer column and no solution to extract one from "
                         f"(columns: {', '.join(sorted(cols))}; name one with '?answer=COLUMN')")
     prefix = "__src_"
@@ -376,7 +379,7 @@ def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"
     ds = ds.rename_columns({c: prefix + c for c in drop})
     ds = ds.map(convert, with_indices=True, remove_columns=[prefix + c for c in drop])
     bad = sum(1 for a in ds["answer"] if not a)
-    if bad == len(ds):
+    if bad == len(ds) and require_answer:
         raise UserError(f"no row of {spec} yielded a gold answer (name the column with '?answer=COLUMN')")
     return ds
 
