@@ -79,3 +79,20 @@ def sft_arith(tmp_path_factory, tiny_model):
         per_device_train_batch_size=16, max_steps=350, warmup_steps=0.02, max_length=128, save_steps=100, seed=0))
     metrics = sft.run(cfg)
     return SimpleNamespace(path=out, metrics=metrics, test_spec="task:arith?n=50&split=test&max=5")
+
+
+@pytest.fixture(scope="session")
+def tiny_reward_model(tiny_model, tmp_path_factory) -> str:
+    """A sequence-classification checkpoint on the tiny model's body (untrained score head, seeded): a real
+    reward model to route, load and score with, when what it prefers does not matter."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    out = tmp_path_factory.mktemp("rm") / "tiny-rm"
+    torch.manual_seed(0)
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_model, num_labels=1)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    model.config.pad_token_id = tokenizer.pad_token_id
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return str(out)

@@ -1,0 +1,76 @@
+"""r1 align: rows routed by kind, the mix checked against the reward models given, a real 2-step run on the
+embedded task (per-kind metrics, the reward models held off until --preference-from-step), and bad input
+refused in one line before any work."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from r1cli import config as cfgmod
+from r1cli import data, runs, trainlog
+from r1cli.errors import UserError
+from r1cli.stages import align
+
+
+def test_rows_are_routed_by_their_kind_column_or_their_answer():
+    mix = align.load_mix(["task:arith?n=3", "task:general?n=2"], seed=0)
+    assert list(mix["kind"]) == ["reasoning"] * 3 + ["general"] * 2
+    assert mix["user_prompt"] == mix["prompt"] and mix["secret"][:3] == [None] * 3
+    bare = data.load("task:general?n=2", require_answer=False).remove_columns(["kind", "answer"])
+    assert list(align.route(bare.add_column("answer", ["", " "]), "x")["kind"]) == ["general", "general"]
+    with pytest.raises(UserError, match="row 0: column 'kind' must be reasoning or general, got 'chat'"):
+        align.route(bare.add_column("kind", ["chat", "general"]), "x")
+
+
+def test_the_mix_must_match_the_reward_models_given():
+    with pytest.raises(UserError, match="2 general row.*no reward model judges them"):
+        align.check_mix(["reasoning", "general", "general"], [], "d")
+    with pytest.raises(UserError, match="--helpfulness-rm given but --dataset d has no general rows"):
+        align.check_mix(["reasoning"], [("helpfulness", None, 1.0)], "d")
+    align.check_mix(["reasoning"], [], "d")
+
+
+def test_two_step_run_logs_each_kind_and_holds_the_reward_models_off(tmp_path, tiny_reward_model):
+    out = tmp_path / "align"
+    cfg = cfgmod.resolve(align.Config, {}, dict(
+        model="tiny", dataset=["task:arith?n=8,task:general?n=8"], output=str(out), template="plain",
+        helpfulness_rm=tiny_reward_model, harmlessness_rm=f"{tiny_reward_model}:0.5", preference_from_step=2,
+        group_size=4, per_device_train_batch_size=16, max_completion_length=12, max_steps=2, save_steps=0,
+        learning_rate=1e-4, eval_every=2, eval_dataset="task:arith?n=4&split=test"))
+    metrics = align.run(cfg)
+    records = trainlog.read(out / "metrics.jsonl")
+    steps = {r["step"]: r for r in records if "loss" in r}
+    assert sorted(steps) == [1, 2]
+    for key in ("general/rewards/helpfulness_reward/mean", "general/rewards/harmlessness_reward/mean"):
+        assert key not in steps[1] and isinstance(steps[2][key], float), key
+    assert any("reasoning/rewards/accuracy_reward/mean" in r for r in steps.values())
+    assert [r["step"] for r in records if "eval/pass@1" in r] == [0, 2]
+    assert {"helpfulness_last10", "harmlessness_last10", "accuracy_last10"} <= set(metrics)
+    manifest = runs.read_manifest(out)
+    assert manifest["stage"] == "align" and [i["kind"] for i in manifest["inputs"]].count("reward_model") == 2
+    assert (out / "curves.png").stat().st_size > 0
+
+
+def _r1(*argv, cwd):
+    return subprocess.run([sys.executable, "-m", "r1cli", "align", *argv], capture_output=True, text=True,
+                          timeout=180, cwd=cwd, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+
+
+def test_bad_input_is_one_line_before_training(tmp_path, tiny_model, tiny_reward_model):
+    cases = {
+        "not a reward model": (["-d", "task:arith?n=4,task:general?n=4", "--helpfulness-rm", tiny_model],
+                               "is not a sequence-classification checkpoint"),
+        "reward models, no general rows": (["-d", "task:arith?n=4", "--harmlessness-rm", tiny_reward_model],
+                                           "--harmlessness-rm given but --dataset task:arith?n=4 has no general rows"),
+        "general rows, no reward model": (["-d", "task:arith?n=4,task:general?n=4"],
+                                          "has 4 general row(s)"),
+    }
+    for what, (argv, message) in cases.items():
+        proc = _r1("-m", "tiny", "-o", str(tmp_path / "out"), *argv, cwd=tmp_path)
+        assert proc.returncode == 2 and proc.stderr.splitlines() == [proc.stderr.strip()], (what, proc.stderr)
+        assert proc.stderr.startswith("error: ") and message in proc.stderr, (what, proc.stderr)
+        assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists(), what
