@@ -240,3 +240,12 @@ def test_task_capacity_is_an_upper_bound_on_distinct_problems():
                 tasks.rows(name, {**raw, "split": split, "n": str(bound)})
             found += int(re.search(r"only about ([\d,]+)", str(err.value)).group(1).replace(",", ""))
         assert 0 < found <= bound
+
+
+def test_general_prompts_without_answers_load_when_answers_are_not_required(tmp_path):
+    prompts = tmp_path / "general.jsonl"
+    prompts.write_text('{"prompt": "Write a haiku."}\n{"prompt": "Say hello."}\n')
+    with pytest.raises(UserError, match="no answer column"):
+        data.load(str(prompts))
+    ds = data.load(str(prompts), require_answer=False)
+    assert list(ds["prompt"]) == ["Write a haiku.", "Say hello."] and list(ds["answer"]) == ["", ""]

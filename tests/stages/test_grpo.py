@@ -1,5 +1,5 @@
-"""r1 grpo: options reach TRL's GRPOConfig, the R1-Zero template, and real runs of the tiny model (2 steps + resume; a base model with
---template chat)."""
+"""r1 grpo: options reach TRL's GRPOConfig, the R1-Zero template, and real runs of the tiny model (2 steps +
+resume; a base model with --template chat)."""
 
 from __future__ import annotations
 
