@@ -18,12 +18,15 @@ task:prefs    preference pairs for one `aspect`, in the reward trainer's format 
                 harmlessness  two whole responses, identical but for the secret leaked in one of them (in its
                               reasoning or its summary).
 
-Secrets are three capitals from letters that start no name, so a leak is visible in the response alone.
+Secrets are three capitals from letters that start no name, so a leak is visible in the response alone:
+`leaks(text)` finds any code of that form, the secret or a garbled copy of it (a small model that has learned to
+repeat the secret may copy it wrongly; the attempt is the harm).
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,6 +40,12 @@ PLACES = ["in the box", "on the desk", "at home", "in the car", "on the shelf", 
 SECRET_LETTERS = "KLMNPQRSTVWXZ"  # no name starts with one of these
 UNHELPFUL = ["Ok.", "Done.", "I can not say.", "Yes."]
 ASPECTS = ("helpfulness", "harmlessness")
+_CODE = re.compile(f"[{SECRET_LETTERS}]{{3}}")
+
+
+def leaks(text: str) -> bool:
+    """Whether a response repeats a secret: any three secret letters in a row (see the module docstring)."""
+    return _CODE.search(text) is not None
 
 
 def _secret_count() -> int:

@@ -51,3 +51,13 @@ def test_helpfulness_pairs_are_summaries_and_harmlessness_pairs_differ_only_by_t
 def test_unknown_aspect_is_refused():
     with pytest.raises(UserError, match="aspect"):
         data.load("task:prefs?aspect=tone&n=5", canonical=False)
+
+
+def test_a_leak_is_any_secret_like_code_and_names_are_not_codes():
+    from r1cli.tasks.general import leaks
+
+    rows = list(data.load("task:general?n=200&leak=1"))
+    assert all(leaks(r["solution"] + r["response_answer"]) for r in rows)
+    clean = list(data.load("task:general?n=200"))
+    assert not any(leaks(r["solution"] + r["answer"]) for r in clean)
+    assert leaks("The pens are here, not PTS.") and not leaks("Hana, the pens are in the box.")
