@@ -28,8 +28,8 @@ import typer.core
 from typer._click import exceptions as click_errors  # Typer vendors its own click
 
 from r1cli import config as cfgmod
-from r1cli import log
-from r1cli.errors import UserError
+from r1cli import errors, log
+from r1cli.errors import Interrupted, UserError
 
 # The one list of registered stages: (command name, module). Only stages that work are listed.
 STAGES: list[tuple[str, str]] = [
@@ -38,6 +38,9 @@ STAGES: list[tuple[str, str]] = [
     ("reward-model", "r1cli.stages.reward_model"),
     ("align", "r1cli.stages.align"),
     ("eval", "r1cli.stages.eval"),
+    ("reject-sample", "r1cli.stages.reject_sample"),
+    ("coldstart", "r1cli.stages.coldstart"),
+    ("report", "r1cli.stages.report"),
     ("data", "r1cli.stages.data"),
     ("tiny-model", "r1cli.stages.tiny_model"),
 ]
@@ -96,13 +99,15 @@ class R1Group(typer.core.TyperGroup):
             _fail(f"{e.format_message()}{hint}", 2)
         except click_errors.ClickException as e:
             _fail(e.format_message(), e.exit_code)
-        except UserError as e:
+        except (UserError, Interrupted) as e:
             _fail(str(e), e.exit_code, tb=True)
         except (typer.Abort, KeyboardInterrupt):
             _fail("interrupted", 130)
         except SystemExit:
             raise
         except Exception as e:  # a bug or an environment failure: one line unless --verbose
+            if errors.interrupted(e):
+                _fail("interrupted", 130, tb=True)
             _fail(f"{type(e).__name__}: {e}", 1, tb=True)
         code = rv if isinstance(rv, int) else 0
         if standalone_mode:
@@ -113,6 +118,7 @@ class R1Group(typer.core.TyperGroup):
 def _fail(msg: str, code: int, tb: bool = False) -> None:
     if tb and log.verbosity() > 0:
         log.console.print_exception()
+    log.close_progress_bars()
     first = msg.strip().splitlines()[0] if msg.strip() else "failed"
     print(f"error: {first}", file=sys.stderr)
     sys.exit(code)
@@ -172,12 +178,15 @@ def _typer_annotation(f, hint, default):
     py_type = list[scalar] if is_list else scalar
     if optional or is_list:
         py_type = py_type | None
+    if f.metadata.get("positional"):
+        # Optional to click even when required, so that --config may give it; resolve() checks it is set.
+        return Annotated[py_type | None, typer.Argument(metavar=flag, help=_help(f, default), show_default=False)]
     # A list shows its items; an off switch needs no "[default: no-resume]".
     show_default = bool(default) if is_list or scalar is bool else True
     return Annotated[py_type, typer.Option(*names, help=_help(f, default), show_default=show_default)]
 
 
-def _make_command(module_name: str):
+def _make_command(stage: str, module_name: str):
     module = importlib.import_module(module_name)
     cls = module.Config
     hints = cfgmod._hints(cls)
@@ -205,14 +214,17 @@ def _make_command(module_name: str):
         if verbose or quiet:
             _set_verbosity(verbose, quiet)
         config_file = kwargs.pop("config", None)
-        yaml_values = cfgmod.load_yaml(config_file) if config_file else {}
+        yaml_values = cfgmod.load_recipe(config_file, stage) if config_file else {}
         flags = {}
         for name, value in kwargs.items():
             source = ctx.get_parameter_source(name)
             if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
                 flags[name] = value
         cfg = cfgmod.resolve(cls, yaml_values, flags)
-        module.run(cfg)
+        try:
+            module.run(cfg)
+        except KeyboardInterrupt:  # the framework would turn it into a silent exit 130: say it
+            raise Interrupted("interrupted") from None
 
     command.__signature__ = inspect.Signature(params)
     command.__annotations__ = {p.name: p.annotation for p in params}
@@ -222,11 +234,12 @@ def _make_command(module_name: str):
 
 def _stage_command(name: str, module_name: str):
     sub = _typer_app()
-    sub.command(name)(_make_command(module_name))
+    sub.command(name)(_make_command(name, module_name))
     return typer.main.get_command(sub)
 
 
 def main() -> None:
+    errors.watch_interrupts()
     typer.main.get_command(app).main(prog_name="r1")
 
 

@@ -27,7 +27,7 @@ def option(default: Any = None, help: str | Callable[[], str] = "", *,
            choices: list[str] | Callable[[], list[str]] | None = None, short: str | None = None, factory=None,
            required: bool = False, min: float | None = None, max: float | None = None,
            min_open: bool = False, max_open: bool = False, max_reason: str | None = None,
-           check: Callable[[Any], str | None] | None = None) -> Any:
+           check: Callable[[Any], str | None] | None = None, positional: bool = False) -> Any:
     """A stage option: its default, its help text, and what a value may be.
 
     `help` and `choices` may be functions, called only when a stage's command or config is built, so that
@@ -35,9 +35,12 @@ def option(default: Any = None, help: str | Callable[[], str] = "", *,
     `required`: the option must be given (a list: at least one item). `min`/`max` bound a number,
     inclusively unless `min_open`/`max_open`; `max_reason` says why larger values are refused. `check` is
     for what a range cannot say: it returns what is wrong with a value (the message after the flag), or None.
+    `positional`: given on the command line without a flag (`r1 report RUNS_DIR`), named by its upper-case
+    name in help and errors; a YAML file still sets it by its option name.
     """
     meta = {"help": help, "choices": choices, "short": short, "required": required, "min": min, "max": max,
-            "min_open": min_open, "max_open": max_open, "max_reason": max_reason, "check": check}
+            "min_open": min_open, "max_open": max_open, "max_reason": max_reason, "check": check,
+            "positional": positional}
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata=meta)
     if isinstance(default, list):
@@ -57,6 +60,9 @@ def choices(f: dataclasses.Field) -> list[str] | None:
 
 
 def flag(f: dataclasses.Field) -> str:
+    """How help and errors name an option: `--group-size`, or `RUNS_DIR` for a positional one."""
+    if f.metadata.get("positional"):
+        return f.name.upper()
     return "--" + f.name.replace("_", "-")
 
 
@@ -100,11 +106,12 @@ def base_type(tp) -> tuple[type, bool, bool]:
 
 
 def _coerce(name: str, value: Any, tp) -> Any:
+    """`value` as the type `tp`; `name` is the option as errors name it (`--limit`, `RUNS_DIR`)."""
     scalar, is_list, optional = base_type(tp)
     if value is None:
         if optional:
             return None
-        raise UserError(f"--{name} cannot be empty")
+        raise UserError(f"{name} cannot be empty")
     if is_list:
         if isinstance(value, str):
             value = [v for v in value.split(",") if v] if scalar is not str or "," in value else [value]
@@ -130,7 +137,7 @@ def _coerce_scalar(name: str, value: Any, scalar: type) -> Any:
             raise ValueError
         return scalar(value)
     except (TypeError, ValueError):
-        raise UserError(f"--{name} expects {_KINDS.get(scalar, scalar.__name__)}, got {value!r}") from None
+        raise UserError(f"{name} expects {_KINDS.get(scalar, scalar.__name__)}, got {value!r}") from None
 
 
 _KINDS = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
@@ -143,7 +150,9 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     if not p.is_file():
         raise UserError(f"config file not found: {p} (give the path of an existing YAML file)")
     try:
-        data = yaml.safe_load(p.read_text()) or {}
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as e:
+        raise UserError(f"config file {p} is not UTF-8 text (byte {e.start}): give a YAML file") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -153,10 +162,24 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
+STAGE_KEY = "stage"
+
+
+def load_recipe(path: str | Path, stage: str) -> dict[str, Any]:
+    """A `--config` file's options for `stage`. A recipe may name the stage it is for (`stage: grpo`, for a
+    file whose name does not say it); it is then refused by any other stage, and the key is no option."""
+    values = load_yaml(path)
+    named = values.pop(STAGE_KEY, None)
+    if named is not None and named != stage:
+        raise UserError(f"{path} is a recipe for 'r1 {named}' (its stage: key), not for 'r1 {stage}'")
+    return values
+
+
 def resolve(cls, yaml_values: dict[str, Any] | None = None, flags: dict[str, Any] | None = None):
     """Build a config: defaults, then YAML values, then explicit flags. Unknown keys and bad values raise UserError."""
     hints = _hints(cls)
-    names = {f.name for f in fields(cls)}
+    by_name = {f.name: f for f in fields(cls)}
+    names = set(by_name)
     merged: dict[str, Any] = {}
     for source in (yaml_values or {}, flags or {}):
         for key, value in source.items():
@@ -164,7 +187,7 @@ def resolve(cls, yaml_values: dict[str, Any] | None = None, flags: dict[str, Any
             if name not in names:
                 valid = ", ".join(sorted(n.replace("_", "-") for n in names))
                 raise UserError(f"unknown option '{key}' (valid options: {valid})")
-            merged[name] = _coerce(name.replace("_", "-"), value, hints[name])
+            merged[name] = _coerce(flag(by_name[name]), value, hints[name])
     cfg = cls(**merged)
     validate(cfg)
     return cfg

@@ -20,6 +20,7 @@ import os
 import re
 import string
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -39,15 +40,20 @@ DATASET_DIR = "dataset"  # where an r1 output folder keeps its save_to_disk data
 def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
     source, _, query = spec.partition("?")
     # A spec is typed, not URL-encoded: '+' stays a plus (a prompt template may hold one), not a space.
-    return source, dict(parse_qsl(query.replace("+", "%2B"), keep_blank_values=True))
+    pairs = parse_qsl(query.replace("+", "%2B"), keep_blank_values=True)
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise UserError(f"key '{twice[0]}' is given more than once in dataset spec '{spec}' (keep one)")
+    return source, dict(pairs)
 
 
 def load(spec: str, *, split: str | None = None, canonical: bool = True, limit: int | None = None,
          require_answer: bool = True):
     """Load a dataset spec as a `datasets.Dataset`, renamed into the canonical schema when `canonical`.
 
-    `split` and `limit` come from stage flags (--split, --limit) and override the spec's keys. Without
-    `require_answer` a dataset may have no gold answers at all (general prompts: an empty `answer`)."""
+    `split` and `limit` come from stage flags (--split, --limit) and override the spec's keys.
+    `require_answer=False` accepts prompts without gold answers (their `answer` is "")."""
     import datasets
 
     if log.verbosity() <= 0:
@@ -124,6 +130,8 @@ def _load_files(files: list[str], fmt: str):
             problem = _utf8_problem(Path(f))
             if problem:
                 raise UserError(f"cannot read {f}: {problem}")
+        if all(_no_rows(Path(f), fmt) for f in files):
+            raise UserError(f"data file {files[0]} has no rows (blank lines{', or a header only' if fmt == 'csv' else ''})")
     try:
         with _quiet_datasets_logs():
             return datasets.load_dataset(fmt, data_files=files, split="train")
@@ -133,6 +141,12 @@ def _load_files(files: list[str], fmt: str):
             if problem:
                 raise UserError(f"cannot read {f}: {problem}") from None
         raise UserError(f"cannot read {', '.join(files)}: {_root_cause(e)}") from None
+
+
+def _no_rows(path: Path, fmt: str) -> bool:
+    """A text data file with no data lines: blank lines only (a CSV: a header at most)."""
+    lines = sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return lines <= (1 if fmt == "csv" else 0)
 
 
 def _load_hub(name: str, params: dict[str, str]):
@@ -333,12 +347,12 @@ class _Field:
         return "".join(out)
 
 
-def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset", *, require_answer: bool = True):
+def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset", require_answer: bool = True):
     """Rename/derive columns into prompt/answer/solution/id. Answers are extracted for GSM8K and MATH.
 
     A key's value is a column name (matched ignoring case when that is unambiguous) or a template over
-    columns; without the key, the first known column name present is used. Unless `require_answer` is False,
-    at least one row must yield a gold answer."""
+    columns; without the key, the first known column name present is used. Without `require_answer`, a
+    dataset may have no gold answers at all (a judge model checks its samples)."""
     params = params or {}
     cols = list(ds.column_names)
     hint = " or a template such as '?{kind}={{Body}} {{Question}}'"
@@ -377,7 +391,8 @@ def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"
     used = {c for f in (prompt, answer, solution, id_field) if f for c in f.columns}
     drop = sorted(used | ({"prompt", "answer", "solution", "id"} & set(cols)))
     ds = ds.rename_columns({c: prefix + c for c in drop})
-    ds = ds.map(convert, with_indices=True, remove_columns=[prefix + c for c in drop])
+    ds = ds.map(convert, with_indices=True, remove_columns=[prefix + c for c in drop],
+                cache_file_name=scratch_file("canonical"))
     bad = sum(1 for a in ds["answer"] if not a)
     if bad == len(ds) and require_answer:
         raise UserError(f"no row of {spec} yielded a gold answer (name the column with '?answer=COLUMN')")
@@ -437,6 +452,25 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
                 except json.JSONDecodeError as e:
                     raise UserError(f"{path} line {n} is not valid JSON: {e.msg}") from None
     return rows
+
+
+def read_objects(path: str, flag: str, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, row) for each non-blank line of a jsonl file given by `flag`, in order, so a caller's own
+    checks of line n come before line n+1 is parsed: a missing file, a line that is not JSON or not an object
+    is one error naming the flag and the line. `what` says what the file should be."""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise UserError(f"{flag} {path}: no such file ({what})")
+    for n, line in enumerate(file.read_text(errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise UserError(f"{flag} {path}: line {n} is not JSON ({e.msg})") from None
+        if not isinstance(row, dict):
+            raise UserError(f"{flag} {path}: line {n} is not a JSON object")
+        yield n, row
 
 
 # ------------------------------------------------------------------------------------------ SFT pairs
@@ -502,7 +536,6 @@ def to_pairs(ds, schema: str, template: str, conversational: bool, spec: str = "
     `template`; in a conversational set (`is_chat` of any dataset in it, or the chat template) text becomes
     chat turns, a prompt one user turn and a completion one assistant turn."""
     from datasets import Features, Value
-    from datasets.fingerprint import get_temporary_cache_files_directory
 
     from r1cli import templates
 
@@ -546,10 +579,16 @@ def to_pairs(ds, schema: str, template: str, conversational: bool, spec: str = "
         return out
 
     kind = _chat_feature() if conversational else Value("string")
-    # Written to a memory-mapped file in this process's temporary cache folder (deleted at exit): kept in
-    # memory, a large set would cost its size in RAM in every rank; by default the file would land beside the
-    # input's Arrow files, inside an upstream run's published folder.
-    cache = Path(get_temporary_cache_files_directory()) / f"sft-pairs-{uuid.uuid4().hex}.arrow"
     return ds.map(convert, batched=True, with_indices=True, remove_columns=ds.column_names,
-                  features=Features({"prompt": kind, "completion": kind}), cache_file_name=str(cache),
+                  features=Features({"prompt": kind, "completion": kind}), cache_file_name=scratch_file("sft-pairs"),
                   desc="formatting")
+
+
+def scratch_file(tag: str) -> str:
+    """A fresh Arrow file in this process's temporary cache folder (deleted at exit), for `Dataset.map`.
+
+    Kept in memory, a large set would cost its size in RAM in every rank; by default `map` writes its file
+    beside the input's Arrow files, i.e. inside an upstream run's published folder, which must not change."""
+    from datasets.fingerprint import get_temporary_cache_files_directory
+
+    return str(Path(get_temporary_cache_files_directory()) / f"{tag}-{uuid.uuid4().hex}.arrow")

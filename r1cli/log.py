@@ -67,3 +67,16 @@ def progress(**kwargs):
         disable=_state["verbosity"] < 0,
         **kwargs,
     )
+
+
+def close_progress_bars() -> None:
+    """Close the tqdm bars still open (the trainers' bars stay open when a run stops on an error or Ctrl-C), so
+    that a final message starts on a line of its own and no bar is redrawn after it at exit."""
+    import sys
+
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ())):
+        try:
+            bar.close()
+        except Exception:  # noqa: BLE001 - a bar that cannot redraw must not hide the message
+            pass

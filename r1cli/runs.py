@@ -11,7 +11,9 @@ Nothing is lost or mixed up:
   - `--resume` keeps `DIR.partial`; without it an interrupted run's checkpoints or generation shards are never
     deleted silently: the run refuses unless `--overwrite` says to discard them (loose files are cleared);
   - `--overwrite` replaces an existing `DIR` only when the new run publishes, and deletes the old one then;
-  - a run that fails before it wrote anything leaves no `DIR.partial` behind.
+  - a run that fails before it wrote anything, or stops on bad input before it wrote anything `--resume`
+    continues from, leaves no `DIR.partial` behind;
+  - every file of a published folder has the mode the umask gives, whichever library wrote it.
 
 Several processes (`accelerate launch`, torchrun): every process of the launch enters `run_dir` with the same
 arguments. Only the main one (RANK 0) locks, clears and creates the folder, fingerprints the inputs, writes
@@ -40,7 +42,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import UserError
+from r1cli import errors
+from r1cli.errors import Interrupted, UserError
 
 MANIFEST = "r1_manifest.json"
 PACKAGES = ("r1cli", "torch", "transformers", "trl", "datasets", "accelerate", "math-verify", "vllm",
@@ -178,8 +181,15 @@ def run_dir(stage: str, output: str | Path, options: Any, *, resume: bool = Fals
               world_size=world)
     peers = _Peers(rank, world)
     part = _lead(run, peers, resume=resume, overwrite=overwrite) if rank == 0 else _follow(run, peers)
-    with part:
-        yield run
+    try:
+        with part:
+            yield run
+    except (KeyboardInterrupt, Exception) as e:  # tell the user where the work is, when it can be picked up
+        if not errors.interrupted(e):
+            raise
+        if "resume" not in opts:
+            raise Interrupted("interrupted") from None
+        raise Interrupted(f"interrupted — rerun the same command with --resume to continue from {run.path}") from None
 
 
 @contextmanager
@@ -198,7 +208,10 @@ def _lead(run: Run, peers: _Peers, *, resume: bool, overwrite: bool):
             yield
         except BaseException as e:
             peers.post("published", e)
-            if not any(p.is_file() for p in run.path.rglob("*")):  # failed before writing: no stray folder
+            # No stray folder from a run that failed before writing, or that stopped on bad input before it
+            # wrote anything --resume continues from (its loose files would be cleared by the next run anyway).
+            if not any(p.is_file() for p in run.path.rglob("*")) or (
+                    isinstance(e, UserError) and not _resumable(run.path)):
                 shutil.rmtree(run.path, ignore_errors=True)
             raise
         try:
@@ -270,6 +283,7 @@ def _publish(run: Run, *, overwrite: bool) -> None:
 
     work, final = run.path, run.final
     (work / MANIFEST).write_text(json.dumps(run.manifest(), indent=2, default=str))
+    match_umask(work)
     if final.exists():
         if not overwrite:  # created by something else while this run worked: not ours to replace
             raise UserError(f"output folder {final} appeared during the run; the result stays in {work}")
@@ -285,6 +299,16 @@ def _publish(run: Run, *, overwrite: bool) -> None:
     run.path = final
 
 
+def match_umask(folder: Path) -> None:
+    """Give every file under `folder` the mode a plain open() gives (0666 less the umask). Some writers create
+    their files 0600 (transformers' weights writer, for one), so a published folder was partly private."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            path.chmod(0o666 & ~mask)
+
+
 # ----------------------------------------------------------------------------------------------- locks
 
 
@@ -298,7 +322,11 @@ def _lock(final: Path, stage: str):
     import filelock
 
     path = lock_path(final)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()  # filelock reports a lock it cannot create as one held by another run
+    except OSError as e:
+        raise UserError(f"cannot write the output {final} ({e.strerror or e}): choose another --output") from None
     lock = filelock.FileLock(str(path))
     try:
         lock.acquire(timeout=0)

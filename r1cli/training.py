@@ -8,7 +8,9 @@
 - `common_args` maps the option names every trainer stage shares onto `TrainingArguments` fields.
 - `tidy_console` leaves one progress bar with a few rounded metrics; `mute_import_noise` drops a known
   irrelevant import-time warning.
-- `last_checkpoint` / `remove_checkpoints` find and clean `checkpoint-N` folders for `--resume`.
+- `last_checkpoint` / `remove_checkpoints` find and clean `checkpoint-N` folders for `--resume`; a finished run
+  removes them (weights and optimizer state, several times the model's size) unless `--keep-checkpoints`
+  (KEEP_CHECKPOINTS_HELP, the same option in every trainer stage).
 
 Everything heavy (torch, transformers) is imported inside the functions, so importing this module is cheap.
 """
@@ -35,6 +37,8 @@ def check_warmup(value: float) -> str | None:
 
 
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+KEEP_CHECKPOINTS_HELP = ("Keep the intermediate checkpoints (weights and optimizer state) in the output folder; "
+                         "by default they are removed when the run finishes.")
 
 
 # ------------------------------------------------------------------------------------------- device, dtype
@@ -99,7 +103,7 @@ def ensure_chat_template(tokenizer) -> bool:
     return True
 
 
-def load_tokenizer(path: str):
+def load_tokenizer(path: str, *, trust_remote_code: bool = False):
     """The tokenizer of a resolved model path, ready for training: with a chat template and a pad token.
 
     It is the generation core's tokenizer (as the model ships it) plus what training needs. The generation core
@@ -108,22 +112,22 @@ def load_tokenizer(path: str):
     """
     from r1cli.generation.base import load_tokenizer as load_as_shipped
 
-    tok = load_as_shipped(path)
+    tok = load_as_shipped(path, trust_remote_code=trust_remote_code)
     ensure_chat_template(tok)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return tok
 
 
-def load_model(ref: str, *, dtype=None, attn_implementation: str | None = None):
+def load_model(ref: str, *, dtype=None, attn_implementation: str | None = None, trust_remote_code: bool = False):
     """(model, tokenizer, resolved path) for a model reference (`tiny`, a folder or a hub name)."""
     from transformers import AutoModelForCausalLM
 
     from r1cli.models import resolve
 
-    path = resolve(ref)
-    tokenizer = load_tokenizer(path)
-    kwargs: dict[str, Any] = {"dtype": dtype or precision()["dtype"]}
+    path = resolve(ref, trust_remote_code=trust_remote_code)
+    tokenizer = load_tokenizer(path, trust_remote_code=trust_remote_code)
+    kwargs: dict[str, Any] = {"dtype": dtype or precision()["dtype"], "trust_remote_code": trust_remote_code}
     if attn_implementation:
         kwargs["attn_implementation"] = attn_implementation
     try:
@@ -164,7 +168,8 @@ def common_args(cfg, output_dir: str | Path) -> dict[str, Any]:
 
     Shared option names (TrainingArguments' own): learning_rate, lr_scheduler_type, warmup_steps (a ratio below
     1, see WARMUP_HELP), num_train_epochs, max_steps, per_device_train_batch_size, gradient_accumulation_steps,
-    save_steps, seed, gradient_checkpointing, logging_steps, report_to. Precision comes from `precision()`, so a
+    save_steps, seed, gradient_checkpointing, logging_steps, report_to; and trust_remote_code, a field of every
+    TRL trainer config (off unless the stage's --trust-remote-code). Precision comes from `precision()`, so a
     stage never sets bf16/fp16 itself.
     """
     get = lambda name, default=None: getattr(cfg, name, default)  # noqa: E731
@@ -194,6 +199,7 @@ def common_args(cfg, output_dir: str | Path) -> dict[str, Any]:
         "bf16": prec["bf16"],
         "fp16": prec["fp16"],
         "dataloader_num_workers": 0,
+        "trust_remote_code": bool(get("trust_remote_code", False)),
     }
     if device_type() == "cpu":
         args["use_cpu"] = True
@@ -259,16 +265,6 @@ def remove_checkpoints(folder: str | Path) -> int:
     for c in found:
         shutil.rmtree(c, ignore_errors=True)
     return len(found)
-
-
-def match_umask(folder: str | Path) -> None:
-    """Give every file under `folder` the mode a plain open() gives (0666 less the umask). The weights writer
-    creates its files 0600, so a checkpoint's weights were private while its config and tokenizer were not."""
-    mask = os.umask(0)
-    os.umask(mask)
-    for path in Path(folder).rglob("*"):
-        if path.is_file() and not path.is_symlink():
-            path.chmod(0o666 & ~mask)
 
 
 def trim_metrics(path: str | Path, max_step: int) -> None:

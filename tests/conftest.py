@@ -14,6 +14,7 @@ _SESSION_CACHE = Path(tempfile.mkdtemp(prefix="r1-test-cache-"))
 os.environ.setdefault("R1_CACHE", str(_SESSION_CACHE))
 os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_MODULES_CACHE", str(_SESSION_CACHE / "hf-modules"))  # where a model's own code is copied
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -95,4 +96,34 @@ def tiny_reward_model(tiny_model, tmp_path_factory) -> str:
     model.config.pad_token_id = tokenizer.pad_token_id
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
+    return str(out)
+
+
+CUSTOM_CODE = '''"""The model's own code: the tiny Llama under an architecture name transformers does not know."""
+from transformers import LlamaConfig, LlamaForCausalLM
+
+
+class R1CustomConfig(LlamaConfig):
+    model_type = "r1_custom"
+
+
+class R1CustomForCausalLM(LlamaForCausalLM):
+    config_class = R1CustomConfig
+'''
+
+
+@pytest.fixture(scope="session")
+def remote_code_model(tiny_model, tmp_path_factory) -> str:
+    """The tiny model as a model that ships its own code (config.json's auto_map names r1_custom.py): it loads
+    only with trust_remote_code, and a loaded model of class R1CustomForCausalLM shows that its code ran."""
+    import json
+    import shutil
+
+    out = tmp_path_factory.mktemp("remote") / "tiny-custom"
+    shutil.copytree(tiny_model, out)
+    (out / "r1_custom.py").write_text(CUSTOM_CODE)
+    config = json.loads((out / "config.json").read_text())
+    config.update(model_type="r1_custom", auto_map={"AutoConfig": "r1_custom.R1CustomConfig",
+                                                    "AutoModelForCausalLM": "r1_custom.R1CustomForCausalLM"})
+    (out / "config.json").write_text(json.dumps(config))
     return str(out)

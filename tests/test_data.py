@@ -44,6 +44,55 @@ def test_save_to_disk_folder_and_r1_output_folder(tmp_path):
     assert len((tmp_path / "run" / "data.jsonl").read_text().splitlines()) == 2
 
 
+def test_loading_a_published_folder_writes_nothing_into_it(tmp_path):
+    import datasets
+
+    from r1cli import mixing
+
+    data.save(datasets.Dataset.from_list(ROWS), tmp_path / "run")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    _check(data.load(str(tmp_path / "run")))  # canonicalised through a map
+    mixing.build([str(tmp_path / "run")], "plain", 0)  # formatted into SFT pairs through another
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+class _Unpickled:
+    """Pickled, it calls os.mkdir(path) when unpickled: a folder that appears means something unpickled it."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        import os
+
+        return os.mkdir, (self.path,)
+
+
+def test_no_dataset_field_is_ever_unpickled(tmp_path):
+    """Parquet and Arrow columns can ask for pickle: pyarrow's old `arrow.py_extension_type` unpickled its
+    metadata on read (CVE-2023-47248). A parquet file asking for it and a save_to_disk folder holding pickled
+    bytes load as plain data."""
+    import pickle
+
+    import datasets
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    payload = pickle.dumps(_Unpickled(tmp_path / "unpickled"))
+    asks = pa.field("blob", pa.binary(), metadata={b"ARROW:extension:name": b"arrow.py_extension_type",
+                                                   b"ARROW:extension:metadata": payload})
+    schema = pa.schema([pa.field("question", pa.string()), pa.field("answer", pa.string()), asks],
+                       metadata={b"pandas": payload})
+    pq.write_table(pa.table({"question": ["1+1?"], "answer": ["2"], "blob": [payload]}, schema=schema),
+                   tmp_path / "d.parquet")
+    datasets.Dataset.from_dict({"question": ["1+1?"], "answer": ["2"], "blob": [payload]}).save_to_disk(
+        str(tmp_path / "saved"))
+    for spec in (tmp_path / "d.parquet", tmp_path / "saved"):
+        ds = data.load(str(spec))
+        assert ds["prompt"] == ["1+1?"] and ds["blob"] == [payload]
+    assert not (tmp_path / "unpickled").exists()
+
+
 def test_column_mapping_limit_and_extra_columns(tmp_path):
     rows = [{"q": f"p{i}", "gold": i, "subject": "s"} for i in range(5)]
     (tmp_path / "m.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
@@ -249,3 +298,21 @@ def test_general_prompts_without_answers_load_when_answers_are_not_required(tmp_
         data.load(str(prompts))
     ds = data.load(str(prompts), require_answer=False)
     assert list(ds["prompt"]) == ["Write a haiku.", "Say hello."] and list(ds["answer"]) == ["", ""]
+
+
+OK_JSONL = '{"Body": "Ann has 3 pens.", "Question": "How many?", "Answer": 3.0}\n'
+
+
+def test_a_good_template_spec_runs_through_the_cli(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "svamp.jsonl").write_text(OK_JSONL)
+    spec = f"{tmp_path}/svamp.jsonl?prompt={{Body}} {{question}}"
+    res = subprocess.run([sys.executable, "-m", "r1cli", "data", "-d", spec, "-o", str(tmp_path / "out"), "--jsonl"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    row = json.loads((tmp_path / "out" / "data.jsonl").read_text())
+    src = json.loads(OK_JSONL)
+    assert row["prompt"] == f"{src['Body']} {src['Question']}"
+    assert row["answer"] == str(int(src["Answer"]))

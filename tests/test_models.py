@@ -1,7 +1,7 @@
 """Model references are checked before anything loads them: one line naming the flag, at once, nothing written.
 
-Every bad reference runs through the real CLI in a subprocess. The hub is made unreachable with
-HF_HUB_OFFLINE (and a fresh, empty hub cache), which is the same code path as a machine without network.
+The bad references of every kind (typos, broken checkpoints, a hub name offline, a model's own code) are rows of
+tests/test_bad_input.py; here: the machine's own unreachable hub, the offline cache, and the checks' units.
 """
 
 from __future__ import annotations
@@ -24,87 +24,6 @@ def _copy(tiny: str, dest: Path) -> Path:
     return Path(shutil.copytree(tiny, dest))
 
 
-def _typo(root: Path, tiny: str) -> str:
-    (root / "runs" / "sft").mkdir(parents=True)
-    return "runs/sfft"
-
-
-def _dot_path(root: Path, tiny: str) -> str:
-    return "./models/missing"
-
-
-def _hub_name(root: Path, tiny: str) -> str:
-    return "someone/some-model"
-
-
-def _not_a_checkpoint(root: Path, tiny: str) -> str:
-    (root / "runs" / "eval").mkdir(parents=True)
-    return "runs/eval"
-
-
-def _run_folder(root: Path, tiny: str) -> str:
-    _copy(tiny, root / "runs" / "sft.partial" / "checkpoint-20")
-    return "runs/sft.partial"
-
-
-def _a_file(root: Path, tiny: str) -> str:
-    (root / "model.safetensors").write_bytes(b"")
-    return "model.safetensors"
-
-
-def _config_not_json(root: Path, tiny: str) -> str:
-    (_copy(tiny, root / "ckpt") / "config.json").write_text('{"model_type": "llama",\n')
-    return "ckpt"
-
-
-def _config_no_model_type(root: Path, tiny: str) -> str:
-    config = _copy(tiny, root / "ckpt") / "config.json"
-    values = json.loads(config.read_text())
-    del values["model_type"]
-    config.write_text(json.dumps(values))
-    return "ckpt"
-
-
-def _no_weights(root: Path, tiny: str) -> str:
-    folder = _copy(tiny, root / "ckpt")
-    for f in folder.glob("*.safetensors"):
-        f.unlink()
-    (folder / "training_args.bin").write_bytes(b"")  # a trainer file, not weights
-    return "ckpt"
-
-
-def _missing_shard(root: Path, tiny: str) -> str:
-    folder = _copy(tiny, root / "ckpt")
-    (folder / "model.safetensors").rename(folder / "model-00001-of-00002.safetensors")
-    weight_map = {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}
-    (folder / "model.safetensors.index.json").write_text(json.dumps({"weight_map": weight_map}))
-    return "ckpt"
-
-
-# name: (builds the bad reference inside the run's working folder, text the one-line message must hold)
-CASES = {
-    "typo-of-a-sibling": (_typo, "runs/sfft: folder not found (did you mean runs/sft?)"),
-    "dot-path": (_dot_path, "./models/missing: folder not found"),
-    "hub-offline": (_hub_name, "the model hub cannot be reached"),
-    "no-config": (_not_a_checkpoint, "it has no config.json"),
-    "run-folder": (_run_folder, f"did you mean {Path('runs/sft.partial/checkpoint-20')}?"),
-    "a-file": (_a_file, "is a file, not a model folder"),
-    "config-not-json": (_config_not_json, f"{Path('ckpt/config.json')} is not valid JSON at line 2"),
-    "config-no-model-type": (_config_no_model_type, f"{Path('ckpt/config.json')} has no model_type"),
-    "no-weights": (_no_weights, "has no weights"),
-    "missing-shard": (_missing_shard, f"{Path('ckpt/model-00002-of-00002.safetensors')} listed in "
-                                      "model.safetensors.index.json is missing"),
-}
-
-STAGES = {
-    "eval": ["eval", "--benchmark", "task:arith?n=4"],
-    "sft": ["sft", "--dataset", "task:arith?n=4"],
-    "grpo": ["grpo", "--dataset", "task:arith?n=4"],
-}
-# grpo imports torch before it checks anything; two cases show it shares the check with the others.
-GRPO_CASES = ("typo-of-a-sibling", "hub-offline")
-
-
 def _env(tmp_path: Path, offline: bool = True) -> dict[str, str]:
     env = dict(os.environ, HF_HOME=str(tmp_path / "hf-home"), PYTHONPATH=str(Path(__file__).parents[1]))
     if offline:
@@ -114,14 +33,14 @@ def _env(tmp_path: Path, offline: bool = True) -> dict[str, str]:
     return env
 
 
-def _fails_at_once(stage: str, ref: str, cwd: Path, env: dict[str, str]) -> str:
-    """Run the stage on `ref`; assert exit 2, one error line naming --model, no traceback, no output.
+def _fails_at_once(ref: str, cwd: Path, env: dict[str, str]) -> str:
+    """Run r1 eval on `ref`; assert exit 2, one error line naming --model, no traceback, no output.
 
     The message itself shows that no hub lookup happened (its retries end in "couldn't connect"); times are
     not asserted, this machine is shared."""
     before = sorted(p.relative_to(cwd) for p in cwd.rglob("*"))
     out = cwd / "out"
-    proc = subprocess.run([sys.executable, "-m", "r1cli", *STAGES[stage], "--model", ref, "--output", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "r1cli", "eval", "--benchmark", "task:arith?n=4", "--model", ref, "--output", str(out)],
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
     text = proc.stdout + proc.stderr
     assert proc.returncode == 2, text
@@ -132,16 +51,6 @@ def _fails_at_once(stage: str, ref: str, cwd: Path, env: dict[str, str]) -> str:
     return errors[0]
 
 
-@pytest.mark.parametrize("stage,case", [(s, c) for s in ("eval", "sft") for c in CASES]
-                         + [("grpo", c) for c in GRPO_CASES])
-def test_bad_model_fails_at_once_naming_the_flag(stage, case, tmp_path, tiny_model):
-    build, expected = CASES[case]
-    root = tmp_path / "work"
-    root.mkdir()
-    ref = build(root, tiny_model)
-    assert expected in _fails_at_once(stage, ref, root, _env(tmp_path))
-
-
 def test_unreachable_hub_fails_at_once_without_offline_mode(tmp_path):
     """The machine's own state, not HF_HUB_OFFLINE: the hub cannot be reached, so no retries."""
     if hub.reachable():
@@ -149,7 +58,7 @@ def test_unreachable_hub_fails_at_once_without_offline_mode(tmp_path):
     root = tmp_path / "work"
     root.mkdir()
     (root / "sft").mkdir()
-    line = _fails_at_once("eval", "sfft", root, _env(tmp_path, offline=False))
+    line = _fails_at_once("sfft", root, _env(tmp_path, offline=False))
     assert "the model hub cannot be reached" in line and "--model path/to/folder" in line
     assert "did you mean sft?" in line  # a bare name close to a local folder: probably meant the folder
 
@@ -187,3 +96,23 @@ def test_looks_like_path(ref, path_like, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "runs").mkdir()  # `runs/sft` is a path only because folder `runs` exists here
     assert checks.looks_like_path(ref) is path_like
+
+
+# ------------------------------------------------------------------------------------------- remote code
+
+
+def test_a_model_with_its_own_code_is_refused_unless_trusted(remote_code_model):
+    with pytest.raises(UserError, match=r"^--model .*model_type 'r1_custom' needs the Python code the model ships "
+                                        r".*pass --trust-remote-code"):
+        resolve(remote_code_model, flag="--model")
+    assert resolve(remote_code_model, trust_remote_code=True) == str(Path(remote_code_model).resolve())
+
+
+def test_an_auto_map_for_an_architecture_transformers_has_needs_no_trust(tmp_path, tiny_model):
+    """transformers then loads its own class and ignores the shipped code, so nothing asks to run it."""
+    folder = _copy(tiny_model, tmp_path / "ckpt")
+    config = json.loads((folder / "config.json").read_text())
+    config["auto_map"] = {"AutoModelForCausalLM": "modeling.Whatever"}
+    (folder / "config.json").write_text(json.dumps(config))
+    assert resolve(str(folder)) == str(folder.resolve())
+

@@ -35,6 +35,25 @@ def test_manifest_records_options_inputs_versions_and_metrics(tmp_path):
     assert m["started"] <= m["finished"] and m["host"]
 
 
+def test_every_published_file_has_the_umask_mode_whoever_wrote_it(tmp_path):
+    """A writer that creates private files (as transformers' weights writer does) does not leave them private."""
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        with runs.run_dir("x", tmp_path / "out", Opts()) as run:
+            (run.path / "sub").mkdir()
+            for name in ("weights.bin", "sub/shard.bin"):
+                fd = os.open(run.path / name, os.O_WRONLY | os.O_CREAT, 0o600)
+                os.close(fd)
+            (run.path / "config.json").write_text("{}")
+    finally:
+        os.umask(mask)
+    modes = {str(p.relative_to(tmp_path)): p.stat().st_mode & 0o777 for p in (tmp_path / "out").rglob("*")
+             if p.is_file()}
+    assert len(modes) == 4 and set(modes.values()) == {0o644}, modes
+
+
 def test_crash_leaves_no_output_folder(tmp_path):
     out = tmp_path / "out"
     with pytest.raises(RuntimeError):
@@ -334,28 +353,3 @@ def test_cli_a_second_run_stops_naming_the_owner_and_a_dead_owners_lock_is_taken
     assert done.returncode == 0, done.stderr  # ...but not its lock
     assert runs.read_manifest(out)["stage"] == "data"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["holder.py", "o"]
-
-
-def test_cli_without_resume_refuses_to_discard_an_interrupted_runs_checkpoints(tmp_path):
-    out = tmp_path / "sft"
-    checkpoint = runs.partial_path(out) / "checkpoint-500"
-    checkpoint.mkdir(parents=True)
-    (checkpoint / "trainer_state.json").write_text("{}")
-    line = _one_error_line(_r1(tmp_path, "sft", "--model", "tiny", "--dataset", "task:arith?n=8",
-                               "--output", str(out)))
-    assert "holds checkpoint-500" in line and "pass --resume to continue or --overwrite to discard it" in line
-    assert (checkpoint / "trainer_state.json").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sft.partial"]
-
-
-def test_cli_a_failed_overwrite_keeps_the_old_output_and_leaves_no_stray_folder(tmp_path):
-    out = tmp_path / "ev"
-    args = ["eval", "--data-file", "task:arith?n=2", "--engine", "hf", "--num-samples", "1", "--max-completion-length", "4",
-            "--output", str(out)]
-    first = _r1(tmp_path, *args, "--model", "tiny")
-    assert first.returncode == 0, first.stderr
-    before = runs.read_manifest(out)
-    line = _one_error_line(_r1(tmp_path, *args, "--model", str(tmp_path / "no-such-model"), "--overwrite"))
-    assert "no-such-model" in line
-    assert runs.read_manifest(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ev"]

@@ -91,6 +91,23 @@ def test_progress_bar_shows_the_chosen_metrics_rounded_instead_of_printed_dicts(
     assert "{" not in capsys.readouterr().out
 
 
+def test_a_models_own_code_runs_only_when_trusted(remote_code_model):
+    from r1cli.errors import UserError
+
+    with pytest.raises(UserError, match="--trust-remote-code"):
+        training.load_model(remote_code_model)
+    model, tokenizer, _ = training.load_model(remote_code_model, trust_remote_code=True)
+    assert type(model).__name__ == "R1CustomForCausalLM" and tokenizer.pad_token  # the shipped class ran
+
+
+def test_common_args_carry_trust_remote_code_to_the_trl_config(tmp_path):
+    from trl import SFTConfig
+
+    assert SFTConfig(**training.common_args(SimpleNamespace(), tmp_path)).trust_remote_code is False
+    trusted = SFTConfig(**training.common_args(SimpleNamespace(trust_remote_code=True), tmp_path))
+    assert trusted.trust_remote_code is True
+
+
 def test_common_args_build_an_sft_config_on_cpu(tmp_path):
     from trl import SFTConfig
 

@@ -28,22 +28,23 @@ __all__ = ["ENGINES", "DEFAULT_SHARD_SIZE", "Completion", "Engine", "Prompt", "S
 def open_engine(model: str, engine: str = "auto", *, max_model_len: int | None = None, dtype: str = "auto",
                 tensor_parallel_size: int = 1, gpu_memory_utilization: float = 0.9,
                 server_url: str | Sequence[str] | None = None, serve: bool = False, hf_batch_size: int = 64,
-                seed: int = 0) -> Engine:
+                seed: int = 0, trust_remote_code: bool = False) -> Engine:
     """Load `model` (any reference `r1cli.models.resolve` accepts) into a generation engine.
 
     engine: `vllm` (offline vLLM), `server` (HTTP client of OpenAI-compatible servers: `server_url`, one URL
     or several that share the requests, and/or one we start with `serve=True`), `hf` (transformers), or
     `auto`: the server when a URL or `serve` is given, else vLLM when it is installed and loads the model,
     else transformers (the reason is logged).
+    A model's own code (config.json's auto_map) runs only with `trust_remote_code`, in every engine.
     Use the result as a context manager, or call `.close()`.
     """
     from r1cli.models import resolve
 
     if engine not in ENGINES:
         raise UserError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
-    path = resolve(model)
+    path = resolve(model, trust_remote_code=trust_remote_code)
     vllm_kwargs = dict(max_model_len=max_model_len, dtype=dtype, tensor_parallel_size=tensor_parallel_size,
-                       gpu_memory_utilization=gpu_memory_utilization, seed=seed)
+                       gpu_memory_utilization=gpu_memory_utilization, seed=seed, trust_remote_code=trust_remote_code)
     if engine == "server" or (engine == "auto" and (server_url or serve)):
         from r1cli.generation.server_engine import ServerEngine
 
@@ -65,4 +66,5 @@ def open_engine(model: str, engine: str = "auto", *, max_model_len: int | None =
                          path, type(err).__name__, str(err).splitlines()[0] if str(err) else "")
     from r1cli.generation.hf_engine import HFEngine
 
-    return HFEngine(path, max_model_len=max_model_len, dtype=dtype, batch_size=hf_batch_size, seed=seed)
+    return HFEngine(path, max_model_len=max_model_len, dtype=dtype, batch_size=hf_batch_size, seed=seed,
+                    trust_remote_code=trust_remote_code)

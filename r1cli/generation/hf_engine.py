@@ -53,7 +53,7 @@ class HFEngine(Engine):
     name = "hf"
 
     def __init__(self, model_path: str, *, max_model_len: int | None = None, dtype: str = "auto",
-                 batch_size: int = 64, seed: int = 0):
+                 batch_size: int = 64, seed: int = 0, trust_remote_code: bool = False):
         from transformers import AutoModelForCausalLM
 
         device = device_type()
@@ -61,9 +61,10 @@ class HFEngine(Engine):
             torch_dtype = torch.float32 if device == "cpu" else "auto"
         else:
             torch_dtype = getattr(torch, dtype)
-        tokenizer = load_tokenizer(model_path)
+        tokenizer = load_tokenizer(model_path, trust_remote_code=trust_remote_code)
         log.info("loading %s with transformers on %s", model_path, device)
-        model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch_dtype).to(device).eval()
+        model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch_dtype,
+                                                     trust_remote_code=trust_remote_code).to(device).eval()
         self._attach(model_path, model, tokenizer, max_model_len, batch_size)
         torch.manual_seed(seed)
 

@@ -48,6 +48,15 @@ def descendants(pid: int | None = None) -> list[psutil.Process]:
         return []
 
 
+def _resource_tracker_pid() -> int | None:
+    """This process's multiprocessing resource tracker (vLLM starts one), if it runs. It is no engine process:
+    it ignores SIGINT and SIGTERM by design and exits by itself, after unlinking any shared memory left behind,
+    once this process exits. Waiting for it cost a close the whole grace period, and killing it leaks memory."""
+    from multiprocessing import resource_tracker
+
+    return getattr(getattr(resource_tracker, "_resource_tracker", None), "_pid", None)
+
+
 class ChildWatch:
     """Records the descendants of this process that appear between `__enter__` and `__exit__`."""
 
@@ -60,6 +69,7 @@ class ChildWatch:
         return self
 
     def __exit__(self, *exc):
+        self.before.add(_resource_tracker_pid())
         self.procs = [p for p in descendants() if p.pid not in self.before]
         return False
 
@@ -74,7 +84,7 @@ class ChildWatch:
 
     def refresh(self) -> None:
         """Pick up children that our tracked processes started later (e.g. a server's engine core)."""
-        known = {p.pid for p in self.procs}
+        known = {p.pid for p in self.procs} | {_resource_tracker_pid()}
         for proc in list(self.procs):
             try:
                 for child in proc.children(recursive=True):

@@ -36,27 +36,42 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_command(model_path: str, port: int, *, cpu: bool, max_model_len: int | None = None, dtype: str = "auto",
+                   tensor_parallel_size: int = 1, gpu_memory_utilization: float = 0.9, seed: int = 0,
+                   trust_remote_code: bool = False) -> list[str]:
+    """The command line of a vLLM API server on 127.0.0.1:`port` only: nothing beyond this machine reaches
+    it, and the model's own code runs only with `trust_remote_code` (vLLM's flag is off unless given)."""
+    cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model_path,
+           "--host", "127.0.0.1", "--port", str(port), "--seed", str(seed), "--disable-uvicorn-access-log"]
+    if cpu:
+        cmd += ["--dtype", "float32" if dtype == "auto" else dtype, "--enforce-eager"]
+    else:
+        cmd += ["--dtype", dtype, "--tensor-parallel-size", str(tensor_parallel_size),
+                "--gpu-memory-utilization", str(gpu_memory_utilization)]
+    if max_model_len:
+        cmd += ["--max-model-len", str(max_model_len)]
+    if trust_remote_code:
+        cmd.append("--trust-remote-code")
+    return cmd
+
+
 class ApiServer:
     """A vLLM OpenAI API server child process on 127.0.0.1."""
 
     def __init__(self, model_path: str, *, max_model_len: int | None, dtype: str, tensor_parallel_size: int,
-                 gpu_memory_utilization: float, seed: int):
+                 gpu_memory_utilization: float, seed: int, trust_remote_code: bool = False):
         from r1cli.generation.vllm_engine import CPU_KVCACHE_GB, on_cpu
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model_path,
-               "--host", "127.0.0.1", "--port", str(self.port), "--seed", str(seed),
-               "--disable-uvicorn-access-log"]
+        cpu = on_cpu()
+        cmd = server_command(model_path, self.port, cpu=cpu, max_model_len=max_model_len, dtype=dtype,
+                             tensor_parallel_size=tensor_parallel_size,
+                             gpu_memory_utilization=gpu_memory_utilization, seed=seed,
+                             trust_remote_code=trust_remote_code)
         env = dict(os.environ)
-        if on_cpu():
+        if cpu:
             env.setdefault("VLLM_CPU_KVCACHE_SPACE", CPU_KVCACHE_GB)
-            cmd += ["--dtype", "float32" if dtype == "auto" else dtype, "--enforce-eager"]
-        else:
-            cmd += ["--dtype", dtype, "--tensor-parallel-size", str(tensor_parallel_size),
-                    "--gpu-memory-utilization", str(gpu_memory_utilization)]
-        if max_model_len:
-            cmd += ["--max-model-len", str(max_model_len)]
         self.log_path = Path(tempfile.mkstemp(prefix="r1-vllm-server-", suffix=".log")[1])
         log.info("starting vLLM API server on %s (log: %s)", self.url, self.log_path)
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
@@ -109,22 +124,23 @@ class ServerEngine(Engine):
 
     def __init__(self, model_path: str, *, server_url: str | Sequence[str] | None = None, serve: bool = False,
                  max_model_len: int | None = None, dtype: str = "auto", tensor_parallel_size: int = 1,
-                 gpu_memory_utilization: float = 0.9, seed: int = 0, concurrency: int = CONCURRENCY,
-                 retries: int = RETRIES, backoff_s: float = BACKOFF_S):
+                 gpu_memory_utilization: float = 0.9, seed: int = 0, trust_remote_code: bool = False,
+                 concurrency: int = CONCURRENCY, retries: int = RETRIES, backoff_s: float = BACKOFF_S):
         import httpx
 
         urls = [server_url] if isinstance(server_url, str) else list(server_url or [])
         if not urls and not serve:
             raise UserError("the server engine needs a server URL (--server-url) or serve=True to start one")
         try:
-            tokenizer = load_tokenizer(model_path)
+            tokenizer = load_tokenizer(model_path, trust_remote_code=trust_remote_code)
         except Exception as err:  # noqa: BLE001
             raise UserError(f"cannot load the tokenizer of {model_path} to format prompts: {err}") from err
         self.server = None
         if serve:
             self.server = ApiServer(model_path, max_model_len=max_model_len, dtype=dtype,
                                     tensor_parallel_size=tensor_parallel_size,
-                                    gpu_memory_utilization=gpu_memory_utilization, seed=seed)
+                                    gpu_memory_utilization=gpu_memory_utilization, seed=seed,
+                                    trust_remote_code=trust_remote_code)
             urls.append(self.server.url)
         urls = list(dict.fromkeys(u.rstrip("/").removesuffix("/v1") for u in urls))
         self.concurrency = concurrency * len(urls)  # `concurrency` requests in flight per server

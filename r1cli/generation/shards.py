@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from r1cli import log
@@ -21,6 +21,8 @@ from r1cli.errors import UserError
 from r1cli.generation.base import Completion, Engine, Progress, Prompt, Sampling
 
 DEFAULT_SHARD_SIZE = 256
+# (global index of the shard's first prompt, its completions); called in order for every shard
+OnShard = Callable[[int, list[list[Completion]]], None]
 
 
 def fingerprint(prompts: Sequence[Prompt]) -> str:
@@ -74,12 +76,14 @@ def prepare_dir(shard_dir: Path, meta: dict, resume: bool) -> None:
 
 def generate(model_or_engine: str | Engine, prompts: Sequence[Prompt], sampling: Sampling, *,
              engine: str = "auto", shard_dir: str | Path | None = None, shard_size: int = DEFAULT_SHARD_SIZE,
-             resume: bool = False, progress_desc: str | None = "generating",
+             resume: bool = False, progress_desc: str | None = "generating", on_shard: OnShard | None = None,
              **engine_kwargs) -> list[list[Completion]]:
     """`sampling.n` completions for every prompt, generated shard by shard (see the module docstring).
 
     `model_or_engine` is an open Engine (reused, left open) or a model reference (an engine is opened with
-    `engine` and `engine_kwargs`, and closed at the end)."""
+    `engine` and `engine_kwargs`, and closed at the end). `on_shard(first, results)` is called for every
+    shard in order as soon as it is done (or read back on resume), before the next one is generated, so a
+    caller can hand finished work to other threads or processes while sampling goes on."""
     from r1cli.generation import open_engine
 
     prompts = list(prompts)
@@ -89,14 +93,14 @@ def generate(model_or_engine: str | Engine, prompts: Sequence[Prompt], sampling:
     eng = open_engine(model_or_engine, engine, **engine_kwargs) if owned else model_or_engine
     try:
         return _generate(eng, prompts, sampling, Path(shard_dir) if shard_dir else None, shard_size, resume,
-                         progress_desc)
+                         progress_desc, on_shard)
     finally:
         if owned:
             eng.close()
 
 
 def _generate(eng: Engine, prompts: list, sampling: Sampling, shard_dir: Path | None, shard_size: int,
-              resume: bool, progress_desc: str | None) -> list[list[Completion]]:
+              resume: bool, progress_desc: str | None, on_shard: OnShard | None) -> list[list[Completion]]:
     starts = list(range(0, len(prompts), shard_size))
     results: list[list[Completion]] = []
     done_shards: dict[int, list[list[Completion]]] = {}
@@ -117,11 +121,13 @@ def _generate(eng: Engine, prompts: list, sampling: Sampling, shard_dir: Path | 
     with Progress(progress_desc, len(prompts), done=already) as bar:
         for k, first in enumerate(starts):
             if k in done_shards:
-                results.extend(done_shards[k])
-                continue
-            chunk = prompts[first:first + shard_size]
-            out = eng.generate(chunk, sampling, first_index=first, on_done=lambda _pos, comps: bar.add(1, comps))
-            if shard_dir is not None:
-                write_shard(shard_path(shard_dir, k), first, out)
+                out = done_shards[k]
+            else:
+                chunk = prompts[first:first + shard_size]
+                out = eng.generate(chunk, sampling, first_index=first, on_done=lambda _pos, comps: bar.add(1, comps))
+                if shard_dir is not None:
+                    write_shard(shard_path(shard_dir, k), first, out)
+            if on_shard is not None:
+                on_shard(first, out)
             results.extend(out)
     return results

@@ -58,6 +58,16 @@ def cpu_defaults(model_path: str) -> dict[str, str]:
     return {k: v for k, v in env.items() if k not in os.environ}
 
 
+def quiet_resource_tracker() -> dict[str, str]:
+    """Hide the multiprocessing resource tracker's "leaked shared_memory objects" notice. vLLM kills an engine
+    process that is slow to stop (5 s, often reached on a busy CPU or after Ctrl-C) before it unlinks its
+    shared memory; the tracker, which vLLM starts with the engine and which inherits this environment, then
+    unlinks it and tells stderr so. Nothing is lost, and the user can do nothing about it."""
+    if "PYTHONWARNINGS" in os.environ:
+        return {}
+    return {"PYTHONWARNINGS": "ignore::UserWarning:multiprocessing.resource_tracker"}
+
+
 @contextmanager
 def environment(values: dict[str, str]):
     """Set environment variables while the engine starts (its processes inherit them), then restore."""
@@ -93,23 +103,34 @@ def sampling_params(sampling: Sampling, seed: int | None):
     )
 
 
+def llm_kwargs(*, cpu: bool, max_model_len: int | None = None, dtype: str = "auto", tensor_parallel_size: int = 1,
+               gpu_memory_utilization: float = 0.9, seed: int = 0, trust_remote_code: bool = False) -> dict:
+    """The keyword arguments of `vllm.LLM` for an engine on CPU or GPU."""
+    kwargs: dict = {"max_model_len": max_model_len, "seed": seed, "trust_remote_code": trust_remote_code}
+    if cpu:
+        # Chunked prefill off: a partly prefilled seeded request makes vLLM rewind its sampling
+        # generator, which CPU generators cannot do ("CPU Generator does not use offset").
+        kwargs.update(dtype="float32" if dtype == "auto" else dtype, enforce_eager=True,
+                      enable_chunked_prefill=False)
+    else:
+        kwargs.update(dtype=dtype, tensor_parallel_size=tensor_parallel_size,
+                      gpu_memory_utilization=gpu_memory_utilization)
+    return kwargs
+
+
 class VLLMEngine(Engine):
     name = "vllm"
 
     def __init__(self, model_path: str, *, max_model_len: int | None = None, dtype: str = "auto",
-                 tensor_parallel_size: int = 1, gpu_memory_utilization: float = 0.9, seed: int = 0):
+                 tensor_parallel_size: int = 1, gpu_memory_utilization: float = 0.9, seed: int = 0,
+                 trust_remote_code: bool = False):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         cpu = on_cpu()
-        kwargs: dict = {"max_model_len": max_model_len, "seed": seed}
-        env = cpu_defaults(model_path) if cpu else {}
-        if cpu:
-            # Chunked prefill off: a partly prefilled seeded request makes vLLM rewind its sampling
-            # generator, which CPU generators cannot do ("CPU Generator does not use offset").
-            kwargs.update(dtype="float32" if dtype == "auto" else dtype, enforce_eager=True,
-                          enable_chunked_prefill=False)
-        else:
-            kwargs.update(dtype=dtype, tensor_parallel_size=tensor_parallel_size,
-                          gpu_memory_utilization=gpu_memory_utilization)
+        kwargs = llm_kwargs(cpu=cpu, max_model_len=max_model_len, dtype=dtype,
+                            tensor_parallel_size=tensor_parallel_size,
+                            gpu_memory_utilization=gpu_memory_utilization, seed=seed,
+                            trust_remote_code=trust_remote_code)
+        env = {**(cpu_defaults(model_path) if cpu else {}), **quiet_resource_tracker()}
         from vllm import LLM
 
         self._watch = ChildWatch()

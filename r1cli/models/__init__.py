@@ -3,6 +3,11 @@
 `resolve` checks a reference before anything loads it, so a typo fails in one line at once: a path that
 does not exist, a folder that is not a checkpoint (no or broken config.json, no weights), or a hub name
 while the hub cannot be reached (instead of a minute of the hub client's retries).
+
+A model may ship Python code of its own (config.json's `auto_map`) for an architecture transformers lacks.
+Running it is running a stranger's program, so every loader here passes `trust_remote_code=False` unless the
+stage's `--trust-remote-code` (declared once, `remote_code_option`) says otherwise, and `resolve` refuses such
+a model up front, naming the flag.
 """
 
 from __future__ import annotations
@@ -14,13 +19,24 @@ from urllib.parse import parse_qsl
 
 from r1cli.errors import UserError
 
+TRUST_REMOTE_CODE_HELP = ("Run the Python code a model ships for an architecture transformers and vLLM lack "
+                          "(config.json's auto_map). Off: such a model is refused. Only for models you trust.")
+
+
+def remote_code_option():
+    """The `--trust-remote-code` option, the same in every stage that loads a model."""
+    from r1cli.config import option
+
+    return option(False, TRUST_REMOTE_CODE_HELP)
+
 
 def cache_dir() -> Path:
     return Path(os.environ.get("R1_CACHE", Path.home() / ".cache" / "r1cli"))
 
 
 def tiny_spec(ref: str):
-    from r1cli.models.tiny import TinySpec
+    """The TinySpec of `tiny?layers=2&...`, each parameter within the bounds `r1 tiny-model` declares."""
+    from r1cli.models.tiny import BOUNDS, SMALL, TinySpec
 
     _, _, query = ref.partition("?")
     kwargs = {}
@@ -32,14 +48,23 @@ def tiny_spec(ref: str):
             kwargs[key] = int(value)
         except ValueError:
             raise UserError(f"tiny-model parameter '{key}' must be an integer, got {value!r}") from None
-    return TinySpec(**kwargs)
+        lo, hi = BOUNDS[key]
+        if not lo <= kwargs[key] <= hi:
+            raise UserError(f"tiny-model parameter '{key}' must be in [{lo}, {hi}] ({SMALL}), got {value}")
+    spec = TinySpec(**kwargs)
+    if spec.hidden % spec.heads:
+        raise UserError(f"tiny-model parameter 'hidden' ({spec.hidden}) must be divisible by 'heads' ({spec.heads})")
+    return spec
 
 
-def resolve(ref: str, flag: str | None = None) -> str:
+def resolve(ref: str, flag: str | None = None, *, trust_remote_code: bool = False) -> str:
     """Turn a model reference into something `from_pretrained` and vLLM accept (a folder or a hub name).
 
-    `flag` is the option the reference came from (e.g. "--model"); error messages name it.
+    `flag` is the option the reference came from (e.g. "--model"); error messages name it. A local model
+    that needs its own code is refused unless `trust_remote_code`.
     """
+    if not ref.strip():
+        raise UserError(f"{flag or 'the model reference'} is empty: give tiny, a checkpoint folder or a hub name")
     label = f"{flag} {ref}" if flag else f"model {ref}"
     if ref == "tiny" or ref.startswith("tiny?"):
         try:
@@ -50,11 +75,11 @@ def resolve(ref: str, flag: str | None = None) -> str:
 
     path = Path(ref).expanduser()
     if path.exists():
-        checks.model_folder(path, label)
+        checks.model_folder(path, label, trust_remote_code=trust_remote_code)
         return str(path.resolve())
     if checks.looks_like_path(ref):
         raise UserError(f"{label}: folder not found{checks.did_you_mean(path)}")
-    return _hub(ref, label, flag or "--model")
+    return _hub(ref, label, flag or "--model", trust_remote_code)
 
 
 def _tiny(ref: str) -> Path:
@@ -74,7 +99,7 @@ def _tiny(ref: str) -> Path:
     return target
 
 
-def _hub(name: str, label: str, flag: str) -> str:
+def _hub(name: str, label: str, flag: str, trust_remote_code: bool) -> str:
     """A hub name as it is when the hub answers; offline, its cached copy or a one-line error."""
     from r1cli import hub
     from r1cli.models import checks
@@ -89,5 +114,5 @@ def _hub(name: str, label: str, flag: str) -> str:
         raise UserError(f"{label}: the model hub cannot be reached and the model is not in the local cache; "
                         f"pass a local checkpoint folder ({flag} path/to/folder){checks.did_you_mean(Path(name))}"
                         ) from None
-    checks.model_folder(folder, label)
+    checks.model_folder(folder, label, trust_remote_code=trust_remote_code)
     return str(folder)

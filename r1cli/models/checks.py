@@ -39,8 +39,9 @@ def did_you_mean(path: Path) -> str:
     return f" (did you mean {parent / match[0]}?)" if match else ""
 
 
-def model_folder(path: Path, label: str) -> None:
-    """Raise a one-line UserError naming the file when `path` is not a checkpoint folder."""
+def model_folder(path: Path, label: str, *, trust_remote_code: bool = False) -> None:
+    """Raise a one-line UserError naming the file when `path` is not a checkpoint folder, or when it needs
+    code of its own that the user did not trust."""
     if not path.is_dir():
         raise UserError(f"{label}: is a file, not a model folder (pass the folder that holds config.json)")
     config = path / "config.json"
@@ -53,7 +54,18 @@ def model_folder(path: Path, label: str) -> None:
         raise UserError(f"{label}: {config} is not valid JSON{where}") from None
     if not isinstance(values, dict) or not values.get("model_type"):
         raise UserError(f"{label}: {config} has no model_type (not a transformers model config)")
+    if values.get("auto_map") and not trust_remote_code and not _known_architecture(values["model_type"]):
+        raise UserError(f"{label}: model_type '{values['model_type']}' needs the Python code the model ships "
+                        f"(auto_map in {config}); pass --trust-remote-code to run it, only if you trust it")
     _check_weights(path, label)
+
+
+def _known_architecture(model_type: str) -> bool:
+    """Whether transformers has this architecture itself (it then ignores a model's own code when not trusted).
+    Imported only for the rare config with an auto_map: the mapping's module costs seconds to import."""
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+
+    return model_type in CONFIG_MAPPING_NAMES
 
 
 def _check_weights(path: Path, label: str) -> None:

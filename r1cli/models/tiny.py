@@ -19,6 +19,13 @@ TAGS = ["<think>", "</think>", "<answer>", "</answer>"]
 PAD, BOS, EOS, UNK = "<pad>", "<s>", "</s>", "<unk>"
 
 
+# The embedded model is a test model: these caps keep its largest shape near 0.5B parameters (2 GB in fp32).
+# `r1 tiny-model` declares them on its options, and `--model tiny?layers=...` is checked against them.
+SMALL = "the embedded model is a small test model"
+BOUNDS = {"seed": (0, 2**32 - 1), "layers": (1, 32), "hidden": (1, 1024), "heads": (1, 32), "intermediate": (1, 4096),
+          "max_positions": (1, 32768)}
+
+
 @dataclass(frozen=True)
 class TinySpec:
     """Shape of the tiny Llama. Defaults: ~1.05M parameters, 4 layers, hidden 128."""

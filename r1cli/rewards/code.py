@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from r1cli.rewards.extract import answer_region, completion_text
@@ -53,12 +54,16 @@ def normalise_tests(tests) -> list:
     return list(tests)
 
 
-def run_tests(code: str, tests: list, limits: Limits, max_tests: int | None = None) -> float:
+def run_tests(code: str, tests: list, limits: Limits, max_tests: int | None = None,
+              stop: threading.Event | None = None) -> float:
+    """The fraction of `tests` passed; once `stop` is set, no further test is started."""
     tests = tests[:max_tests] if max_tests else tests
     if not tests:
         return 0.0
     passed = 0
     for case in tests:
+        if stop is not None and stop.is_set():
+            break
         if isinstance(case, dict):
             out = run_program(code, stdin=str(case.get("input", "")), limits=limits)
             ok = out.returncode == 0 and same_output(out.stdout, case.get("output", ""))
@@ -71,11 +76,11 @@ def run_tests(code: str, tests: list, limits: Limits, max_tests: int | None = No
     return passed / len(tests)
 
 
-def _score_one(completion, tests, limits: Limits, max_tests: int | None, binary: bool) -> float:
+def _score_one(completion, tests, limits: Limits, max_tests: int | None, binary: bool, stop) -> float:
     code = extract_code(completion_text(completion))
     if code is None:
         return 0.0
-    frac = run_tests(code, normalise_tests(tests), limits, max_tests)
+    frac = run_tests(code, normalise_tests(tests), limits, max_tests, stop)
     return float(frac == 1.0) if binary else frac
 
 
@@ -83,8 +88,15 @@ def _code(completions, tests=None, *, limits: Limits, max_tests: int | None, bin
     if tests is None:
         return [0.0] * len(completions)
     n = len(completions)
+    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=max(1, min(n, os.cpu_count() or 1))) as ex:
-        return list(ex.map(_score_one, completions, tests, [limits] * n, [max_tests] * n, [binary] * n))
+        try:
+            return list(ex.map(_score_one, completions, tests, [limits] * n, [max_tests] * n, [binary] * n,
+                               [stop] * n))
+        except BaseException:  # Ctrl-C: start no new program; the running ones end within their wall_s
+            stop.set()
+            ex.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def make_code(cpu_s: int = 2, wall_s: float = 4.0, mem_mb: int = 512, output_kb: int = 1024,

@@ -68,16 +68,16 @@ class Routed:
         return f"<{self.kind} rows: {self.fn!r}>"
 
 
-def check_checkpoint(ref: str, flag: str) -> str:
+def check_checkpoint(ref: str, flag: str, *, trust_remote_code: bool = False) -> str:
     """Resolve a reward-model reference and make sure it is a sequence-classification checkpoint with one
     output (a score); returns the resolved path. One-line UserError naming `flag` otherwise."""
     from transformers import AutoConfig
 
     from r1cli.models import resolve
 
-    path = resolve(ref, flag=flag)
+    path = resolve(ref, flag=flag, trust_remote_code=trust_remote_code)
     try:
-        config = AutoConfig.from_pretrained(path)
+        config = AutoConfig.from_pretrained(path, trust_remote_code=trust_remote_code)
     except (OSError, ValueError) as e:
         raise UserError(f"{flag} {ref}: cannot read its config ({str(e).splitlines()[0]})") from None
     architectures = list(getattr(config, "architectures", None) or [])
@@ -106,12 +106,12 @@ class ModelReward:
     (`scope="response"`) of the general rows; see the module docstring."""
 
     def __init__(self, name: str, path: str, scope: str, *, missing: float = -1.0, from_step: int = 0,
-                 kind: str = "general", flag: str = "--reward-model"):
+                 kind: str = "general", flag: str = "--reward-model", trust_remote_code: bool = False):
         if scope not in ("summary", "response"):
             raise ValueError(f"scope must be summary or response, got {scope!r}")
         self.__name__ = f"{name}_reward"
         self.name, self.path, self.scope, self.kind, self.flag = name, path, scope, kind, flag
-        self.missing, self.from_step = missing, from_step
+        self.missing, self.from_step, self.trust_remote_code = missing, from_step, trust_remote_code
         self.with_prompt, self.chat = _reading(path)
         self._loaded = None
 
@@ -125,11 +125,11 @@ class ModelReward:
 
             from r1cli import training
 
-            tokenizer = AutoTokenizer.from_pretrained(self.path)
+            tokenizer = AutoTokenizer.from_pretrained(self.path, trust_remote_code=self.trust_remote_code)
             if tokenizer.pad_token is None:
                 tokenizer.pad_token = tokenizer.eos_token
             model = AutoModelForSequenceClassification.from_pretrained(
-                self.path, dtype=training.precision()["dtype"])
+                self.path, dtype=training.precision()["dtype"], trust_remote_code=self.trust_remote_code)
             model.config.pad_token_id = tokenizer.pad_token_id
             device = "cuda" if torch.cuda.is_available() else "cpu"
             self._loaded = (model.to(device).eval(), tokenizer, device)

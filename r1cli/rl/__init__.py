@@ -2,6 +2,7 @@
 
 `RLOptions` declares the options those stages share, once, so their names, defaults, bounds and help cannot
 drift apart; a stage's `Config` inherits it and adds (or re-declares, e.g. a different default reward) its own.
+The checkpoints (every --save-steps, for --resume) are removed at the end unless --keep-checkpoints.
 --per-device-train-batch-size counts *completions* (TRL's convention): prompts per optimizer step =
 per_device_train_batch_size * gradient_accumulation_steps * processes / group_size.
 
@@ -17,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from r1cli.config import option
+from r1cli.models import remote_code_option
 from r1cli.templates import TEMPLATES
-from r1cli.training import SCHEDULERS, WARMUP_HELP, check_warmup
+from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
 
 
 def reward_help() -> str:
@@ -61,8 +63,10 @@ class RLOptions:
         "Default: the group size (one prompt).", min=1)
     gradient_accumulation_steps: int = option(1, "Micro-steps per optimizer step.", min=1)
     save_steps: int = option(100, "Checkpoint every N steps (0: only the final model).", min=0)
-    save_total_limit: int = option(2, "Checkpoints kept.", min=1)
-    resume: bool = option(False, "Continue from the last checkpoint in OUTPUT.partial (or extend a finished OUTPUT).")
+    save_total_limit: int = option(2, "Checkpoints kept while training.", min=1)
+    keep_checkpoints: bool = option(False, KEEP_CHECKPOINTS_HELP)
+    resume: bool = option(False, "Continue from the last checkpoint in OUTPUT.partial (or extend a finished OUTPUT "
+                          "that kept its checkpoints).")
     seed: int = option(0, "Seed of sampling, shuffling and initialisation.", min=0, max=2**32 - 1)
     template: str = option("r1-zero", "Prompt template.", choices=TEMPLATES)
     system_prompt: str | None = option(None, "System prompt for --template chat.")
@@ -82,3 +86,4 @@ class RLOptions:
     keep_best: bool = option(False, "Publish the weights with the best held-out pass@1 (needs --eval-every).")
     report_to: str = option("none", "Also log to a tracker.", choices=["none", "tensorboard", "wandb"])
     overwrite: bool = option(False, "Replace the output folder if it exists.")
+    trust_remote_code: bool = remote_code_option()

@@ -29,7 +29,8 @@ def trl_kwargs(cfg, output_dir: str, use_vllm: bool) -> dict[str, Any]:
         "use_vllm": use_vllm,
         "vllm_mode": cfg.vllm_mode,
         "vllm_gpu_memory_utilization": cfg.vllm_gpu_memory_utilization,
-        "model_init_kwargs": {"dtype": dtype},  # TRL loads the policy (and reference) from the path
+        # TRL loads the policy (and reference) from the path
+        "model_init_kwargs": {"dtype": dtype, "trust_remote_code": cfg.trust_remote_code},
         "log_completions": False,
     }
     if cfg.vllm_server_url:

@@ -43,11 +43,16 @@ def prepare_dataset(spec: str, template: str, system: str | None):
 
 
 def _reopen_finished(final: Path) -> None:
-    """--resume on a finished run: move it back to its .partial folder so training extends it."""
+    """--resume on a finished run: move it back to its .partial folder so training extends it from its newest
+    checkpoint. A run that kept none cannot be extended so (training would restart from --model and replace it)."""
     from r1cli.runs import partial_path
+    from r1cli.training import last_checkpoint
 
     work = partial_path(final)
     if final.exists() and not work.exists():
+        if last_checkpoint(final) is None:
+            raise UserError(f"--resume: {final} is a finished run without checkpoints (it ran without "
+                            f"--keep-checkpoints); to train it further pass --model {final} and a new --output")
         final.rename(work)
 
 
@@ -62,13 +67,13 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
     from r1cli.rl import heldout as heldout_check
     from r1cli.rl.trainer import accuracy_key, trainer_class
 
-    model_path = resolve(cfg.model, flag="--model")
+    model_path = resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
     use_vllm, reason = backend.choose(cfg.use_vllm, cfg.vllm_mode)
-    log.info(reason)
     final = Path(cfg.output).expanduser()
     if cfg.resume:
         _reopen_finished(final)
     with runs.run_dir(stage, final, cfg, resume=cfg.resume, overwrite=cfg.overwrite or cfg.resume) as run:
+        log.info(reason)
         run.add_input("model", cfg.model)
         for kind, ref in inputs:
             run.add_input(kind, ref)
@@ -81,7 +86,7 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
             log.info(f"resuming from {checkpoint} (step {step})")
         elif metrics_path.exists():
             metrics_path.unlink()
-        tokenizer = training.load_tokenizer(model_path)
+        tokenizer = training.load_tokenizer(model_path, trust_remote_code=cfg.trust_remote_code)
         targs = rl_args.build(cfg, str(run.path), use_vllm, [w for _, _, w in specs])
         callbacks = [trainlog.metrics_callback(metrics_path)]
         evaluator = None
@@ -100,6 +105,8 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
         trainer.train(resume_from_checkpoint=checkpoint)
         trainer.save_model(str(run.path))
         tokenizer.save_pretrained(str(run.path))
+        if training.is_main_process() and not cfg.keep_checkpoints:
+            training.remove_checkpoints(run.path)
         run.metrics = summarize(trainlog.read(metrics_path), specs, trainer.state.global_step, evaluator, reason)
         if cfg.keep_best and evaluator is not None and evaluator.best is not None:
             _publish_best(run.path)

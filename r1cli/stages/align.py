@@ -107,8 +107,9 @@ def reward_models(cfg: Config) -> list[tuple[str, object, float]]:
                                    ("harmlessness", "--harmlessness-rm", cfg.harmlessness_rm, "response")):
         if ref:
             path, weight = parse_model_spec(ref, flag)
-            fn = ModelReward(name, check_checkpoint(path, flag), scope, missing=cfg.missing_summary_reward,
-                             from_step=cfg.preference_from_step, flag=flag)
+            checked = check_checkpoint(path, flag, trust_remote_code=cfg.trust_remote_code)
+            fn = ModelReward(name, checked, scope, missing=cfg.missing_summary_reward,
+                             from_step=cfg.preference_from_step, flag=flag, trust_remote_code=cfg.trust_remote_code)
             out.append((name, fn, weight))
     return out
 

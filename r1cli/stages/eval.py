@@ -41,6 +41,7 @@ from typing import Any
 
 from r1cli import log
 from r1cli.config import option
+from r1cli.models import remote_code_option
 from r1cli.scoring import Problem
 from r1cli.templates import TEMPLATES
 
@@ -101,6 +102,7 @@ class Config:
     resume: bool = option(False, "Continue a crashed run from the generation shards in OUTPUT.partial.")
     overwrite: bool = option(False, "Replace the output folder if it exists.")
     json: bool = option(False, "Print results.json to stdout.")
+    trust_remote_code: bool = remote_code_option()
 
 
 def run(cfg: Config, engine=None) -> dict:
@@ -109,7 +111,7 @@ def run(cfg: Config, engine=None) -> dict:
 
     _check(cfg, engine)
     if cfg.model and engine is None:  # a bad --model fails before the output folder exists
-        models.resolve(cfg.model, flag="--model")
+        models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
     if cfg.generations:
         problems = load_generations(cfg.generations, cfg.num_samples, cfg.limit)
         sources = {name: cfg.generations for name in problems}
@@ -162,7 +164,7 @@ def _check(cfg: Config, engine) -> None:
         return
     if not cfg.model and engine is None:
         raise UserError("--model is required (or --generations FILE to score completions without a model)")
-    if not cfg.benchmark and not cfg.data_file:
+    if not _names(cfg.benchmark) and not cfg.data_file:
         raise UserError("--benchmark is required, e.g. --benchmark gsm8k,math500 (see 'r1 eval --help')")
     if cfg.data_file and len(_names(cfg.benchmark)) > 1:
         raise UserError("--data-file is for a single benchmark: name at most one with --benchmark")
@@ -206,7 +208,7 @@ def _generate_all(cfg: Config, datasets: dict, work: Path, engine):
     owned = engine is None
     if owned:
         engine = open_engine(cfg.model, cfg.engine, max_model_len=cfg.max_model_len,
-                             server_url=cfg.server_url, seed=cfg.seed)
+                             server_url=cfg.server_url, seed=cfg.seed, trust_remote_code=cfg.trust_remote_code)
     problems, used = {}, {}
     prefill = cfg.prefill.replace("\\n", "\n")
     try:

@@ -12,7 +12,8 @@ Output: DIR is a sequence-classification checkpoint (one output, the score) that
 `AutoModelForSequenceClassification` loads, with its tokenizer; plus metrics.jsonl, curves.png and
 r1_manifest.json. A causal language model given as --model (the embedded tiny model, a fine-tuned folder) keeps
 its body and gets a fresh score head. Precision follows the hardware (CPU fp32, no gradient checkpointing unless
-asked); checkpoints every --save-steps live in DIR.partial for --resume and are removed at the end.
+asked); checkpoints every --save-steps live in DIR.partial for --resume and are removed at the end unless
+--keep-checkpoints.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 from r1cli import log
 from r1cli.config import option
 from r1cli.errors import UserError
-from r1cli.training import SCHEDULERS, WARMUP_HELP, check_warmup
+from r1cli.models import remote_code_option
+from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
 
 HELP = "Train a reward model (TRL RewardTrainer) on preference pairs; records its held-out pairwise accuracy."
 EXAMPLE = ("r1 reward-model --model tiny --dataset 'task:prefs?aspect=helpfulness&n=2000' "
@@ -54,11 +56,13 @@ class Config:
     gradient_accumulation_steps: int = option(1, "Forward passes per optimizer step.", min=1)
     gradient_checkpointing: bool = option(False, "Recompute activations in the backward pass (saves memory).")
     save_steps: int = option(500, "Save a checkpoint every N steps (0: none) for --resume.", min=0)
+    keep_checkpoints: bool = option(False, KEEP_CHECKPOINTS_HELP)
     resume: bool = option(False, "Continue from the newest checkpoint in OUTPUT.partial.")
     seed: int = option(0, "Seed of the score head, the held-out split and the data order.", min=0,
                        max=2**32 - 1)
     report_to: str = option("none", "Also log to a tracker.", choices=["none", "tensorboard", "wandb"])
     overwrite: bool = option(False, "Replace the output folder if it exists.")
+    trust_remote_code: bool = remote_code_option()
 
 
 PAIR_COLUMNS = ("prompt", "chosen", "rejected", "margin")
@@ -89,7 +93,8 @@ def split(ds, fraction: float, seed: int):
 def run(cfg: Config) -> dict:
     from r1cli import models, runs
 
-    path = models.resolve(cfg.model, flag="--model")  # a bad --model fails before the output folder exists
+    # a bad --model fails before the output folder exists
+    path = models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
     pairs = load_pairs(cfg.dataset)
     train_ds, eval_ds = split(pairs, cfg.eval_fraction, cfg.seed)
     with runs.run_dir("reward-model", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
@@ -110,8 +115,9 @@ def _train(cfg: Config, path: str, train_ds, eval_ds, workdir) -> dict:
 
     dtype = str(training.precision()["dtype"]).removeprefix("torch.")
     args = RewardConfig(**training.common_args(cfg, workdir), max_length=cfg.max_length,
-                        center_rewards_coefficient=cfg.center_rewards_coefficient, model_init_kwargs={"dtype": dtype},
-                        save_total_limit=2)
+                        center_rewards_coefficient=cfg.center_rewards_coefficient,
+                        model_init_kwargs={"dtype": dtype, "trust_remote_code": cfg.trust_remote_code},
+                        save_total_limit=None if cfg.keep_checkpoints else 2)
     metrics_path = workdir / "metrics.jsonl"
     resume_from = training.last_checkpoint(workdir) if cfg.resume else None
     if resume_from is not None:
@@ -119,7 +125,7 @@ def _train(cfg: Config, path: str, train_ds, eval_ds, workdir) -> dict:
         log.info(f"resuming from {resume_from.name}")
     else:
         metrics_path.unlink(missing_ok=True)
-    tokenizer = training.load_tokenizer(path)
+    tokenizer = training.load_tokenizer(path, trust_remote_code=cfg.trust_remote_code)
     training.mute_import_noise()
     trainer = RewardTrainer(model=path, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                             processing_class=tokenizer, callbacks=[trainlog.metrics_callback(metrics_path)])
@@ -129,8 +135,8 @@ def _train(cfg: Config, path: str, train_ds, eval_ds, workdir) -> dict:
     held_out = trainer.evaluate()
     trainer.save_model(str(workdir))
     tokenizer.save_pretrained(workdir)
-    training.remove_checkpoints(workdir)
-    training.match_umask(workdir)
+    if not cfg.keep_checkpoints:
+        training.remove_checkpoints(workdir)
     trainlog.plot(metrics_path, [trainlog.Panel("loss", [trainlog.Curve("loss")]),
                                  trainlog.Panel("pairwise accuracy", [
                                      trainlog.Curve("accuracy", "training batches"),

@@ -26,8 +26,8 @@ Loss is on completion tokens only (TRL's completion_only_loss; the EOS / end-of-
 
 Output: DIR is a Hugging Face checkpoint (model, tokenizer with its chat template, generation config), so
 `--model DIR` works in the next stage; plus a model card (README.md, naming DIR and the base model),
-metrics.jsonl (one record per logged step), loss.png and r1_manifest.json, every file with the mode the umask
-gives. Checkpoints (every --save-steps) live in DIR.partial while training and are removed at the end unless
+metrics.jsonl (one record per logged step), loss.png and r1_manifest.json (every file with the mode the umask
+gives, as in every stage's output). Checkpoints (every --save-steps) live in DIR.partial while training and are removed at the end unless
 --keep-checkpoints; `--resume` continues from the newest one. With --lora the adapter is merged into the
 saved model.
 
@@ -44,8 +44,9 @@ from dataclasses import dataclass
 
 from r1cli import log
 from r1cli.config import option
+from r1cli.models import remote_code_option
 from r1cli.templates import TEMPLATES
-from r1cli.training import SCHEDULERS, WARMUP_HELP, check_warmup
+from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
 
 HELP = ("Supervised fine-tuning (TRL SFTTrainer) on chat, prompt/completion or task datasets, "
         "mixed by weight; writes a checkpoint folder the next stage can use as --model.")
@@ -84,11 +85,12 @@ class Config:
     lora_r: int = option(16, "LoRA rank.", min=1)
     lora_alpha: int = option(32, "LoRA alpha (scale = alpha / r).", min=1)
     save_steps: int = option(500, "Save a checkpoint every N steps (0: none) for --resume.", min=0)
-    keep_checkpoints: bool = option(False, "Keep the intermediate checkpoints in the output folder.")
+    keep_checkpoints: bool = option(False, KEEP_CHECKPOINTS_HELP)
     logging_steps: int = option(1, "Log the loss every N steps.", min=1)
     resume: bool = option(False, "Continue from the newest checkpoint in OUTPUT.partial.")
     seed: int = option(0, "Seed for initialisation, data order and mixing.", min=0, max=2**32 - 1)
     overwrite: bool = option(False, "Replace the output folder if it exists.")
+    trust_remote_code: bool = remote_code_option()
 
 
 # ------------------------------------------------------------------------------------------------ run
@@ -97,7 +99,7 @@ class Config:
 def run(cfg: Config) -> dict:
     from r1cli import mixing, models, runs
 
-    models.resolve(cfg.model, flag="--model")  # a bad --model fails before the output folder exists
+    models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)  # a bad --model fails before the output folder exists
     train_ds, info = mixing.build(cfg.dataset, cfg.template, cfg.seed)
     log.info(f"training on {info['rows']:,} rows ({'chat' if info['conversational'] else 'text'} format) "
              f"from {len(info['datasets'])} dataset(s)")
@@ -122,7 +124,7 @@ def _train(cfg: Config, train_ds, info: dict, workdir) -> dict:
 
     workdir = Path(workdir)
     prec = training.precision()
-    model, tokenizer, _ = training.load_model(cfg.model, dtype=prec["dtype"])
+    model, tokenizer, _ = training.load_model(cfg.model, dtype=prec["dtype"], trust_remote_code=cfg.trust_remote_code)
     training.limit_cpu_threads(model)
     eot = training.end_of_turn_token(tokenizer) if info["conversational"] else None
     args = SFTConfig(
@@ -159,7 +161,6 @@ def _train(cfg: Config, train_ds, info: dict, workdir) -> dict:
         if not cfg.keep_checkpoints:
             training.remove_checkpoints(workdir)
         _model_card(trainer, cfg)
-        training.match_umask(workdir)
     records = [r for r in trainlog.read(metrics_path) if "loss" in r]
     if training.is_main_process():
         panels = [trainlog.Panel(key.replace("_", " "), [trainlog.Curve(key, smooth=key == "loss")])

@@ -10,25 +10,24 @@ from dataclasses import dataclass
 
 from r1cli import log
 from r1cli.config import option
+from r1cli.models.tiny import BOUNDS, SMALL
 
 HELP = "Build the embedded tiny model (a ~1M-parameter Llama with a character tokenizer) into a folder."
 EXAMPLE = "r1 tiny-model --output models/tiny --seed 0"
 
 
-# The embedded model is a test model: these caps keep its largest shape near 0.5B parameters (2 GB in fp32).
-_SMALL = "the embedded model is a small test model"
-
 
 @dataclass
 class Config:
     output: str = option("models/tiny", "Folder to write the checkpoint to.", short="-o")
-    seed: int = option(0, "Initialisation seed; the same seed gives the same weights.", min=0,
-                     max=2**32 - 1)
-    layers: int = option(4, "Number of transformer layers.", min=1, max=32, max_reason=_SMALL)
-    hidden: int = option(128, "Hidden size.", min=1, max=1024, max_reason=_SMALL)
-    heads: int = option(4, "Attention heads (head size = hidden / heads).", min=1, max=32,
-                       max_reason=_SMALL)
-    intermediate: int = option(512, "MLP intermediate size.", min=1, max=4096, max_reason=_SMALL)
+    seed: int = option(0, "Initialisation seed; the same seed gives the same weights.", min=BOUNDS["seed"][0],
+                       max=BOUNDS["seed"][1])
+    layers: int = option(4, "Number of transformer layers.", min=1, max=BOUNDS["layers"][1], max_reason=SMALL)
+    hidden: int = option(128, "Hidden size.", min=1, max=BOUNDS["hidden"][1], max_reason=SMALL)
+    heads: int = option(4, "Attention heads (head size = hidden / heads).", min=1, max=BOUNDS["heads"][1],
+                        max_reason=SMALL)
+    intermediate: int = option(512, "MLP intermediate size.", min=1, max=BOUNDS["intermediate"][1],
+                               max_reason=SMALL)
     overwrite: bool = option(False, "Replace the output folder if it exists.")
 
 

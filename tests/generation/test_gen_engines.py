@@ -83,6 +83,39 @@ def test_chat_template_and_prefill(engine):
     assert as_text[0][0] == full
 
 
+def test_on_shard_sees_each_shard_in_order_before_the_next_is_generated(hf_engine, tmp_path):
+    """Shards reach the callback as soon as they are done (a consumer can work while sampling goes on), and a
+    resumed run replays the finished shards through it before generating the rest."""
+    prompts = [f"q{i} " for i in range(5)]
+    s = Sampling(n=2, temperature=1.0, max_new_tokens=8)
+    seen, calls_before = [], []
+    engine_calls = []
+    real = hf_engine.generate
+
+    def counting(*args, **kwargs):
+        engine_calls.append(kwargs.get("first_index"))
+        return real(*args, **kwargs)
+
+    def on_shard(first, results):
+        seen.append((first, results))
+        calls_before.append(list(engine_calls))
+
+    hf_engine.generate = counting
+    try:
+        whole = generate(hf_engine, prompts, s, shard_dir=tmp_path, shard_size=2, on_shard=on_shard)
+        assert [first for first, _ in seen] == [0, 2, 4]
+        assert [r for _, res in seen for r in res] == whole
+        assert calls_before == [[0], [0, 2], [0, 2, 4]]  # each shard handed over before the next one starts
+        (tmp_path / "shard-00001.jsonl").unlink()  # as if the run died during the second shard
+        seen.clear()
+        engine_calls.clear()
+        assert generate(hf_engine, prompts, s, shard_dir=tmp_path, shard_size=2, resume=True,
+                        on_shard=on_shard) == whole
+        assert [first for first, _ in seen] == [0, 2, 4] and engine_calls == [2]
+    finally:
+        del hf_engine.generate
+
+
 def test_hf_batch_size_does_not_change_results(hf_engine):
     s = Sampling(n=3, temperature=1.0, max_new_tokens=25, stop=["z"])
     whole = hf_engine.generate(PROMPTS, s)

@@ -44,6 +44,15 @@ def test_server_matches_offline_vllm(served, vllm_engine):
     assert via_http == vllm_engine.generate(PROMPTS, s)  # same token ids, same per-completion seeds
 
 
+def test_the_server_we_start_listens_on_loopback_only(served):
+    """Every listening socket of the server's process tree is bound to 127.0.0.1 (or a Unix socket)."""
+    eng, pids = served
+    listening = [c.laddr for pid in pids if psutil.pid_exists(pid)
+                 for c in psutil.Process(pid).net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    assert listening and {addr.ip for addr in listening} == {"127.0.0.1"}, listening
+    assert eng.server.port in {addr.port for addr in listening}
+
+
 def test_client_of_running_server_and_shutdown(served, tiny_model):
     eng, pids = served
     with open_engine(tiny_model, "server", server_url=eng.server.url + "/v1") as client:

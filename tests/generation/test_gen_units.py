@@ -101,3 +101,57 @@ def test_vllm_cpu_environment_by_model_size(tmp_path, monkeypatch, tiny_model):
     with ve.environment(ve.cpu_defaults(str(big))):
         assert os.environ["VLLM_CPU_NUM_OF_RESERVED_CPU"] == "0"
     assert "VLLM_CPU_NUM_OF_RESERVED_CPU" not in os.environ and "VLLM_CPU_KVCACHE_SPACE" not in os.environ
+
+
+def test_child_watch_leaves_the_resource_tracker_alone():
+    """The multiprocessing resource tracker ignores SIGINT/SIGTERM and exits after its parent, unlinking any
+    shared memory left behind: a closing engine must neither wait for it nor kill it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import subprocess, sys\n"
+        "from multiprocessing import resource_tracker\n"
+        "from r1cli.generation.procs import ChildWatch\n"
+        "with ChildWatch() as w:\n"
+        "    resource_tracker.ensure_running()\n"
+        "    child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "watched = {p.pid for p in w.procs}\n"
+        "print(resource_tracker._resource_tracker._pid in watched, child.pid in watched)\n"
+        "w.reap(grace=0.5)\n"
+        "print(child.poll() is not None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["False", "True", "True"], out.stderr
+
+
+def test_the_api_server_listens_on_loopback_and_runs_model_code_only_when_trusted():
+    from r1cli.generation.server_engine import server_command
+
+    for cpu in (True, False):
+        cmd = server_command("m", 8123, cpu=cpu)
+        assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == "8123"
+        assert "--trust-remote-code" not in cmd
+        assert "--trust-remote-code" in server_command("m", 8123, cpu=cpu, trust_remote_code=True)
+
+
+def test_the_offline_vllm_engine_runs_model_code_only_when_trusted():
+    from vllm.engine.arg_utils import EngineArgs
+
+    from r1cli.generation.vllm_engine import llm_kwargs
+
+    for cpu in (True, False):
+        assert EngineArgs(model="m", **llm_kwargs(cpu=cpu)).trust_remote_code is False
+        assert EngineArgs(model="m", **llm_kwargs(cpu=cpu, trust_remote_code=True)).trust_remote_code is True
+
+
+def test_the_transformers_engine_runs_model_code_only_when_trusted(remote_code_model):
+    from r1cli.generation import open_engine
+
+    with pytest.raises(UserError, match="--trust-remote-code"):
+        open_engine(remote_code_model, "hf")
+    with open_engine(remote_code_model, "hf", trust_remote_code=True) as engine:
+        assert type(engine.model).__name__ == "R1CustomForCausalLM"
+        [[completion]] = engine.generate(["1+1="], Sampling(max_new_tokens=3))
+        assert 1 <= completion.num_tokens <= 3
+

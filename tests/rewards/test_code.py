@@ -2,7 +2,7 @@ import os
 import time
 
 import r1cli.rewards as R
-from r1cli.rewards.code import extract_code, make_code
+from r1cli.rewards.code import extract_code, make_code, run_tests
 from r1cli.rewards.sandbox import Limits, run_program
 
 FAST = Limits(cpu_s=1, wall_s=2.0, mem_mb=256, output_kb=64)
@@ -40,6 +40,17 @@ def test_infinite_loop_scores_zero_and_stops_after_first_timeout():
     t = time.monotonic()
     out = code_fn()(completions=[block("while True:\n    pass")], tests=[IO_TESTS * 3])
     assert out == [0.0] and time.monotonic() - t < 4.0
+
+
+def test_run_tests_starts_no_program_once_stopped():
+    """After Ctrl-C the reward sets `stop`, so a completion with many tests does not keep running them."""
+    import threading
+
+    add = "a, b = map(int, input().split())\nprint(a + b)"
+    stop = threading.Event()
+    assert run_tests(add, IO_TESTS, FAST, stop=stop) == 1.0
+    stop.set()
+    assert run_tests(add, IO_TESTS, FAST, stop=stop) == 0.0
 
 
 def test_fork_bomb_is_contained():

@@ -42,3 +42,22 @@ def test_workers_exit_when_caller_dies():
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_alive(p) for p in pids)
+
+
+def test_ctrl_c_to_the_group_leaves_workers_quiet_and_working(capfd):
+    """A terminal's Ctrl-C also reaches the workers: they must not die with a traceback mid-item; the
+    caller decides when they stop."""
+    import signal
+
+    pool = VerifierPool(1)
+    try:
+        assert pool.run("sleep", [(0, 1.0)], 60) == [1.0]
+        (pid,) = pool.pids()
+        os.kill(pid, signal.SIGINT)
+        assert pool.run("sleep", [(0.2, 2.0)], 60) == [2.0]
+        assert pool.pids() == [pid] and pool.killed == 0
+    finally:
+        pool.shutdown()
+    assert not _alive(pid)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err

@@ -1,4 +1,4 @@
-"""The RL training body: option checks, and the figure and summary that follow the reward specs."""
+"""The RL training body: option checks, --resume of a finished run, and the figure and summary that follow the reward specs."""
 
 from __future__ import annotations
 
@@ -17,6 +17,23 @@ def test_bad_batch_shape_is_a_user_error():
                                            "per_device_train_batch_size": 6})
     with pytest.raises(UserError, match="multiple of --group-size"):
         check(cfg)
+
+
+def test_resume_of_a_finished_run_without_checkpoints_is_refused_untouched(tmp_path):
+    """Training would restart from --model and replace the finished model: the run is refused instead."""
+    from r1cli.errors import UserError
+    from r1cli.rl.train import _reopen_finished
+
+    final = tmp_path / "grpo"
+    final.mkdir()
+    (final / "model.safetensors").write_bytes(b"weights")
+    with pytest.raises(UserError, match="without checkpoints .*--keep-checkpoints.*--model"):
+        _reopen_finished(final)
+    assert [p.name for p in tmp_path.iterdir()] == ["grpo"]
+    (final / "checkpoint-3").mkdir()
+    (final / "checkpoint-3" / "trainer_state.json").write_text("{}")
+    _reopen_finished(final)
+    assert [p.name for p in tmp_path.iterdir()] == ["grpo.partial"]
 
 
 def test_plot_and_summary_keys_follow_the_reward_specs():

@@ -1,12 +1,8 @@
 """r1 align: rows routed by kind, the mix checked against the reward models given, a real 2-step run on the
-embedded task (per-kind metrics, the reward models held off until --preference-from-step), and bad input
-refused in one line before any work."""
+embedded task (per-kind metrics, the reward models held off until --preference-from-step). Its bad input is
+in tests/test_bad_input.py's table."""
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -53,24 +49,3 @@ def test_two_step_run_logs_each_kind_and_holds_the_reward_models_off(tmp_path, t
     manifest = runs.read_manifest(out)
     assert manifest["stage"] == "align" and [i["kind"] for i in manifest["inputs"]].count("reward_model") == 2
     assert (out / "curves.png").stat().st_size > 0
-
-
-def _r1(*argv, cwd):
-    return subprocess.run([sys.executable, "-m", "r1cli", "align", *argv], capture_output=True, text=True,
-                          timeout=180, cwd=cwd, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-
-
-def test_bad_input_is_one_line_before_training(tmp_path, tiny_model, tiny_reward_model):
-    cases = {
-        "not a reward model": (["-d", "task:arith?n=4,task:general?n=4", "--helpfulness-rm", tiny_model],
-                               "is not a sequence-classification checkpoint"),
-        "reward models, no general rows": (["-d", "task:arith?n=4", "--harmlessness-rm", tiny_reward_model],
-                                           "--harmlessness-rm given but --dataset task:arith?n=4 has no general rows"),
-        "general rows, no reward model": (["-d", "task:arith?n=4,task:general?n=4"],
-                                          "has 4 general row(s)"),
-    }
-    for what, (argv, message) in cases.items():
-        proc = _r1("-m", "tiny", "-o", str(tmp_path / "out"), *argv, cwd=tmp_path)
-        assert proc.returncode == 2 and proc.stderr.splitlines() == [proc.stderr.strip()], (what, proc.stderr)
-        assert proc.stderr.startswith("error: ") and message in proc.stderr, (what, proc.stderr)
-        assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists(), what

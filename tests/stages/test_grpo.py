@@ -89,6 +89,14 @@ def test_precision_and_shared_fields_come_from_the_training_core(tmp_path):
     assert targs.model_init_kwargs["dtype"] == str(training.precision()["dtype"]).removeprefix("torch.")
 
 
+def test_trust_remote_code_is_off_unless_asked_and_reaches_trl(tmp_path):
+    """TRL loads the policy, the reference and (colocated) vLLM from the path with these settings."""
+    for flags, trusted in (({}, False), ({"trust_remote_code": True}, True)):
+        cfg = cfgmod.resolve(grpo.Config, {}, {"model": "tiny", "dataset": "task:arith", "output": "x", **flags})
+        targs = grpo_args.build(cfg, str(tmp_path), use_vllm=False, reward_weights=[1.0, 1.0])
+        assert targs.trust_remote_code is trusted and targs.model_init_kwargs["trust_remote_code"] is trusted
+
+
 def test_defaults_follow_the_paper_and_epsilon_high_defaults_to_epsilon(tmp_path):
     cfg = cfgmod.resolve(grpo.Config, {}, {"model": "tiny", "dataset": "task:arith", "output": "x"})
     targs = grpo_args.build(cfg, str(tmp_path), use_vllm=False, reward_weights=[1.0, 1.0])
@@ -108,9 +116,11 @@ def test_two_step_run_writes_metrics_plots_and_resumes(tmp_path, capfd):
     from r1cli import runs, trainlog
     from r1cli.rl.train import FIGURE, panels
 
-    metrics = _run(tmp_path, max_steps=2, eval_every=2, eval_dataset="task:arith?n=4&split=test")
+    metrics = _run(tmp_path, max_steps=2, eval_every=2, eval_dataset="task:arith?n=4&split=test",
+                   keep_checkpoints=True)
     out = tmp_path / "grpo"
     assert metrics["steps"] == 2 and (out / "config.json").exists()
+    assert [c.name for c in training.checkpoints(out)] == ["checkpoint-1", "checkpoint-2"]
     records = trainlog.read(out / "metrics.jsonl")
     train = [r for r in records if "loss" in r]
     assert [r["step"] for r in train] == [1, 2]
@@ -130,8 +140,9 @@ def test_two_step_run_writes_metrics_plots_and_resumes(tmp_path, capfd):
     assert "{'loss'" not in console_out + console_err and "Triton" not in console_err  # one bar, no dicts
     assert "2/2" in console_err and "accuracy=" in console_err
 
-    resumed = _run(tmp_path, max_steps=3, resume=True)
+    resumed = _run(tmp_path, max_steps=3, resume=True)  # without --keep-checkpoints: no optimizer state kept
     assert resumed["steps"] == 3
+    assert not list(out.glob("checkpoint-*")) and not list(out.rglob("optimizer.pt"))
     steps = [r["step"] for r in trainlog.read(out / "metrics.jsonl") if "loss" in r]
     assert steps == [1, 2, 3]
     assert json.loads((out / "r1_manifest.json").read_text())["options"]["max_steps"] == 3

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from r1cli import config, data
-from r1cli.errors import UserError
+from r1cli.errors import Interrupted, UserError
 from r1cli.stages import sft
 
 RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "tiny" / "sft.yaml"
@@ -111,8 +111,8 @@ def test_output_folder_is_a_clean_checkpoint(sft_arith):
     assert manifest["metrics"]["runtime_s"] > 0 and manifest["options"]["learning_rate"] == 3e-3
 
 
-def test_model_card_names_the_output_and_the_base(trained):
-    out, _ = trained  # saved checkpoints on the way, each of which rewrote the card in the .partial folder
+def test_model_card_names_the_output_and_the_base(sft_arith):
+    out = sft_arith.path  # saved checkpoints on the way, each of which rewrote the card in the .partial folder
     card = (out / "README.md").read_text()
     assert f"# Model Card for {out.name}\n" in card and f"model_name: {out.name}\n" in card
     assert f'model="{out}"' in card  # the quick start loads the published folder
@@ -120,10 +120,10 @@ def test_model_card_names_the_output_and_the_base(trained):
     assert ".partial" not in card and "None" not in card
 
 
-def test_checkpoint_files_share_one_mode(trained):
+def test_checkpoint_files_share_one_mode(sft_arith):
     import os
 
-    out, _ = trained
+    out = sft_arith.path
     mask = os.umask(0)
     os.umask(mask)
     modes = {f.name: oct(f.stat().st_mode & 0o777) for f in out.iterdir() if f.is_file()}
@@ -140,7 +140,7 @@ def test_resume_continues_the_step_count(tmp_path, monkeypatch, tiny_model):
 
     with monkeypatch.context() as m:
         m.setattr(sft, "_save", crash)
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(Interrupted, match="--resume"):
             sft.run(make_cfg(max_steps=4, **common))
     partial = Path(str(out) + ".partial")
     assert (partial / "checkpoint-4").is_dir() and not out.exists()

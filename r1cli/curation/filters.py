@@ -1,0 +1,75 @@
+"""Readability filters on the reasoning (DeepSeek-R1 section 2.3.3: chains of thought with mixed languages,
+long paragraphs and code blocks were filtered out), plus n-gram repetition, which marks looping reasoning.
+
+The measures are the rewards' own (r1cli.rewards): `language_share` of the language-consistency reward and
+`repetition_ratio` of the repetition reward, over the same word tokeniser, so a filter threshold means what
+the matching reward measures. Each check can be switched off: a language share of 0, a paragraph length of
+0, code blocks allowed, a repetition share of 1 (the share of repeated n-grams is always below 1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from r1cli.rewards.language import LANGUAGES, language_share, script_counts
+from r1cli.rewards.shaping import repetition_ratio
+from r1cli.rewards.words import words
+
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+CODE_FENCE = "```"
+# Below this many words a reasoning is too short to loop, and its n-grams repeat by nature ("1*1=1, 1*1=1" is
+# six words and three quarters repeated 3-grams): the repetition filter leaves it alone.
+REPETITION_MIN_WORDS = 32
+CODE_REWARDS = ("code", "code_binary")  # rows checked by running code: fenced code is the answer there
+# The script a prompt is mostly written in -> the language whose words the reasoning should use. Latin stands
+# for English: the script cannot tell English from French, and the measure only compares scripts anyway.
+SCRIPT_LANGUAGE = {"latin": "en", "han": "zh", "kana": "ja", "hangul": "ko", "cyrillic": "ru", "arabic": "ar",
+                   "greek": "el", "devanagari": "hi"}
+
+
+def prompt_language(text: str, default: str = "en") -> str:
+    """The language a prompt is written in, by its most frequent script (kana anywhere means Japanese, whose
+    text mixes kana and Han); `default` for a prompt without words."""
+    counts = script_counts(text)
+    if not counts:
+        return default
+    if counts.get("kana"):
+        return "ja"
+    return SCRIPT_LANGUAGE.get(max(counts, key=counts.__getitem__), default)
+
+
+@dataclass(frozen=True)
+class Readability:
+    """Thresholds of the readability filters (see the module docstring for how each is switched off)."""
+
+    min_language_consistency: float = 0.9
+    max_paragraph_chars: int = 3000
+    reject_code_blocks: bool = True
+    max_repetition: float = 0.5
+    repetition_ngram: int = 3  # the repetition reward's default
+
+    def __post_init__(self):
+        if not 0 <= self.min_language_consistency <= 1:
+            raise ValueError(f"the language share must be in [0, 1], got {self.min_language_consistency}")
+        if not 0 < self.max_repetition <= 1:
+            raise ValueError(f"the repetition share must be in (0, 1], got {self.max_repetition}")
+        if self.max_paragraph_chars < 0:
+            raise ValueError(f"the paragraph length must be >= 0, got {self.max_paragraph_chars}")
+
+    def check(self, reasoning: str, language: str, code_prompt: bool = False) -> str | None:
+        """The first filter the reasoning fails ("mixed_language", "long_paragraph", "code_block",
+        "repetition"), or None. A reasoning without words (pure arithmetic) is in no language and passes;
+        one of fewer than REPETITION_MIN_WORDS words is not checked for repetition."""
+        if self.min_language_consistency > 0 and language in LANGUAGES and script_counts(reasoning):
+            if language_share(reasoning, language) < self.min_language_consistency:
+                return "mixed_language"
+        if self.max_paragraph_chars and any(len(p.strip()) > self.max_paragraph_chars
+                                            for p in PARAGRAPH_BREAK.split(reasoning)):
+            return "long_paragraph"
+        if self.reject_code_blocks and not code_prompt and CODE_FENCE in reasoning:
+            return "code_block"
+        if (self.max_repetition < 1 and len(words(reasoning)) >= REPETITION_MIN_WORDS
+                and repetition_ratio(reasoning, self.repetition_ngram) > self.max_repetition):
+            return "repetition"
+        return None

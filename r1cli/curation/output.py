@@ -1,0 +1,146 @@
+"""What a curation run writes: the SFT-ready dataset (with the non-reasoning mix), the rejected samples with
+their reasons, and the per-reason counts (stats.json and the printed table).
+
+Dataset columns: `messages` (the user prompt, then the assistant response in the R1 layout), `prompt`,
+`answer`, `id`, `source`, `num_tokens` (tokens the model generated), `verified_by` (rule or judge). Rows
+mixed in from other SFT datasets keep their own turns (a reply without reasoning gets no think block), with
+`source` naming their dataset and no answer, token count or verifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from r1cli.curation.decontaminate import prompt_text
+from r1cli.curation.pipeline import Sample
+
+LABELS = {
+    "prompts": "prompts", "contaminated_prompts": "contaminated prompts (not sampled)",
+    "generated": "generated", "truncated": "truncated (token limit)", "unfinished_think": "unfinished think",
+    "no_answer": "no answer", "wrong": "wrong", "unscorable": "reference not checkable",
+    "no_reference": "no reference answer", "no_think": "no reasoning block",
+    "short_reasoning": "reasoning too short", "long_reasoning": "reasoning too long", "mixed_language": "mixed language",
+    "long_paragraph": "long paragraph", "code_block": "code block", "repetition": "repetition",
+    "judged_wrong": "judged wrong", "judge_unparsable": "judge unparsable",
+    "bad_summary": "summary without the verified answer", "duplicate": "duplicate",
+    "near_duplicate": "near-duplicate", "over_cap": "over the per-prompt cap", "kept": "kept",
+}
+
+
+def features():
+    from datasets import Features, List, Value
+
+    return Features({"messages": List({"role": Value("string"), "content": Value("string")}),
+                     "prompt": Value("string"), "answer": Value("string"), "id": Value("string"),
+                     "source": Value("string"), "num_tokens": Value("int64"), "verified_by": Value("string")})
+
+
+def user_turns(prompt: Any) -> list[dict[str, str]]:
+    if isinstance(prompt, list):
+        return [{"role": str(m["role"]), "content": str(m.get("content") or "")} for m in prompt]
+    return [{"role": "user", "content": str(prompt)}]
+
+
+def kept_dataset(kept: Sequence[Sample], rows: Sequence[dict[str, Any]], source: str):
+    """The kept samples as dataset rows (see the module docstring)."""
+    from datasets import Dataset
+
+    columns: dict[str, list] = {name: [] for name in features()}
+    for s in kept:
+        row = rows[s.row]
+        own = row.get("source")
+        values = {"messages": [*user_turns(row["prompt"]), {"role": "assistant", "content": s.response}],
+                  "prompt": prompt_text(row["prompt"]), "answer": str(row.get("answer") or ""),
+                  "id": str(row["id"]), "source": own if isinstance(own, str) and own else source,
+                  "num_tokens": s.num_tokens, "verified_by": s.verified_by}
+        for name, value in values.items():
+            columns[name].append(value)
+    return Dataset.from_dict(columns, features=features())  # by column: an empty set keeps its schema
+
+
+def load_mixes(specs: list[str], flag: str = "--mix") -> list[tuple[str, Any, float]]:
+    """(spec, rows as this module's columns, fraction) for each `SPEC:FRACTION`; checked and loaded before
+    anything is sampled, so a bad spec or fraction fails at once."""
+    from r1cli import data, mixing
+    from r1cli.errors import UserError
+
+    if not specs:
+        return []
+    parsed = mixing.parse_mixture(specs, flag)
+    for spec, fraction in parsed:
+        if fraction is None:
+            raise UserError(f"{flag} {spec}: give the share of the output it makes up, as SPEC:FRACTION "
+                            f"(e.g. '{spec}:0.25')")
+    mixing.fraction_counts(0, [f for _, f in parsed], flag)
+    out = []
+    for k, (spec, fraction) in enumerate(parsed):
+        ds, schema = data.load_pairs(spec)
+        pairs = data.to_pairs(ds, schema, "plain", True, spec)
+        out.append((spec, _as_rows(pairs, spec, k), fraction))
+    return out
+
+
+def _as_rows(pairs, spec: str, k: int):
+    def convert(batch, indices):
+        out = {name: [] for name in features()}
+        for i, prompt, completion in zip(indices, batch["prompt"], batch["completion"], strict=True):
+            users = [m["content"] for m in prompt if m["role"] == "user"]
+            out["messages"].append(prompt + completion)
+            out["prompt"].append(users[-1] if users else "")
+            out["answer"].append("")
+            out["id"].append(f"mix{k}-{i}")
+            out["source"].append(spec)
+            out["num_tokens"].append(None)
+            out["verified_by"].append(None)
+        return out
+
+    return pairs.map(convert, batched=True, with_indices=True, remove_columns=pairs.column_names,
+                     features=features(), desc="mixing")
+
+
+def mix(base, mixes: list[tuple[str, Any, float]], seed: int) -> tuple[Any, dict[str, int]]:
+    """`base` plus the mixed-in rows, each dataset making up its fraction of the output (the mixing core)."""
+    from r1cli import mixing
+
+    if not mixes:
+        return base, {}
+    out, added = mixing.mix_fractions(base, [(ds, f) for _, ds, f in mixes], seed)
+    return out, {spec: n for (spec, _, _), n in zip(mixes, added, strict=True)}
+
+
+def rejected_rows(rejected: Sequence[Sample], rows: Sequence[dict[str, Any]]):
+    """One record per rejected sample, for a reader who wants to see what was dropped and why."""
+    for s in rejected:
+        row = rows[s.row]
+        rec = {"id": str(row["id"]), "sample": s.j, "reason": s.reason, "prompt": prompt_text(row["prompt"]),
+               "answer": str(row.get("answer") or ""), "extracted": s.extracted, "completion": s.text,
+               "num_tokens": s.num_tokens, "finish_reason": s.finish}
+        if s.judge_reply is not None:
+            rec["judge_reply"] = s.judge_reply
+        if s.reason == "bad_summary":
+            rec["summary"] = s.summary
+        yield rec
+
+
+def print_table(stats: dict[str, Any], title: str = "curation") -> None:
+    """The count per reason (every reason, zeros included), then the rows mixed in."""
+    from rich.table import Table
+
+    from r1cli import log
+
+    table = Table(title=f"{title}: samples per reason", title_justify="left")
+    table.add_column("", no_wrap=True)
+    table.add_column("count", justify="right")
+    table.add_column("%", justify="right")
+    generated = stats["counts"]["generated"] or 1
+    for key in ("prompts", "contaminated_prompts"):
+        table.add_row(LABELS[key], f"{stats[key]:,}", "")
+    for key, n in stats["counts"].items():
+        style = "bold" if key in ("generated", "kept") else None
+        pct = "" if key == "generated" else f"{100 * n / generated:.1f}"
+        table.add_row(LABELS[key], f"{n:,}", pct, style=style)
+    for spec, n in stats.get("mixed_in", {}).items():
+        table.add_row(f"mixed in: {spec}", f"{n:,}", "")
+    table.add_row("rows written", f"{stats['rows']:,}", "", style="bold")
+    log.console.print(table)

@@ -1,0 +1,391 @@
+"""Bad input, one row per case, through the real `r1` in a subprocess.
+
+Every case must end with exit code 2 and exactly one `error: …` line holding the case's words (the flag, key,
+line or file to fix), no traceback, nothing left behind (no new folder or file: no DIR, no DIR.partial, no
+DIR.lock) and no earlier work lost (every file the case's folder held before is unchanged, byte for byte).
+
+A case runs in its own folder, which is also its working directory: it holds FILES, plus whatever the case's
+`setup` adds (an existing output, an interrupted run, a broken model folder, a run holding the output).
+Relative paths in a case's arguments point there. A new stage adds its cases as rows of CASES.
+
+The cases run in parallel (a pool of subprocesses, started once for the module); each row is reported as its
+own test. Declared option bounds are checked for every option of every stage in-process by test_cli.py; the
+rows here show a few of them end to end, in a real process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+# Files every case's folder holds.
+FILES: dict[str, str | bytes] = {
+    "ok.jsonl": '{"Body": "Ann has 3 pens.", "Question": "How many?", "Answer": 3.0}\n',
+    "bad.jsonl": '{"question": "a", "answer": "1"}\n{"question": "b", "answer": "2"}\n{"question": "c", answer: 3}\n',
+    "text.json": "these are notes, not JSON\n",
+    "bad.csv": 'question,answer\n"1+1",2\n"2+2",4,extra\n',
+    "quote.csv": 'question,answer\n"1+1,2\n',
+    "header.csv": "question,answer\n",
+    "latin1.jsonl": b'{"question": "caf\xe9", "answer": "1"}\n',
+    "bad.parquet": b"PAR1 not really parquet",
+    "twocase.jsonl": '{"Question": "a", "QUESTION": "b", "answer": "1"}\n',
+    "nocol.jsonl": '{"text": "x"}\n',
+    "empty.jsonl": "",
+    "blank.jsonl": "\n  \n\n",
+    "bad.yaml": "dataset: [\n",
+    "unknown.yaml": "datset: x\n",
+    "list.yaml": "learning_rate: [1, 2]\n",
+    "binary.yaml": b"\xff\xfe\x00 not text",
+    "grpo.yaml": "stage: grpo\ndataset: task:arith\n",
+    "noanswer.jsonl": '{"prompt": "(1+2)*3"}\n',
+    "notes.txt": "not a data file\n",
+    "pairs.jsonl": '{"prompt": "Say hi.", "chosen": "Hi!", "response": "No."}\n',
+}
+
+
+@dataclass
+class Case:
+    id: str
+    args: list[str]  # after `r1`
+    words: list[str]  # the error line holds each of them
+    # Adds to the case's folder before the run: (folder, path of the tiny model) -> a cleanup to call after it.
+    setup: Callable[[Path, str], Callable[[], None] | None] | None = field(default=None, repr=False)
+
+
+# ------------------------------------------------------------------------------------------------ setups
+
+
+def _copy_model(tiny: str, dest: Path) -> Path:
+    return Path(shutil.copytree(tiny, dest))
+
+
+def _edit_config(folder: Path, **changes) -> None:
+    config = json.loads((folder / "config.json").read_text())
+    config.update(changes)
+    (folder / "config.json").write_text(json.dumps({k: v for k, v in config.items() if v is not None}))
+
+
+def _sibling_run(root: Path, tiny: str):
+    (root / "runs" / "sft").mkdir(parents=True)
+
+
+def _eval_folder(root: Path, tiny: str):
+    (root / "runs" / "eval").mkdir(parents=True)
+
+
+def _checkpoint_only(root: Path, tiny: str):
+    _copy_model(tiny, root / "runs" / "sft.partial" / "checkpoint-20")
+
+
+def _weights_file(root: Path, tiny: str):
+    (root / "model.safetensors").write_bytes(b"")
+
+
+def _config_not_json(root: Path, tiny: str):
+    (_copy_model(tiny, root / "ckpt") / "config.json").write_text('{"model_type": "llama",\n')
+
+
+def _config_no_model_type(root: Path, tiny: str):
+    _edit_config(_copy_model(tiny, root / "ckpt"), model_type=None)
+
+
+def _no_weights(root: Path, tiny: str):
+    folder = _copy_model(tiny, root / "ckpt")
+    for f in folder.glob("*.safetensors"):
+        f.unlink()
+    (folder / "training_args.bin").write_bytes(b"")  # a trainer file, not weights
+
+
+def _missing_shard(root: Path, tiny: str):
+    folder = _copy_model(tiny, root / "ckpt")
+    (folder / "model.safetensors").rename(folder / "model-00001-of-00002.safetensors")
+    weight_map = {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}
+    (folder / "model.safetensors.index.json").write_text(json.dumps({"weight_map": weight_map}))
+
+
+def _own_code(root: Path, tiny: str):
+    folder = _copy_model(tiny, root / "ckpt")
+    (folder / "custom.py").write_text("raise SystemExit('this code must not run')\n")
+    _edit_config(folder, model_type="r1_custom", auto_map={"AutoModelForCausalLM": "custom.Model"})
+
+
+def _reward_model_config(root: Path, tiny: str):
+    """A folder whose config says sequence classification with one output (a reward model): align reads the
+    config before any weights, so the refusals that follow its check need no trained score head."""
+    _edit_config(_copy_model(tiny, root / "rm"), architectures=["LlamaForSequenceClassification"],
+                 id2label={"0": "LABEL_0"}, label2id={"LABEL_0": 0})
+
+
+def _causal_model(root: Path, tiny: str):
+    _copy_model(tiny, root / "ckpt")
+
+
+def _interrupted(root: Path, tiny: str):
+    checkpoint = root / "sft.partial" / "checkpoint-500"
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "trainer_state.json").write_text("{}")
+
+
+def _finished_output(root: Path, tiny: str):
+    out = root / "ev"
+    out.mkdir()
+    (out / "results.json").write_text('{"benchmarks": {}}\n')
+    (out / "r1_manifest.json").write_text('{"stage": "eval"}\n')
+
+
+HOLDER = """
+import sys, time
+from r1cli import runs
+with runs.run_dir("sft", sys.argv[1], {}):
+    print("holding", flush=True)
+    time.sleep(600)
+"""
+
+
+def _held(root: Path, tiny: str):
+    """Another run owns `out` (its DIR.lock and DIR.partial exist) while the case runs."""
+    script = root.parent / f"{root.name}-holder.py"  # outside the folder that must stay unchanged
+    script.write_text(HOLDER)
+    holder = subprocess.Popen([sys.executable, str(script), "out"], cwd=root, stdout=subprocess.PIPE, text=True,
+                              env=_env(root))
+    assert holder.stdout.readline().strip() == "holding"
+
+    def stop():
+        holder.kill()
+        holder.wait()
+
+    return stop
+
+
+# ------------------------------------------------------------------------------------------------- cases
+
+SFT = ["sft", "-d", "task:arith?n=8", "-o", "out"]
+GRPO = ["grpo", "-m", "tiny", "-d", "task:arith?n=8", "-o", "out"]
+EVAL = ["eval", "-m", "tiny", "-b", "task:arith?n=2", "-o", "out"]
+# --benchmark is a list: a case's own would be added to EVAL's, not replace it.
+EVAL_WITHOUT_BENCHMARK = ["eval", "-m", "tiny", "-o", "out"]
+DATA = ["data", "-o", "out"]
+RS = ["reject-sample", "-m", "tiny", "-d", "task:arith?n=4", "-o", "out"]
+ALIGN = ["align", "-m", "tiny", "-o", "out"]
+MIXED = ["-d", "task:arith?n=4,task:general?n=4"]
+
+CASES = [
+    # --- reject-sample: everything is checked before an engine opens
+    Case("rs-no-answers-and-no-judge", [*RS, "-d", "noanswer.jsonl"], ["no reference answers", "--judge"]),
+    Case("rs-judge-missing", [*RS, "-d", "noanswer.jsonl", "--judge", "./no-judge"], ["--judge ./no-judge"]),
+    Case("rs-num-samples-0", [*RS, "--num-samples", "0"], ["--num-samples must be at least 1"]),
+    Case("rs-mix-fraction-outside", [*RS, "--mix", "ok.jsonl:1.5"], ["--mix"]),
+    Case("rs-mix-without-fraction", [*RS, "--mix", "ok.jsonl"], ["SPEC:FRACTION"]),
+    Case("rs-decontaminate-unknown", [*RS, "--decontaminate", "mathh500"], ["--decontaminate mathh500",
+                                                                             "unknown benchmark"]),
+    Case("rs-reward-unknown", [*RS, "--reward", "nope"], ["unknown reward"]),
+    # --- coldstart: exemplar and review files are checked line by line before anything is sampled
+    Case("coldstart-exemplars-without-fields", ["coldstart", "-m", "tiny", "-d", "task:arith?n=2", "--mode", "fewshot",
+                                                "--exemplars", "bad.jsonl", "-o", "out"],
+         ["--exemplars bad.jsonl", "line 1 has no prompt, reasoning, summary"]),
+    Case("coldstart-malformed-review", ["coldstart", "--from-review", "bad.jsonl", "-o", "out"],
+         ["--from-review bad.jsonl", "line 1"]),
+    Case("coldstart-summary-model-without-summarizer", ["coldstart", "-d", "task:arith?n=2", "--summary", "model",
+                                                        "-o", "out"], ["--summary model needs --summarizer"]),
+    Case("coldstart-exemplars-outside-fewshot", ["coldstart", "-d", "task:arith?n=2", "--exemplars", "ok.jsonl",
+                                                 "-o", "out"], ["--exemplars", "--mode fewshot"]),
+    # --- align and reward-model: reward models, the mix and the pairs are checked before any training
+    Case("align-rm-not-a-reward-model", [*ALIGN, *MIXED, "--helpfulness-rm", "ckpt"],
+         ["--helpfulness-rm ckpt", "not a sequence-classification checkpoint"], _causal_model),
+    Case("align-rm-without-general-rows", [*ALIGN, "-d", "task:arith?n=4", "--harmlessness-rm", "rm"],
+         ["--harmlessness-rm given", "--dataset task:arith?n=4 has no general rows"], _reward_model_config),
+    Case("align-general-rows-without-rm", [*ALIGN, *MIXED], ["4 general row(s)", "--helpfulness-rm"]),
+    Case("reward-model-pairs-without-rejected", ["reward-model", "-m", "tiny", "-d", "pairs.jsonl", "-o", "out"],
+         ["--dataset pairs.jsonl", "'rejected'"]),
+    # --- an output folder is owned by one run; a forgotten --resume or a failed --overwrite loses nothing
+    Case("second-run-on-a-locked-output", ["data", "-d", "task:arith?n=4", "-o", "out", "--overwrite"],
+         ["out is in use by another run", "r1 sft, pid", "--output"], _held),
+    Case("forgotten-resume", ["sft", "-d", "task:arith?n=8", "-o", "sft"],
+         ["holds checkpoint-500", "pass --resume to continue or --overwrite to discard it"], _interrupted),
+    Case("overwrite-that-fails-keeps-the-old-output",
+         ["eval", "-m", "tiny", "--data-file", "task:arith?n=2", "--engine", "hf", "-k", "1",
+          "--max-model-len", "1", "--overwrite", "-o", "ev"], ["--max-model-len"], _finished_output),
+    Case("output-exists", ["data", "-d", "ok.jsonl", "-o", "ok.jsonl"], ["ok.jsonl already exists", "--overwrite"]),
+    Case("output-not-writable", ["data", "-d", "ok.jsonl", "-o", "/proc/r1-out"], ["cannot write", "--output"]),
+    # --- models: a missing local folder is not a hub lookup; a broken checkpoint names its file
+    Case("model-typo-of-a-sibling", [*SFT, "-m", "runs/sfft"],
+         ["--model runs/sfft: folder not found (did you mean runs/sft?)"], _sibling_run),
+    Case("model-dot-path", [*EVAL, "-m", "./models/missing"], ["--model ./models/missing: folder not found"]),
+    Case("model-hub-offline", [*GRPO, "-m", "someone/some-model"], ["the model hub cannot be reached",
+                                                                    "--model path/to/folder"]),
+    Case("model-folder-without-config", [*EVAL, "-m", "runs/eval"], ["it has no config.json"], _eval_folder),
+    Case("model-run-folder", [*SFT, "-m", "runs/sft.partial"], ["did you mean runs/sft.partial/checkpoint-20?"],
+         _checkpoint_only),
+    Case("model-a-file", [*EVAL, "-m", "model.safetensors"], ["is a file, not a model folder"], _weights_file),
+    Case("model-config-not-json", [*SFT, "-m", "ckpt"], ["ckpt/config.json is not valid JSON at line 2"],
+         _config_not_json),
+    Case("model-config-without-model-type", [*EVAL, "-m", "ckpt"], ["ckpt/config.json has no model_type"],
+         _config_no_model_type),
+    Case("model-without-weights", [*SFT, "-m", "ckpt"], ["has no weights"], _no_weights),
+    Case("model-missing-shard", [*EVAL, "-m", "ckpt"],
+         ["ckpt/model-00002-of-00002.safetensors listed in model.safetensors.index.json is missing"],
+         _missing_shard),
+    Case("model-empty", [*SFT, "-m", ""], ["--model is empty"]),
+    Case("model-own-code-untrusted", [*SFT, "-m", "ckpt"], ["model_type 'r1_custom'", "--trust-remote-code"],
+         _own_code),
+    Case("tiny-model-parameter-huge", [*SFT, "-m", "tiny?layers=100000"], ["--model", "'layers'", "[1, 32]"]),
+    Case("tiny-model-parameter-unknown", [*SFT, "-m", "tiny?bogus=1"], ["--model", "unknown", "'bogus'"]),
+    # --- declared bounds (every bound of every stage: test_cli.py), in a real process
+    Case("grpo-top-p", [*GRPO, "--top-p", "2"], ["--top-p must be in (0, 1], got 2"]),
+    Case("grpo-beta", [*GRPO, "--beta", "-1"], ["--beta must be at least 0, got -1"]),
+    Case("grpo-max-steps", [*GRPO, "--max-steps", "0"], ["--max-steps must be at least 1"]),
+    Case("grpo-temperature", [*GRPO, "--temperature", "-1"], ["--temperature must be greater than 0"]),
+    Case("grpo-max-steps-huge", [*GRPO, "--max-steps", "9" * 23], ["--max-steps does not fit in a 64-bit integer"]),
+    Case("sft-epochs", [*SFT, "--num-train-epochs", "0"], ["--num-train-epochs must be greater than 0, got 0"]),
+    Case("sft-learning-rate-nan", [*SFT, "--learning-rate", "nan"], ["--learning-rate must be a finite number"]),
+    Case("sft-save-steps", [*SFT, "--save-steps", "-5"], ["--save-steps must be at least 0, got -5"]),
+    Case("eval-temperature", [*EVAL, "--temperature", "-1"], ["--temperature must be at least 0"]),
+    Case("eval-num-samples-huge", [*EVAL, "-k", str(10**20)], ["--num-samples must be in [1, ", "memory"]),
+    Case("data-limit-zero", [*DATA, "-d", "task:arith", "--limit", "0"], ["--limit must be at least 1, got 0"]),
+    Case("tiny-model-layers", ["tiny-model", "--layers", "33", "-o", "out"], ["--layers must be in [1, 32]"]),
+    # --- options, choices, YAML files
+    Case("unknown-option", [*DATA, "--datasett", "x"], ["--datasett"]),
+    Case("not-a-number", [*DATA, "-d", "task:arith", "--limit", "many"], ["--limit", "integer"]),
+    Case("unknown-choice", [*GRPO, "--template", "R1-ZERO"], ["--template", "choose from", "r1-zero"]),
+    Case("unknown-command", ["nosuch"], ["nosuch"]),
+    Case("yaml-malformed", [*DATA, "-c", "bad.yaml"], ["malformed YAML in bad.yaml at line 2"]),
+    Case("yaml-unknown-key", [*DATA, "-c", "unknown.yaml"], ["unknown option 'datset'", "dataset"]),
+    Case("yaml-wrong-type", [*SFT, "-c", "list.yaml"], ["--learning-rate expects a number"]),
+    Case("yaml-not-text", [*SFT, "-c", "binary.yaml"], ["binary.yaml is not UTF-8"]),
+    Case("yaml-a-folder", [*SFT, "-c", "."], ["config file not found"]),
+    Case("yaml-another-stages-recipe", [*DATA, "-c", "grpo.yaml"], ["grpo.yaml", "grpo"]),
+    Case("required-left-out", ["grpo", "-d", "task:arith", "-o", "out"], ["--model is required"]),
+    # --- rewards
+    Case("reward-unknown", [*GRPO, "--reward", "nosuch"], ["unknown reward 'nosuch'", "accuracy"]),
+    Case("reward-weight", [*GRPO, "--reward", "accuracy:abc"], ["weight 'abc'", "accuracy:0.5"]),
+    Case("reward-parameter", [*GRPO, "--reward", "accuracy(foo=1)"], ["reward 'accuracy'", "'foo'"]),
+    # --- eval
+    Case("eval-unknown-benchmark", [*EVAL_WITHOUT_BENCHMARK, "-b", "nope"], ["unknown benchmark 'nope'"]),
+    Case("eval-only-commas", [*EVAL_WITHOUT_BENCHMARK, "-b", ",,,"], ["--benchmark is required"]),
+    Case("eval-data-file-for-two", [*EVAL_WITHOUT_BENCHMARK, "-b", "gsm8k,math500", "--data-file", "ok.jsonl"],
+         ["single"]),
+    Case("eval-without-model", ["eval", "-b", "gsm8k", "-o", "out"], ["--model is required"]),
+    Case("eval-without-benchmark", EVAL_WITHOUT_BENCHMARK, ["--benchmark is required"]),
+    Case("eval-generations-missing", ["eval", "--generations", "missing.jsonl", "-o", "out"],
+         ["generations file not found"]),
+    Case("eval-generations-empty", ["eval", "--generations", "empty.jsonl", "-o", "out"], ["has no rows"]),
+    Case("eval-data-dir-missing", [*EVAL_WITHOUT_BENCHMARK, "-b", "gsm8k", "--data-dir", "nodir"],
+         ["nodir/gsm8k/test.jsonl", "--data-dir"]),
+    # --- data files: the file, the line, the key
+    Case("data-file-missing", [*DATA, "-d", "nope.jsonl"], ["data file not found: nope.jsonl"]),
+    Case("data-unsupported-file", [*DATA, "-d", "notes.txt"], ["notes.txt", ".jsonl"]),
+    Case("data-unicode-path", [*DATA, "-d", "données/été.jsonl"], ["données/été.jsonl"]),
+    Case("data-hub-offline", [*DATA, "-d", "no-org/no-dataset-r1cli"], ["hub cannot be reached"]),
+    Case("data-empty-file", [*DATA, "-d", "empty.jsonl"], ["empty.jsonl is empty"]),
+    Case("data-blank-lines", [*DATA, "-d", "blank.jsonl"], ["blank.jsonl has no rows"]),
+    Case("data-csv-header-only", [*DATA, "-d", "header.csv"], ["header.csv has no rows"]),
+    Case("data-no-prompt-column", [*DATA, "-d", "nocol.jsonl"], ["no prompt column", "?prompt="]),
+    Case("jsonl-bad-line", [*DATA, "-d", "bad.jsonl"], ["bad.jsonl", "line 3"]),
+    Case("json-not-json", [*DATA, "-d", "text.json"], ["text.json", "line 1", "not valid JSON"]),
+    Case("csv-extra-field", [*DATA, "-d", "bad.csv"], ["bad.csv", "line 3", "fields"]),
+    Case("not-utf8", [*DATA, "-d", "latin1.jsonl"], ["latin1.jsonl", "line 1", "UTF-8"]),
+    Case("parquet-garbage", [*DATA, "-d", "bad.parquet"], ["bad.parquet", "Parquet"]),
+    Case("split-key-on-file", [*DATA, "-d", "ok.jsonl?split=bogus"], ["split 'bogus'", "train"]),
+    Case("split-flag-on-file", [*DATA, "-d", "ok.jsonl", "--split", "test"], ["split 'test'", "--split"]),
+    Case("limit-key-zero", [*DATA, "-d", "ok.jsonl?limit=0"], ["'limit'", ">= 1"]),
+    Case("spec-unknown-key", [*DATA, "-d", "ok.jsonl?foo=1"], ["unknown key(s) foo", "split"]),
+    Case("spec-key-twice", [*DATA, "-d", "task:arith?n=5&n=6"], ["key 'n'", "more than once"]),
+    Case("template-missing-column", [*DATA, "-d", "ok.jsonl?prompt={Body} {Qestion}"],
+         ["column 'Qestion'", "key 'prompt'", "Body, Question"]),
+    Case("column-ambiguous", [*DATA, "-d", "twocase.jsonl?prompt=question"], ["ambiguous", "Question", "QUESTION"]),
+    Case("column-missing", [*DATA, "-d", "ok.jsonl?answer=gold"], ["column 'gold'", "key 'answer'", "Answer"]),
+    # --- built-in tasks: key types, ranges, sizes that cannot fit
+    Case("task-unknown", [*DATA, "-d", "task:nosuch"], ["unknown task 'nosuch'", "arith"]),
+    Case("task-key-unknown", [*DATA, "-d", "task:arith?steps=x"], ["steps"]),
+    Case("task-n-caret", [*DATA, "-d", "task:arith?n=10^23"], ["key 'n'", "whole number"]),
+    Case("task-n-huge", [*DATA, "-d", "task:arith?n=1e30"], ["key 'n'", "at most", "memory"]),
+    Case("task-n-unreachable", [*DATA, "-d", "task:arith?n=2000&split=test"], ["key 'n'", "test problems",
+                                                                               "max or steps"]),
+    Case("task-n-over-capacity", [*DATA, "-d", "task:arith?n=5000&max=3"], ["key 'n'", "at most", "max=3"]),
+    Case("task-float-range", [*DATA, "-d", "task:arith?slip=2"], ["key 'slip'", "at most 1"]),
+    Case("task-split", [*DATA, "-d", "task:arith?split=bogus"], ["key 'split'", "train or test"]),
+    # --- dataset mixtures
+    Case("mixing-weight-not-a-number", ["sft", "-d", "task:arith?n=8:abc", "-o", "out"], ["mixing weight", "'abc'"]),
+    Case("mixing-weight-negative", ["sft", "-d", "ok.jsonl:-1", "-o", "out"], ["mixing weight", "positive"]),
+]
+
+
+# ---------------------------------------------------------------------------------------------- the runs
+
+
+def _env(root: Path) -> dict[str, str]:
+    # No hub (the machine may have one; a case must not depend on it), and a hub cache outside the folder.
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(root.parent / f"{root.name}-hf"),
+            "PYTHONPATH": str(Path(__file__).parents[1]), "COLUMNS": "200"}
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(root)): p.read_bytes() if p.is_file() else None for p in root.rglob("*")}
+
+
+@dataclass
+class Outcome:
+    code: int
+    stdout: str
+    stderr: str
+    before: dict[str, bytes | None]
+    after: dict[str, bytes | None]
+    seconds: float
+
+
+def _run(case: Case, root: Path, tiny: str) -> Outcome:
+    root.mkdir(parents=True)
+    for name, content in FILES.items():
+        (root / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+    cleanup = case.setup(root, tiny) if case.setup else None
+    try:
+        before = _tree(root)
+        t0 = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "r1cli", *case.args], cwd=root, env=_env(root),
+                              capture_output=True, text=True, timeout=300)
+        seconds = time.monotonic() - t0
+        after = _tree(root)
+    finally:
+        if cleanup:
+            cleanup()
+    return Outcome(proc.returncode, proc.stdout, proc.stderr, before, after, seconds)
+
+
+@pytest.fixture(scope="module")
+def outcomes(request, tiny_model, tmp_path_factory) -> dict[str, Outcome]:
+    """Run the selected cases, a few at a time (the tiny model is built first, so no case builds it)."""
+    selected = {item.callspec.params["case"].id for item in request.session.items
+                if getattr(item, "originalname", None) == "test_bad_input" and hasattr(item, "callspec")}
+    base = tmp_path_factory.mktemp("bad-input")
+    todo = [c for c in CASES if c.id in selected]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = pool.map(lambda c: _run(c, base / c.id, tiny_model), todo)
+        return {c.id: r for c, r in zip(todo, results, strict=True)}
+
+
+def test_case_ids_are_unique():
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(case, outcomes):
+    out = outcomes[case.id]
+    shown = f"exit {out.code}\nstdout:\n{out.stdout}\nstderr:\n{out.stderr}"
+    assert out.code == 2, shown
+    assert "Traceback" not in out.stdout + out.stderr, shown
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and out.stderr.rstrip().endswith(errors[0]), shown
+    for word in case.words:
+        assert word in errors[0], (word, errors[0])
+    assert sorted(set(out.after) - set(out.before)) == [], "left behind"
+    assert [p for p in out.before if out.after.get(p, b"gone") != out.before[p]] == [], "earlier work changed"
