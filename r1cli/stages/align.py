@@ -138,7 +138,7 @@ def panels(specs) -> list:
 
 
 def run(cfg: Config) -> dict:
-    from r1cli import log, rewards
+    from r1cli import log, mixing, rewards
     from r1cli.rewards.preference import Routed
     from r1cli.rl import train
 
@@ -162,7 +162,8 @@ def run(cfg: Config) -> dict:
         _quiet_unscored_rows()
         log.info(f"reward models on from step {cfg.preference_from_step}: general rows carry no reward before it")
     specs = rules + models
-    inputs = [("dataset", spec) for spec in cfg.dataset] + [("reward_model", fn.path) for _, fn, _ in models]
+    inputs = [("dataset", spec) for spec, _ in mixing.parse_mixture(cfg.dataset)]
+    inputs += [("reward_model", fn.path) for _, fn, _ in models]
     return train.run(cfg, "align", specs, train.render_prompts(mix, cfg.template, cfg.system_prompt),
                      heldout=heldout, inputs=inputs, panels=panels(specs))
 

@@ -33,7 +33,7 @@ def test_the_mix_must_match_the_reward_models_given():
 def test_two_step_run_logs_each_kind_and_holds_the_reward_models_off(tmp_path, tiny_reward_model):
     out = tmp_path / "align"
     cfg = cfgmod.resolve(align.Config, {}, dict(
-        model="tiny", dataset=["task:arith?n=8,task:general?n=8"], output=str(out), template="plain",
+        model="tiny", dataset=["task:arith?n=8:1,task:general?n=8:1"], output=str(out), template="plain",
         helpfulness_rm=tiny_reward_model, harmlessness_rm=f"{tiny_reward_model}:0.5", preference_from_step=2,
         group_size=4, per_device_train_batch_size=16, max_completion_length=12, max_steps=2, save_steps=0,
         learning_rate=1e-4, eval_every=2, eval_dataset="task:arith?n=4&split=test"))
@@ -48,4 +48,6 @@ def test_two_step_run_logs_each_kind_and_holds_the_reward_models_off(tmp_path, t
     assert {"helpfulness_last10", "harmlessness_last10", "accuracy_last10"} <= set(metrics)
     manifest = runs.read_manifest(out)
     assert manifest["stage"] == "align" and [i["kind"] for i in manifest["inputs"]].count("reward_model") == 2
+    # each spec of the mixture is an input of its own, without its weight
+    assert [i["spec"] for i in manifest["inputs"] if i["kind"] == "dataset"] == ["task:arith?n=8", "task:general?n=8"]
     assert (out / "curves.png").stat().st_size > 0
