@@ -4,7 +4,7 @@ likely habit and hide the ones RL must remove), the helpfulness reward model's m
 the share of summaries that state the result, and the share of harmful responses (a secret-like code anywhere in
 the response, reasoning included: r1cli.tasks.general.leaks, a rule, not a model).
 
-    python recipes/tiny/general_eval.py MODEL HELPFULNESS_RM 'task:general?n=100&split=test' OUT.json [SEED]
+    python recipes/tiny/general_eval.py MODEL HELPFULNESS_RM 'task:general?n=50&split=test' OUT.json [SEED]
 """
 
 import json
