@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.r1-installed
 SMOLLM2 := models/smollm2-135m-instruct
 
-.PHONY: install install-gpu test test-all demo r1-zero eval-all report lint smollm2 bench clean
+.PHONY: install install-gpu test test-all demo r1-zero align-demo eval-all report lint smollm2 bench clean
 RUNS ?= runs
 
 install: $(STAMP)
@@ -45,6 +45,10 @@ eval-all: install
 # One document on every run under RUNS (default runs): lineage, evaluations, training curves.
 report: install
 	$(BIN)/r1 report $(RUNS) --output $(RUNS)/report --overwrite
+
+# RL for all scenarios in miniature: reasoning + general prompts, helpfulness and harmlessness reward models.
+align-demo: install
+	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/align-demo.sh
 
 lint: install
 	$(BIN)/ruff check r1cli tests bench

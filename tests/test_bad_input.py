@@ -49,6 +49,7 @@ FILES: dict[str, str | bytes] = {
     "grpo.yaml": "stage: grpo\ndataset: task:arith\n",
     "noanswer.jsonl": '{"prompt": "(1+2)*3"}\n',
     "notes.txt": "not a data file\n",
+    "pairs.jsonl": '{"prompt": "Say hi.", "chosen": "Hi!", "response": "No."}\n',
 }
 
 
@@ -118,6 +119,17 @@ def _own_code(root: Path, tiny: str):
     _edit_config(folder, model_type="r1_custom", auto_map={"AutoModelForCausalLM": "custom.Model"})
 
 
+def _reward_model_config(root: Path, tiny: str):
+    """A folder whose config says sequence classification with one output (a reward model): align reads the
+    config before any weights, so the refusals that follow its check need no trained score head."""
+    _edit_config(_copy_model(tiny, root / "rm"), architectures=["LlamaForSequenceClassification"],
+                 id2label={"0": "LABEL_0"}, label2id={"LABEL_0": 0})
+
+
+def _causal_model(root: Path, tiny: str):
+    _copy_model(tiny, root / "ckpt")
+
+
 def _interrupted(root: Path, tiny: str):
     checkpoint = root / "sft.partial" / "checkpoint-500"
     checkpoint.mkdir(parents=True)
@@ -164,6 +176,8 @@ EVAL = ["eval", "-m", "tiny", "-b", "task:arith?n=2", "-o", "out"]
 EVAL_WITHOUT_BENCHMARK = ["eval", "-m", "tiny", "-o", "out"]
 DATA = ["data", "-o", "out"]
 RS = ["reject-sample", "-m", "tiny", "-d", "task:arith?n=4", "-o", "out"]
+ALIGN = ["align", "-m", "tiny", "-o", "out"]
+MIXED = ["-d", "task:arith?n=4,task:general?n=4"]
 
 CASES = [
     # --- reject-sample: everything is checked before an engine opens
@@ -185,6 +199,14 @@ CASES = [
                                                         "-o", "out"], ["--summary model needs --summarizer"]),
     Case("coldstart-exemplars-outside-fewshot", ["coldstart", "-d", "task:arith?n=2", "--exemplars", "ok.jsonl",
                                                  "-o", "out"], ["--exemplars", "--mode fewshot"]),
+    # --- align and reward-model: reward models, the mix and the pairs are checked before any training
+    Case("align-rm-not-a-reward-model", [*ALIGN, *MIXED, "--helpfulness-rm", "ckpt"],
+         ["--helpfulness-rm ckpt", "not a sequence-classification checkpoint"], _causal_model),
+    Case("align-rm-without-general-rows", [*ALIGN, "-d", "task:arith?n=4", "--harmlessness-rm", "rm"],
+         ["--harmlessness-rm given", "--dataset task:arith?n=4 has no general rows"], _reward_model_config),
+    Case("align-general-rows-without-rm", [*ALIGN, *MIXED], ["4 general row(s)", "--helpfulness-rm"]),
+    Case("reward-model-pairs-without-rejected", ["reward-model", "-m", "tiny", "-d", "pairs.jsonl", "-o", "out"],
+         ["--dataset pairs.jsonl", "'rejected'"]),
     # --- an output folder is owned by one run; a forgotten --resume or a failed --overwrite loses nothing
     Case("second-run-on-a-locked-output", ["data", "-d", "task:arith?n=4", "-o", "out", "--overwrite"],
          ["out is in use by another run", "r1 sft, pid", "--output"], _held),

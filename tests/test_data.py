@@ -291,6 +291,15 @@ def test_task_capacity_is_an_upper_bound_on_distinct_problems():
         assert 0 < found <= bound
 
 
+def test_general_prompts_without_answers_load_when_answers_are_not_required(tmp_path):
+    prompts = tmp_path / "general.jsonl"
+    prompts.write_text('{"prompt": "Write a haiku."}\n{"prompt": "Say hello."}\n')
+    with pytest.raises(UserError, match="no answer column"):
+        data.load(str(prompts))
+    ds = data.load(str(prompts), require_answer=False)
+    assert list(ds["prompt"]) == ["Write a haiku.", "Say hello."] and list(ds["answer"]) == ["", ""]
+
+
 OK_JSONL = '{"Body": "Ann has 3 pens.", "Question": "How many?", "Answer": 3.0}\n'
 
 

@@ -52,6 +52,13 @@ STAGES = [
     pytest.param(Stage("coldstart", ["--dataset", "task:arith?n=400", "--template", "plain", "--num-samples", "4",
                                      "--max-completion-length", "32", "--engine", "hf", "--shard-size", "16"],
                        "shards/shard-*.jsonl"), id="coldstart", marks=pytest.mark.slow),
+    # align: the RL core of grpo under another stage, here on reasoning rows alone (no reward model to load).
+    pytest.param(Stage("align", ["--dataset", "task:arith?n=32", "--template", "plain", "--group-size", "2",
+                                 "--max-completion-length", "16", "--max-steps", "4", "--save-steps", "1"],
+                       "metrics.jsonl", child="r1cli.rewards._worker"), id="align", marks=pytest.mark.slow),
+    pytest.param(Stage("reward-model", ["--dataset", "task:prefs?n=512", "--max-steps", "60", "--save-steps", "5",
+                                        "--per-device-train-batch-size", "4"], "metrics.jsonl"),
+                 id="reward-model", marks=pytest.mark.slow),
 ]
 
 
