@@ -3,7 +3,8 @@ then sample through the generation core with verification overlapping it, judge,
 (`execute`, inside the stage's run folder).
 
 The stage's config is a `r1cli.curation.options.CurationOptions` (every stage that curates inherits it) plus
-the stage's own `model` (the model sampled) and `resume`.
+the stage's own `resume` and the model sampled, which `prepare` takes with the flag that names it (reject-sample's
+`--model`, distill's `--teacher`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Plan:
     """Everything a run needs, checked."""
 
     cfg: Any
+    model: str
     rows: list[dict[str, Any]]
     prompts: list
     sampling: Any
@@ -38,9 +40,9 @@ class Plan:
     contaminated: int
 
 
-def prepare(cfg) -> Plan:
+def prepare(cfg, model: str | None = None, flag: str = "--model") -> Plan:
     """Check the options and load the inputs; every mistake is a UserError here, before anything is written
-    or sampled."""
+    or sampled. `model` is the model to sample (default: `cfg.model`), `flag` the option that gives it."""
     from r1cli import data, models, templates
     from r1cli.errors import UserError
     from r1cli.generation import Sampling
@@ -48,7 +50,8 @@ def prepare(cfg) -> Plan:
     _check_numbers(cfg)
     if not cfg.dataset:
         raise UserError("--dataset is required: the prompts to sample (a dataset spec, e.g. 'task:arith?n=500')")
-    models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
+    model = cfg.model if model is None else model
+    models.resolve(model, flag=flag, trust_remote_code=cfg.trust_remote_code)
     if cfg.judge:
         if cfg.judge.startswith(("http://", "https://")):
             raise UserError("--judge takes the judge's model (its tokenizer formats the prompts); give its server "
@@ -89,7 +92,7 @@ def prepare(cfg) -> Plan:
                         judge_when=cfg.judge_when if cfg.judge else None,
                         near_duplicate_threshold=cfg.near_duplicate_threshold, max_per_prompt=cfg.max_per_prompt,
                         select=cfg.select, seed=cfg.seed)
-    return Plan(cfg, rows, prompts, sampling, prefill, settings, mixes, len(ds), contaminated)
+    return Plan(cfg, model, rows, prompts, sampling, prefill, settings, mixes, len(ds), contaminated)
 
 
 def _check_numbers(cfg) -> None:
@@ -130,7 +133,7 @@ def execute(plan: Plan, work: Path, engine=None) -> dict[str, Any]:
     curator = Curator(plan.rows, plan.settings, prefill=plan.prefill, stop=plan.sampling.stop)
     owned = engine is None
     if owned:
-        engine = open_engine(cfg.model, cfg.engine, max_model_len=cfg.max_model_len, server_url=cfg.server_url,
+        engine = open_engine(plan.model, cfg.engine, max_model_len=cfg.max_model_len, server_url=cfg.server_url,
                              seed=cfg.seed, trust_remote_code=cfg.trust_remote_code)
     try:
         generate(engine, plan.prompts, plan.sampling, shard_dir=work / "shards", shard_size=cfg.shard_size,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from r1cli import config, data
-from r1cli.errors import UserError
+from r1cli import config, data, sft_train
+from r1cli.errors import Interrupted, UserError
 from r1cli.stages import sft
 
 RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "tiny" / "sft.yaml"
@@ -139,8 +139,8 @@ def test_resume_continues_the_step_count(tmp_path, monkeypatch, tiny_model):
         raise KeyboardInterrupt  # the run dies after its last checkpoint, before the final save
 
     with monkeypatch.context() as m:
-        m.setattr(sft, "_save", crash)
-        with pytest.raises(KeyboardInterrupt):
+        m.setattr(sft_train, "save", crash)
+        with pytest.raises(Interrupted):  # run_dir turns Ctrl-C into a message naming the folder
             sft.run(make_cfg(max_steps=4, **common))
     partial = Path(str(out) + ".partial")
     assert (partial / "checkpoint-4").is_dir() and not out.exists()
