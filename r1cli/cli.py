@@ -37,6 +37,7 @@ STAGES: list[tuple[str, str]] = [
     ("grpo", "r1cli.stages.grpo"),
     ("eval", "r1cli.stages.eval"),
     ("reject-sample", "r1cli.stages.reject_sample"),
+    ("distill", "r1cli.stages.distill"),
     ("report", "r1cli.stages.report"),
     ("data", "r1cli.stages.data"),
     ("tiny-model", "r1cli.stages.tiny_model"),

@@ -162,6 +162,7 @@ EVAL = ["eval", "-m", "tiny", "-b", "task:arith?n=2", "-o", "out"]
 # --benchmark is a list: a case's own would be added to EVAL's, not replace it.
 EVAL_WITHOUT_BENCHMARK = ["eval", "-m", "tiny", "-o", "out"]
 DATA = ["data", "-o", "out"]
+DISTILL = ["distill", "-d", "task:arith?n=8", "-o", "out"]
 
 CASES = [
     # --- an output folder is owned by one run; a forgotten --resume or a failed --overwrite loses nothing
@@ -192,6 +193,14 @@ CASES = [
     Case("model-missing-shard", [*EVAL, "-m", "ckpt"],
          ["ckpt/model-00002-of-00002.safetensors listed in model.safetensors.index.json is missing"],
          _missing_shard),
+    Case("distill-teacher-typo", [*DISTILL, "--teacher", "runs/sfft"],
+         ["--teacher runs/sfft: folder not found (did you mean runs/sft?)"], _sibling_run),
+    Case("distill-student-missing", [*DISTILL, "--student", "./models/missing"],
+         ["--student ./models/missing: folder not found"]),
+    Case("distill-without-prompts", ["distill", "-o", "out"], ["--dataset is required"]),
+    Case("distill-traces-missing", ["distill", "--traces", "runs/nowhere", "-o", "out"], ["--traces runs/nowhere"]),
+    Case("distill-on-policy-without-prompts", ["distill", "--method", "on-policy", "-o", "out"],
+         ["--dataset is required", "--traces"]),
     Case("model-empty", [*SFT, "-m", ""], ["--model is empty"]),
     Case("model-own-code-untrusted", [*SFT, "-m", "ckpt"], ["model_type 'r1_custom'", "--trust-remote-code"],
          _own_code),
@@ -208,6 +217,7 @@ CASES = [
     Case("sft-save-steps", [*SFT, "--save-steps", "-5"], ["--save-steps must be at least 0, got -5"]),
     Case("eval-temperature", [*EVAL, "--temperature", "-1"], ["--temperature must be at least 0"]),
     Case("eval-num-samples-huge", [*EVAL, "-k", str(10**20)], ["--num-samples must be in [1, ", "memory"]),
+    Case("distill-jsd-beta", [*DISTILL, "--jsd-beta", "2"], ["--jsd-beta must be in [0, 1], got 2"]),
     Case("data-limit-zero", [*DATA, "-d", "task:arith", "--limit", "0"], ["--limit must be at least 1, got 0"]),
     Case("tiny-model-layers", ["tiny-model", "--layers", "33", "-o", "out"], ["--layers must be in [1, 32]"]),
     # --- options, choices, YAML files
