@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.r1-installed
 SMOLLM2 := models/smollm2-135m-instruct
 
-.PHONY: install install-gpu test test-all demo lint smollm2 bench clean
+.PHONY: install install-gpu test test-all demo distill-demo lint smollm2 bench clean
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ test-all: install
 
 demo: install
 	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/demo.sh
+
+# Distillation against RL alone on a smaller student (builds the demo's teacher first when it is missing).
+distill-demo: install
+	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/distill-demo.sh
 
 lint: install
 	$(BIN)/ruff check r1cli tests bench
