@@ -82,7 +82,7 @@ def run(cfg: Config) -> dict:
 
 def _train_template(cfg: Config) -> str:
     # Curated traces are chat turns and ignore it; text prompts of a --traces dataset are rendered as they were
-    # sampled, except that `boxed` (a sampling instruction) becomes a plain user turn.
+    # sampled, except that `boxed` (an instruction to the sampled model) becomes a user turn of the chat template.
     return "chat" if cfg.template == "boxed" else cfg.template
 
 
