@@ -28,7 +28,7 @@ import typer.core
 from typer._click import exceptions as click_errors  # Typer vendors its own click
 
 from r1cli import config as cfgmod
-from r1cli import log
+from r1cli import errors, log
 from r1cli.errors import Interrupted, UserError
 
 # The one list of registered stages: (command name, module). Only stages that work are listed.
@@ -37,6 +37,7 @@ STAGES: list[tuple[str, str]] = [
     ("grpo", "r1cli.stages.grpo"),
     ("eval", "r1cli.stages.eval"),
     ("reject-sample", "r1cli.stages.reject_sample"),
+    ("coldstart", "r1cli.stages.coldstart"),
     ("distill", "r1cli.stages.distill"),
     ("report", "r1cli.stages.report"),
     ("data", "r1cli.stages.data"),
@@ -104,6 +105,8 @@ class R1Group(typer.core.TyperGroup):
         except SystemExit:
             raise
         except Exception as e:  # a bug or an environment failure: one line unless --verbose
+            if errors.interrupted(e):
+                _fail("interrupted", 130, tb=True)
             _fail(f"{type(e).__name__}: {e}", 1, tb=True)
         code = rv if isinstance(rv, int) else 0
         if standalone_mode:
@@ -235,6 +238,7 @@ def _stage_command(name: str, module_name: str):
 
 
 def main() -> None:
+    errors.watch_interrupts()
     typer.main.get_command(app).main(prog_name="r1")
 
 

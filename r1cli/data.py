@@ -20,6 +20,7 @@ import os
 import re
 import string
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -451,6 +452,25 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
                 except json.JSONDecodeError as e:
                     raise UserError(f"{path} line {n} is not valid JSON: {e.msg}") from None
     return rows
+
+
+def read_objects(path: str, flag: str, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, row) for each non-blank line of a jsonl file given by `flag`, in order, so a caller's own
+    checks of line n come before line n+1 is parsed: a missing file, a line that is not JSON or not an object
+    is one error naming the flag and the line. `what` says what the file should be."""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise UserError(f"{flag} {path}: no such file ({what})")
+    for n, line in enumerate(file.read_text(errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise UserError(f"{flag} {path}: line {n} is not JSON ({e.msg})") from None
+        if not isinstance(row, dict):
+            raise UserError(f"{flag} {path}: line {n} is not a JSON object")
+        yield n, row
 
 
 # ------------------------------------------------------------------------------------------ SFT pairs

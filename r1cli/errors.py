@@ -1,5 +1,10 @@
 """The one exception a user should ever see: a short message that names the problem and the fix."""
 
+import signal
+import threading
+
+_interrupt = threading.Event()
+
 
 class UserError(Exception):
     """Bad input from the user (file, option, data). The CLI prints it as one line and exits with code 2."""
@@ -14,3 +19,23 @@ class Interrupted(Exception):
     and the user would never learn which folder holds the unfinished work."""
 
     exit_code = 130
+
+
+def watch_interrupts() -> None:
+    """Remember every Ctrl-C, then raise KeyboardInterrupt as Python does by default.
+
+    A SIGINT can land inside library code that catches the KeyboardInterrupt and then fails in its own way
+    (seen: an UnboundLocalError from a half-run function while vLLM shut down). Whatever error such a run ends
+    with, it was interrupted, and the user must hear how to resume rather than about the side effect."""
+
+    def handler(signum, frame):
+        _interrupt.set()
+        signal.default_int_handler(signum, frame)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handler)
+
+
+def interrupted(error: BaseException) -> bool:
+    """True when `error` is, or follows from, a Ctrl-C."""
+    return isinstance(error, KeyboardInterrupt) or (isinstance(error, Exception) and _interrupt.is_set())

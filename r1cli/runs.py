@@ -42,6 +42,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from r1cli import errors
 from r1cli.errors import Interrupted, UserError
 
 MANIFEST = "r1_manifest.json"
@@ -183,7 +184,9 @@ def run_dir(stage: str, output: str | Path, options: Any, *, resume: bool = Fals
     try:
         with part:
             yield run
-    except KeyboardInterrupt:  # tell the user where the work is, when the stage can pick it up again
+    except (KeyboardInterrupt, Exception) as e:  # tell the user where the work is, when it can be picked up
+        if not errors.interrupted(e):
+            raise
         if "resume" not in opts:
             raise Interrupted("interrupted") from None
         raise Interrupted(f"interrupted — rerun the same command with --resume to continue from {run.path}") from None

@@ -47,6 +47,7 @@ FILES: dict[str, str | bytes] = {
     "list.yaml": "learning_rate: [1, 2]\n",
     "binary.yaml": b"\xff\xfe\x00 not text",
     "grpo.yaml": "stage: grpo\ndataset: task:arith\n",
+    "noanswer.jsonl": '{"prompt": "(1+2)*3"}\n',
     "notes.txt": "not a data file\n",
 }
 
@@ -163,8 +164,28 @@ EVAL = ["eval", "-m", "tiny", "-b", "task:arith?n=2", "-o", "out"]
 EVAL_WITHOUT_BENCHMARK = ["eval", "-m", "tiny", "-o", "out"]
 DATA = ["data", "-o", "out"]
 DISTILL = ["distill", "-d", "task:arith?n=8", "-o", "out"]
+RS = ["reject-sample", "-m", "tiny", "-d", "task:arith?n=4", "-o", "out"]
 
 CASES = [
+    # --- reject-sample: everything is checked before an engine opens
+    Case("rs-no-answers-and-no-judge", [*RS, "-d", "noanswer.jsonl"], ["no reference answers", "--judge"]),
+    Case("rs-judge-missing", [*RS, "-d", "noanswer.jsonl", "--judge", "./no-judge"], ["--judge ./no-judge"]),
+    Case("rs-num-samples-0", [*RS, "--num-samples", "0"], ["--num-samples must be at least 1"]),
+    Case("rs-mix-fraction-outside", [*RS, "--mix", "ok.jsonl:1.5"], ["--mix"]),
+    Case("rs-mix-without-fraction", [*RS, "--mix", "ok.jsonl"], ["SPEC:FRACTION"]),
+    Case("rs-decontaminate-unknown", [*RS, "--decontaminate", "mathh500"], ["--decontaminate mathh500",
+                                                                             "unknown benchmark"]),
+    Case("rs-reward-unknown", [*RS, "--reward", "nope"], ["unknown reward"]),
+    # --- coldstart: exemplar and review files are checked line by line before anything is sampled
+    Case("coldstart-exemplars-without-fields", ["coldstart", "-m", "tiny", "-d", "task:arith?n=2", "--mode", "fewshot",
+                                                "--exemplars", "bad.jsonl", "-o", "out"],
+         ["--exemplars bad.jsonl", "line 1 has no prompt, reasoning, summary"]),
+    Case("coldstart-malformed-review", ["coldstart", "--from-review", "bad.jsonl", "-o", "out"],
+         ["--from-review bad.jsonl", "line 1"]),
+    Case("coldstart-summary-model-without-summarizer", ["coldstart", "-d", "task:arith?n=2", "--summary", "model",
+                                                        "-o", "out"], ["--summary model needs --summarizer"]),
+    Case("coldstart-exemplars-outside-fewshot", ["coldstart", "-d", "task:arith?n=2", "--exemplars", "ok.jsonl",
+                                                 "-o", "out"], ["--exemplars", "--mode fewshot"]),
     # --- an output folder is owned by one run; a forgotten --resume or a failed --overwrite loses nothing
     Case("second-run-on-a-locked-output", ["data", "-d", "task:arith?n=4", "-o", "out", "--overwrite"],
          ["out is in use by another run", "r1 sft, pid", "--output"], _held),

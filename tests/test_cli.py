@@ -116,6 +116,7 @@ BASE = {
     "grpo": ["-m", "tiny", "-d", "task:arith", "-o", "{out}"],
     "eval": ["-m", "tiny", "-b", "task:arith", "-o", "{out}"],
     "reject-sample": ["-d", "task:arith", "-o", "{out}"],
+    "coldstart": ["-d", "task:arith", "-o", "{out}"],
     "distill": ["-d", "task:arith", "-o", "{out}"],
     "report": ["runs", "-o", "{out}"],  # a positional option comes first
     "data": ["-d", "task:arith", "-o", "{out}"],

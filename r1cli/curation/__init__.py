@@ -1,7 +1,8 @@
 """The curation core: turn a model's samples into an SFT-ready dataset, the way DeepSeek-R1 built its
 rejection-sampling data (section 2.3.3) and the way cold-start and distillation data are built too.
 
-    sample -> verify -> filter (readability) -> judge -> format (R1 layout) -> dedupe -> cap per prompt
+    sample -> verify -> filter (readability, reasoning length) -> judge -> format (R1 layout, summary)
+    -> dedupe -> cap per prompt
     (prompts that overlap a benchmark are dropped before sampling; other SFT data can be mixed in after)
 
 Modules:
@@ -13,6 +14,9 @@ Modules:
   dedupe         exact and MinHash-LSH near duplicates, the per-prompt cap
   decontaminate  benchmark 8-gram index
   output         the dataset columns, the non-reasoning mix, rejected samples, the printed table
+  prompts        how cold-start data prompts its generator (fewshot, reflect, zero) and the answer summary
+  exemplars      the built-in long-CoT exemplars of few-shot prompting
+  summarizer     the model that writes a summary of a verified reasoning (cold start's --summary model)
   curate         one run end to end (`prepare` checks and loads, `execute` samples and writes)
   options        the options of a curation run, declared once (CurationOptions) for every stage that curates
 """

@@ -10,7 +10,8 @@ the stage's own `resume` and the model sampled, which `prepare` takes with the f
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from r1cli import log
 from r1cli.curation import output
 from r1cli.curation.decontaminate import Index, load_index
 from r1cli.curation.filters import Readability
-from r1cli.curation.pipeline import Curator, Settings
+from r1cli.curation.pipeline import Curator, Settings, Summarize
 
 STATS = "stats.json"
 REJECTED = "rejected.jsonl"
@@ -38,11 +39,20 @@ class Plan:
     mixes: list
     num_prompts: int
     contaminated: int
+    summarize: Summarize | None = None
+    count_tokens: Callable[[str], int] | None = field(default=None, repr=False)
+    summarizer: tuple[str, int] | None = None  # (model, most new tokens) writing every kept sample's summary
 
 
-def prepare(cfg, model: str | None = None, flag: str = "--model") -> Plan:
+def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Callable[[Any], Any] | None = None,
+            reasoning_tokens: tuple[int, int] = (0, 0), summarize: Summarize | None = None,
+            summarizer: tuple[str, int] | None = None) -> Plan:
     """Check the options and load the inputs; every mistake is a UserError here, before anything is written
-    or sampled. `model` is the model to sample (default: `cfg.model`), `flag` the option that gives it."""
+    or sampled. `model` is the model to sample (default: `cfg.model`), `flag` the option that gives it. A
+    stage may render each dataset prompt its own way (`render`, default the --template), bound the
+    reasoning's length in tokens of the sampled model (min, max; 0: no bound) and write each kept sample's
+    summary its own way (`summarize`) or have a model write it (`summarizer`: the model, the most new tokens
+    of a summary)."""
     from r1cli import data, models, templates
     from r1cli.errors import UserError
     from r1cli.generation import Sampling
@@ -57,6 +67,8 @@ def prepare(cfg, model: str | None = None, flag: str = "--model") -> Plan:
             raise UserError("--judge takes the judge's model (its tokenizer formats the prompts); give its server "
                             "with --judge-server-url URL")
         models.resolve(cfg.judge, flag="--judge", trust_remote_code=cfg.trust_remote_code)
+    if summarizer:
+        models.resolve(summarizer[0], flag="--summarizer", trust_remote_code=cfg.trust_remote_code)
     if cfg.reward:
         from r1cli import rewards
 
@@ -87,12 +99,26 @@ def prepare(cfg, model: str | None = None, flag: str = "--model") -> Plan:
     stop = ["</answer>"] if cfg.template == "r1-zero" else []
     sampling = Sampling(n=cfg.num_samples, temperature=cfg.temperature, top_p=cfg.top_p,
                         max_new_tokens=cfg.max_completion_length, stop=stop, seed=cfg.seed, prefill=prefill)
-    prompts = [templates.render(r["prompt"], cfg.template, cfg.system_prompt) for r in rows]
+    render = render or (lambda prompt: templates.render(prompt, cfg.template, cfg.system_prompt))
+    prompts = [render(r["prompt"]) for r in rows]
     settings = Settings(readability=readability, language=cfg.language, reward=cfg.reward,
                         judge_when=cfg.judge_when if cfg.judge else None,
                         near_duplicate_threshold=cfg.near_duplicate_threshold, max_per_prompt=cfg.max_per_prompt,
-                        select=cfg.select, seed=cfg.seed)
-    return Plan(cfg, model, rows, prompts, sampling, prefill, settings, mixes, len(ds), contaminated)
+                        select=cfg.select, seed=cfg.seed, min_reasoning_tokens=reasoning_tokens[0],
+                        max_reasoning_tokens=reasoning_tokens[1])
+    count_tokens = _token_counter(cfg, model, flag) if any(reasoning_tokens) else None
+    return Plan(cfg, model, rows, prompts, sampling, prefill, settings, mixes, len(ds), contaminated, summarize,
+                count_tokens, summarizer)
+
+
+def _token_counter(cfg, model: str, flag: str) -> Callable[[str], int]:
+    """Tokens of a text in the sampled model's tokenizer, the unit of the reasoning length bounds."""
+    from r1cli import models
+    from r1cli.generation.base import load_tokenizer
+
+    tok = load_tokenizer(models.resolve(model, flag=flag, trust_remote_code=cfg.trust_remote_code),
+                         trust_remote_code=cfg.trust_remote_code)
+    return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
 
 
 def _check_numbers(cfg) -> None:
@@ -123,14 +149,18 @@ def _decontaminate(rows: list[dict[str, Any]], index: Index | None) -> tuple[lis
     return clean, len(rows) - len(clean)
 
 
-def execute(plan: Plan, work: Path, engine=None) -> dict[str, Any]:
+def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None = None,
+            written: Callable[[Any], None] | None = None) -> dict[str, Any]:
     """Sample, curate and write the dataset, rejected.jsonl and stats.json into `work`; returns the stats.
-    `engine` may be an open generation Engine (reused, not closed)."""
+    `engine` may be an open generation Engine (reused, not closed). `columns` are extra dataset columns with
+    one value for every curated row (rows mixed in get ""). `written(dataset)` is called once the dataset
+    is saved (a stage that writes more from it need not read it back)."""
     from r1cli import data
     from r1cli.generation import generate, open_engine
 
     cfg = plan.cfg
-    curator = Curator(plan.rows, plan.settings, prefill=plan.prefill, stop=plan.sampling.stop)
+    curator = Curator(plan.rows, plan.settings, prefill=plan.prefill, stop=plan.sampling.stop,
+                      count_tokens=plan.count_tokens, summarize=plan.summarize)
     owned = engine is None
     if owned:
         engine = open_engine(plan.model, cfg.engine, max_model_len=cfg.max_model_len, server_url=cfg.server_url,
@@ -145,15 +175,25 @@ def execute(plan: Plan, work: Path, engine=None) -> dict[str, Any]:
             engine.close()
     if curator.pending():
         _judge(cfg, curator, work)
+    if plan.summarizer and curator.candidates():
+        _summarize(cfg, plan.summarizer, curator, work)
     kept = curator.finish()
     ds = output.kept_dataset(kept, plan.rows, cfg.dataset)
     ds, mixed = output.mix(ds, plan.mixes, cfg.seed)
+    for name, value in (columns or {}).items():
+        ds = ds.add_column(name, [value] * len(kept) + [""] * (len(ds) - len(kept)))  # mixed rows come last
     data.save(ds, work)
+    if written is not None:
+        written(ds)
     data.write_jsonl(output.rejected_rows(curator.rejected(), plan.rows), work / REJECTED)
     stats = {"prompts": plan.num_prompts, "contaminated_prompts": plan.contaminated,
              "samples_per_prompt": cfg.num_samples, "counts": curator.counts(), "mixed_in": mixed, "rows": len(ds)}
-    (work / STATS).write_text(json.dumps(stats, indent=2) + "\n")
+    write_stats(stats, work)
     return stats
+
+
+def write_stats(stats: dict[str, Any], work: Path) -> None:
+    (work / STATS).write_text(json.dumps(stats, indent=2) + "\n")
 
 
 def _judge(cfg, curator: Curator, work: Path) -> None:
@@ -167,3 +207,15 @@ def _judge(cfg, curator: Curator, work: Path) -> None:
                      trust_remote_code=cfg.trust_remote_code) as eng:  # its own context length
         curator.apply_verdicts(judge.ask(eng, prompts, max_new_tokens=cfg.judge_max_completion_length,
                                          shard_dir=work / "judge-shards", resume=cfg.resume))
+
+
+def _summarize(cfg, summarizer: tuple[str, int], curator: Curator, work: Path) -> None:
+    from r1cli.curation import summarizer as summarizing
+    from r1cli.generation import open_engine
+
+    prompts = curator.summary_prompts()
+    log.info("asking the summarizer for %d summaries", len(prompts))
+    engine = "auto" if cfg.engine == "server" else cfg.engine
+    with open_engine(summarizer[0], engine, trust_remote_code=cfg.trust_remote_code) as eng:
+        curator.apply_summaries(summarizing.ask(eng, prompts, max_new_tokens=summarizer[1],
+                                                shard_dir=work / "summary-shards", resume=cfg.resume))

@@ -1,5 +1,5 @@
 """The options of a curation run, declared once: every stage that samples and curates through this core
-(reject-sample, distill) inherits them, so names, help and bounds cannot drift apart. `curate` reads them by
+(reject-sample, coldstart, distill) inherits them, so names, help and bounds cannot drift apart. `curate` reads them by
 these names."""
 
 from __future__ import annotations

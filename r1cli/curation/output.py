@@ -19,9 +19,11 @@ LABELS = {
     "prompts": "prompts", "contaminated_prompts": "contaminated prompts (not sampled)",
     "generated": "generated", "truncated": "truncated (token limit)", "unfinished_think": "unfinished think",
     "no_answer": "no answer", "wrong": "wrong", "unscorable": "reference not checkable",
-    "no_reference": "no reference answer", "no_think": "no reasoning block", "mixed_language": "mixed language",
+    "no_reference": "no reference answer", "no_think": "no reasoning block",
+    "short_reasoning": "reasoning too short", "long_reasoning": "reasoning too long", "mixed_language": "mixed language",
     "long_paragraph": "long paragraph", "code_block": "code block", "repetition": "repetition",
-    "judged_wrong": "judged wrong", "judge_unparsable": "judge unparsable", "duplicate": "duplicate",
+    "judged_wrong": "judged wrong", "judge_unparsable": "judge unparsable",
+    "bad_summary": "summary without the verified answer", "duplicate": "duplicate",
     "near_duplicate": "near-duplicate", "over_cap": "over the per-prompt cap", "kept": "kept",
 }
 
@@ -116,6 +118,8 @@ def rejected_rows(rejected: Sequence[Sample], rows: Sequence[dict[str, Any]]):
                "num_tokens": s.num_tokens, "finish_reason": s.finish}
         if s.judge_reply is not None:
             rec["judge_reply"] = s.judge_reply
+        if s.reason == "bad_summary":
+            rec["summary"] = s.summary
         yield rec
 
 

@@ -14,9 +14,13 @@ to the number generated. Reasons, in pipeline order (REASONS):
   unscorable        the reward gives no verdict on the reference answer (and no judge)
   no_reference      the row has no reference answer (and no judge)
   no_think          no reasoning block to put in the R1 layout
+  short_reasoning / long_reasoning: reasoning outside the token bounds (cold-start data is long CoT; off by
+                    default)
   mixed_language / long_paragraph / code_block / repetition: the readability filters (r1cli.curation.filters)
   judged_wrong      the judge says incorrect
   judge_unparsable  the judge's reply is no verdict
+  bad_summary       a summary written by a summarizer model states no answer or another answer than the
+                    verified one (or ran out of tokens)
   duplicate / near_duplicate: of an earlier kept response to the same prompt (r1cli.curation.dedupe)
   over_cap          beyond the per-prompt cap
 Correctness is the scoring core's (r1cli.scoring): the rule reward is the row's `reward` column (default
@@ -40,13 +44,14 @@ from r1cli.curation.filters import CODE_REWARDS, Readability, prompt_language
 from r1cli.curation.layout import r1_layout, split_r1
 
 REASONS = ("truncated", "unfinished_think", "no_answer", "wrong", "unscorable", "no_reference", "no_think",
-           "mixed_language", "long_paragraph", "code_block", "repetition", "judged_wrong", "judge_unparsable",
-           "duplicate", "near_duplicate", "over_cap", "kept")
+           "short_reasoning", "long_reasoning", "mixed_language", "long_paragraph", "code_block", "repetition", "judged_wrong", "judge_unparsable",
+           "bad_summary", "duplicate", "near_duplicate", "over_cap", "kept")
 JUDGE_WHEN = ("unparsable", "always")
 # the scoring core's reasons the judge may overturn with judge_when="unparsable"
 _NO_RULE_VERDICT = ("no_answer", "unscorable")
 
 Split = Callable[[str], "tuple[str, str] | None"]
+Summarize = Callable[["Sample"], str]  # the summary a kept sample is written with (default: the model's own)
 
 
 @dataclass
@@ -59,6 +64,8 @@ class Settings:
     reward: str | None = None
     judge_when: str | None = None  # None: no judge
     near_duplicate_threshold: float = 0.85
+    min_reasoning_tokens: int = 0  # 0: no lower bound
+    max_reasoning_tokens: int = 0  # 0: no upper bound
     max_per_prompt: int = 0
     select: str = "random"
     seed: int = 0
@@ -87,12 +94,16 @@ class Sample:
 
 class Curator:
     def __init__(self, rows: Sequence[dict[str, Any]], settings: Settings, *, prefill: str = "",
-                 stop: Sequence[str] = (), split: Split = split_r1):
+                 stop: Sequence[str] = (), split: Split = split_r1,
+                 count_tokens: Callable[[str], int] | None = None, summarize: Summarize | None = None):
         if settings.judge_when not in (None, *JUDGE_WHEN):
             raise ValueError(f"judge_when must be one of {JUDGE_WHEN} or None, got {settings.judge_when!r}")
         self.rows = list(rows)
         self.settings = settings
         self.prefill, self.stop, self.split = prefill, list(stop), split
+        if (settings.min_reasoning_tokens or settings.max_reasoning_tokens) and count_tokens is None:
+            raise ValueError("reasoning length bounds need count_tokens")
+        self.count_tokens, self.summarize = count_tokens, summarize
         self.samples: list[list[Sample]] = [[] for _ in self.rows]
         self._executor: ThreadPoolExecutor | None = None
         self._futures: list[Future] = []
@@ -157,7 +168,23 @@ class Curator:
         if parts is None:
             return "no_think"
         s.reasoning, s.summary = parts
-        return self.settings.readability.check(s.reasoning, self.language(i), self.code_prompt(i))
+        reason = self.length(s.reasoning) or self.settings.readability.check(s.reasoning, self.language(i),
+                                                                             self.code_prompt(i))
+        if reason is None and self.summarize is not None:
+            s.summary = self.summarize(s)
+        return reason
+
+    def length(self, reasoning: str) -> str | None:
+        """"short_reasoning" or "long_reasoning" when the reasoning's token count is out of bounds."""
+        st = self.settings
+        if not (st.min_reasoning_tokens or st.max_reasoning_tokens):
+            return None
+        n = self.count_tokens(reasoning)
+        if n < st.min_reasoning_tokens:
+            return "short_reasoning"
+        if st.max_reasoning_tokens and n > st.max_reasoning_tokens:
+            return "long_reasoning"
+        return None
 
     def language(self, i: int) -> str:
         row = self.rows[i]
@@ -190,6 +217,39 @@ class Curator:
                 s.verified_by = "judge"
             else:
                 s.reason = "judged_wrong"
+
+    # --- a summarizer model -----------------------------------------------------------------------------
+    def candidates(self) -> list[Sample]:
+        """Verified samples still in the running, in sample order."""
+        return [s for samples in self.samples for s in samples if s.reason is None and s.verified_by]
+
+    def summary_prompts(self) -> list[str]:
+        from r1cli.curation.summarizer import build_prompt
+
+        return [build_prompt(prompt_text(self.rows[s.row]["prompt"]), s.reasoning) for s in self.candidates()]
+
+    def apply_summaries(self, summaries: Sequence[str | None]) -> None:
+        """The summarizer's summary (None: none) for each of `candidates()`, in order: a summary whose answer
+        is not the verified one (the reference, else the answer the judge accepted) rejects its sample."""
+        from r1cli import scoring
+
+        candidates = self.candidates()
+        if len(summaries) != len(candidates):
+            raise ValueError(f"{len(summaries)} summaries for {len(candidates)} samples")
+        checks = []
+        for s, summary in zip(candidates, summaries, strict=True):
+            if summary is None:
+                s.summary, s.reason = "", "bad_summary"
+                continue
+            row = self.row_with_reward(s.row)
+            gold = str(row.get("answer") or "").strip() or (s.extracted or "")
+            extras = {k: v for k, v in row.items() if k not in ("id", "prompt", "answer")}
+            checks.append((s, summary, scoring.Problem(str(row["id"]), row["prompt"], gold, extras,
+                                                       [r1_layout(s.reasoning, summary)], [0], ["stop"])))
+        for (s, summary, _), verdicts in zip(checks, scoring.score([p for *_, p in checks]), strict=True):
+            s.summary = summary
+            if verdicts[0].reason != "correct":
+                s.reason = "bad_summary"
 
     # --- dedupe and cap ----------------------------------------------------------------------------------
     def finish(self) -> list[Sample]:

@@ -120,3 +120,36 @@ def test_judge_hand_off():
     always = run(rows, [completions(q), completions(r)], judge_when="always")
     assert len(always.pending()) == 5  # the judge decides every finished sample
     assert "Reference answer:\n32" in always.judge_prompts()[3]
+
+
+def test_reasoning_length_bounds_and_the_summary_hook():
+    """Words stand in for tokens here: the bounds count whatever count_tokens counts."""
+    rows = [{"id": "a", "prompt": "(3+5)*4", "answer": "32"}]
+    texts = [good("3+5=8 8*4=32"), good("first 3+5=8 then 8*4=32 so"), good(" ".join(["add"] * 9) + " 32")]
+    settings = Settings(min_reasoning_tokens=3, max_reasoning_tokens=8)
+    cur = Curator(rows, settings, count_tokens=lambda t: len(t.split()),
+                  summarize=lambda s: f"so {s.extracted}")
+    cur.on_shard(0, [completions(texts)])
+    cur.wait()
+    kept = cur.finish()
+    assert [s.reason for s in cur.samples[0]] == ["short_reasoning", "kept", "long_reasoning"]
+    assert [s.response for s in kept] == ["<think>\nfirst 3+5=8 then 8*4=32 so\n</think>\n\nso 32"]
+    with pytest.raises(ValueError, match="count_tokens"):
+        Curator(rows, settings)
+
+
+def test_a_summary_without_the_verified_answer_is_rejected():
+    from r1cli.curation.summarizer import INSTRUCTION, build_prompt
+
+    rows = [{"id": "a", "prompt": "(3+5)*4", "answer": "32"}]
+    texts = [good("3+5=8, 8*4=32"), good("3+5=8 so 8*4=32"), good("8*4=32")]
+    cur = Curator(rows, Settings(near_duplicate_threshold=0))
+    cur.on_shard(0, [completions(texts)])
+    cur.wait()
+    prompts = cur.summary_prompts()
+    assert prompts == [build_prompt("(3+5)*4", r) for r in ("3+5=8, 8*4=32", "3+5=8 so 8*4=32", "8*4=32")]
+    assert prompts[0].startswith(INSTRUCTION) and "Reasoning:\n3+5=8, 8*4=32" in prompts[0]
+    cur.apply_summaries(["Adding, then multiplying: \\boxed{32}", "So the answer is \\boxed{31}", None])
+    kept = cur.finish()
+    assert [s.reason for s in cur.samples[0]] == ["kept", "bad_summary", "bad_summary"]
+    assert kept[0].response == "<think>\n3+5=8, 8*4=32\n</think>\n\nAdding, then multiplying: \\boxed{32}"

@@ -204,37 +204,7 @@ def test_killed_run_resumes_to_the_same_dataset(checkpoint, tmp_path, sig):
 # ------------------------------------------------------------------------------------------- bad input
 
 
-@pytest.fixture
-def no_answers(tmp_path):
-    data.write_jsonl([{"prompt": "(1+2)*3"}], tmp_path / "q.jsonl")
-    return str(tmp_path / "q.jsonl")
-
-
-@pytest.mark.parametrize("extra, message", [
-    (["--dataset", "{q}"], "no reference answers"),
-    (["--dataset", "{q}", "--judge", "{tmp}/no-judge"], "--judge"),
-    (["--num-samples", "0"], "--num-samples must be at least 1"),
-    (["--mix", "{q}:1.5"], "--mix"),
-    (["--mix", "{q}"], "SPEC:FRACTION"),
-    (["--decontaminate", "mathh500"], "--decontaminate mathh500: unknown benchmark"),
-    (["--reward", "nope"], "unknown reward"),
-    (["--judge-server-url", "http://127.0.0.1:1"], "--judge MODEL"),
-    (["--near-duplicate-threshold", "2"], "--near-duplicate-threshold"),
-])
-def test_bad_input_is_one_line_before_sampling(tmp_path, monkeypatch, tiny_model, no_answers, extra, message):
-    from r1cli import generation
-
-    def never(*a, **k):
-        raise AssertionError("no engine may be opened for bad input")
-
-    monkeypatch.setattr(generation, "open_engine", never)
-    args = ["reject-sample", "--model", tiny_model, "--dataset", "task:arith?n=4", "--output", str(tmp_path / "X")]
-    args += [a.format(q=no_answers, tmp=tmp_path) for a in extra]
-    res = CliRunner().invoke(app, args)
-    assert res.exit_code == 2, res.output
-    lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], lines
-    assert not (tmp_path / "X").exists() and not (tmp_path / "X.partial").exists()
+# Bad input: the reject-sample rows of tests/test_bad_input.py's table.
 
 
 # ------------------------------------------------------------------------------------------------ slow

@@ -140,7 +140,7 @@ def test_resume_continues_the_step_count(tmp_path, monkeypatch, tiny_model):
 
     with monkeypatch.context() as m:
         m.setattr(sft_train, "save", crash)
-        with pytest.raises(Interrupted):  # run_dir turns Ctrl-C into a message naming the folder
+        with pytest.raises(Interrupted, match="--resume"):
             sft.run(make_cfg(max_steps=4, **common))
     partial = Path(str(out) + ".partial")
     assert (partial / "checkpoint-4").is_dir() and not out.exists()
