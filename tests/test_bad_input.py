@@ -48,6 +48,7 @@ FILES: dict[str, str | bytes] = {
     "binary.yaml": b"\xff\xfe\x00 not text",
     "grpo.yaml": "stage: grpo\ndataset: task:arith\n",
     "noanswer.jsonl": '{"prompt": "(1+2)*3"}\n',
+    "chat.jsonl": '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n',
     "notes.txt": "not a data file\n",
 }
 
@@ -173,6 +174,8 @@ CASES = [
     Case("rs-num-samples-0", [*RS, "--num-samples", "0"], ["--num-samples must be at least 1"]),
     Case("rs-mix-fraction-outside", [*RS, "--mix", "ok.jsonl:1.5"], ["--mix"]),
     Case("rs-mix-without-fraction", [*RS, "--mix", "ok.jsonl"], ["SPEC:FRACTION"]),
+    Case("rs-mix-into-sampled-text", [*RS, "--template", "plain", "--layout", "sampled", "--mix", "chat.jsonl:0.2"],
+         ["--mix needs chat prompts with --layout sampled", "--template chat"]),
     Case("rs-decontaminate-unknown", [*RS, "--decontaminate", "mathh500"], ["--decontaminate mathh500",
                                                                              "unknown benchmark"]),
     Case("rs-reward-unknown", [*RS, "--reward", "nope"], ["unknown reward"]),

@@ -42,17 +42,19 @@ class Plan:
     summarize: Summarize | None = None
     count_tokens: Callable[[str], int] | None = field(default=None, repr=False)
     summarizer: tuple[str, int] | None = None  # (model, most new tokens) writing every kept sample's summary
+    layout: str = "r1"  # how kept responses are written (r1cli.curation.layout.LAYOUTS)
 
 
 def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Callable[[Any], Any] | None = None,
             reasoning_tokens: tuple[int, int] = (0, 0), summarize: Summarize | None = None,
-            summarizer: tuple[str, int] | None = None) -> Plan:
+            summarizer: tuple[str, int] | None = None, layout: str = "r1") -> Plan:
     """Check the options and load the inputs; every mistake is a UserError here, before anything is written
     or sampled. `model` is the model to sample (default: `cfg.model`), `flag` the option that gives it. A
     stage may render each dataset prompt its own way (`render`, default the --template), bound the
     reasoning's length in tokens of the sampled model (min, max; 0: no bound) and write each kept sample's
     summary its own way (`summarize`) or have a model write it (`summarizer`: the model, the most new tokens
-    of a summary)."""
+    of a summary). `layout` is how kept responses are written: "r1", or "sampled" (as the model was given and
+    wrote them; a stage's --layout)."""
     from r1cli import data, models, templates
     from r1cli.errors import UserError
     from r1cli.generation import Sampling
@@ -101,6 +103,9 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
                         max_new_tokens=cfg.max_completion_length, stop=stop, seed=cfg.seed, prefill=prefill)
     render = render or (lambda prompt: templates.render(prompt, cfg.template, cfg.system_prompt))
     prompts = [render(r["prompt"]) for r in rows]
+    if layout == "sampled" and mixes and output.text_rows(prompts):
+        raise UserError(f"--mix needs chat prompts with --layout sampled (the mixed rows are chat turns, the "
+                        f"sampled ones text with --template {cfg.template}): use --template chat or --layout r1")
     settings = Settings(readability=readability, language=cfg.language, reward=cfg.reward,
                         judge_when=cfg.judge_when if cfg.judge else None,
                         near_duplicate_threshold=cfg.near_duplicate_threshold, max_per_prompt=cfg.max_per_prompt,
@@ -108,7 +113,7 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
                         max_reasoning_tokens=reasoning_tokens[1])
     count_tokens = _token_counter(cfg, model, flag) if any(reasoning_tokens) else None
     return Plan(cfg, model, rows, prompts, sampling, prefill, settings, mixes, len(ds), contaminated, summarize,
-                count_tokens, summarizer)
+                count_tokens, summarizer, layout)
 
 
 def _token_counter(cfg, model: str, flag: str) -> Callable[[str], int]:
@@ -178,7 +183,7 @@ def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None 
     if plan.summarizer and curator.candidates():
         _summarize(cfg, plan.summarizer, curator, work)
     kept = curator.finish()
-    ds = output.kept_dataset(kept, plan.rows, cfg.dataset)
+    ds = output.kept_dataset(kept, plan.rows, cfg.dataset, plan.prompts if plan.layout == "sampled" else None)
     ds, mixed = output.mix(ds, plan.mixes, cfg.seed)
     for name, value in (columns or {}).items():
         ds = ds.add_column(name, [value] * len(kept) + [""] * (len(ds) - len(kept)))  # mixed rows come last
