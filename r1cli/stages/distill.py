@@ -2,15 +2,15 @@
 smaller student, with plain SFT and no RL.
 
     r1 distill --teacher runs/grpo --student 'tiny?layers=2&hidden=64&intermediate=256' \\
-        --dataset 'task:arith?n=3000' --template plain --num-samples 4 --temperature 1.0 \\
+        --dataset 'task:arith?n=3000' --template plain --layout sampled --num-samples 4 --temperature 1.0 \\
         --learning-rate 1e-3 --max-steps 400 --output runs/distill
     r1 distill --config recipes/qwen2.5-math-1.5b/distill.yaml
 
 Two parts, each a run folder of its own under OUTPUT, with its manifest:
   traces/   the teacher's traces, made by the curation core exactly as `r1 reject-sample` makes them (the same
             options: samples per prompt, verification, readability filters, dedupe, cap, decontamination,
-            non-reasoning mix; the same printed table). `--traces DIR` skips this part and trains on DIR (a
-            reject-sample or distill traces folder, or any dataset `r1 sft` reads).
+            non-reasoning mix, layout; the same printed table). `--traces DIR` skips this part and trains on DIR
+            (a reject-sample or distill traces folder, or any dataset `r1 sft` reads).
   student/  the student fine-tuned on the traces by the SFT training core, as `r1 sft` would (the same
             training options: completion-only loss, chat template, LoRA, accelerate configs).
 `--resume` continues whichever part was interrupted: the traces from their generation shards, the student from
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from r1cli import log
 from r1cli.config import option
-from r1cli.curation.options import CurationOptions
+from r1cli.curation.options import CurationOptions, LayoutOptions
 from r1cli.sft_train import SFTOptions
 
 HELP = ("Distillation: sample a teacher's traces (curated as reject-sample does) and fine-tune a student on them "
@@ -42,7 +42,7 @@ TRACES, STUDENT = "traces", "student"
 
 
 @dataclass
-class Config(SFTOptions, CurationOptions):  # the curation options first, then the training ones
+class Config(SFTOptions, LayoutOptions, CurationOptions):  # the curation options first, then the training ones
     dataset: str | None = option(
         None, "Prompts to sample, a dataset spec (task:NAME?..., a file, a folder, a hub dataset); an answer "
         "column to check against, unless --judge. Not needed with --traces.", short="-d")
@@ -81,8 +81,12 @@ def run(cfg: Config) -> dict:
 
 
 def _train_template(cfg: Config) -> str:
-    # Curated traces are chat turns and ignore it; text prompts of a --traces dataset are rendered as they were
-    # sampled, except that `boxed` (an instruction to the sampled model) becomes a user turn of the chat template.
+    # Traces in the sampled layout hold every prompt as the teacher was given it: trained as they are, so the
+    # student is asked as the teacher was. R1-layout traces are chat turns and ignore the template; text prompts
+    # of another --traces dataset are rendered as they were sampled, except that `boxed` (an instruction to the
+    # sampled model) becomes a user turn of the chat template.
+    if cfg.layout == "sampled":
+        return "plain"
     return "chat" if cfg.template == "boxed" else cfg.template
 
 
@@ -111,7 +115,8 @@ def _traces(cfg: Config, folder) -> dict:
     from r1cli import runs
     from r1cli.curation import curate, output
 
-    plan = curate.prepare(cfg, model=cfg.teacher, flag="--teacher")  # every mistake before anything is sampled
+    # every mistake before anything is sampled; the same call as reject-sample's, the teacher as the model
+    plan = curate.prepare(cfg, model=cfg.teacher, flag="--teacher", layout=cfg.layout)
     if cfg.resume and (done := _finished(folder)) is not None:
         log.info(f"the traces in {folder} are finished: kept")
         return done

@@ -4,7 +4,7 @@
 # demo (r1 sft on the slipping teacher), then either
 #   (a) RL alone: the demo's GRPO recipe on the student, or
 #   (b) distilled: r1 distill from the demo's GRPO-trained teacher on the same RL prompts (its correct traces,
-#       curated as reject-sample does, fine-tune the student base with plain SFT);
+#       curated as reject-sample does and kept as sampled, fine-tune the student base with plain SFT);
 # greedy held-out pass@1 on 500 test problems for the base, (a) and (b): a table and runs/distill-demo/summary.json.
 # The teacher is runs/demo/grpo (DEMO_TEACHER), built by recipes/tiny/demo.sh when it is missing.
 # DEMO_SEED (default 0) seeds every stage; DISTILL_OUT (default runs/distill-demo) is the output folder.
@@ -42,8 +42,8 @@ eval_model "$OUT/rl" "$OUT/eval-rl" plain
 echo "== 2b. distilled: the teacher's curated traces on the same prompts fine-tune the student base"
 $R1 -q distill --config recipes/tiny/distill.yaml --teacher "$TEACHER" --student "$OUT/base" --dataset "$RL" \
   --seed "$SEED" --output "$OUT/distill"
-# The traces are chat turns (the curated R1 layout), so the distilled student is asked in its chat template.
-eval_model "$OUT/distill/student" "$OUT/eval-distilled" chat
+# The traces are kept as sampled (plain prompts), so the distilled student is asked as the base and the teacher.
+eval_model "$OUT/distill/student" "$OUT/eval-distilled" plain
 python - "$OUT" "$START" <<'PY'
 import json, sys, time
 from pathlib import Path

@@ -1,11 +1,12 @@
 """r1 distill end to end on tiny models: the arithmetic checkpoint of the session (`sft_arith`) is the teacher,
-a narrower two-layer tiny model the student. Its traces equal reject-sample's with the same options (one code
-path) and train the student; `--traces` reuses them without opening an engine; on-policy distillation runs two
+a narrower two-layer tiny model the student. Its traces, in either layout, equal reject-sample's with the same
+options (one code path) and train the student; `--traces` reuses them without opening an engine; on-policy distillation runs two
 real steps; a vocabulary mismatch is one line before any training; a run killed during generation resumes to
 the same traces."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -35,31 +36,48 @@ def make_cfg(**overrides) -> distill.Config:
     return config.resolve(distill.Config, {}, {**SAMPLING, **TRAINING, "student": STUDENT, **overrides})
 
 
-@pytest.fixture(scope="module")
-def distilled(tmp_path_factory, sft_arith):
+@pytest.fixture(scope="module", params=["r1", "sampled"])
+def distilled(request, tmp_path_factory, sft_arith):
     out = tmp_path_factory.mktemp("distill") / "run"
-    result = distill.run(make_cfg(teacher=str(sft_arith.path), dataset=PROMPTS, output=str(out)))
-    return out, result
+    result = distill.run(make_cfg(teacher=str(sft_arith.path), dataset=PROMPTS, layout=request.param,
+                                  output=str(out)))
+    return out, result, request.param
+
+
+def _sampled_texts(traces: Path) -> set[tuple[str, str]]:
+    """(prompt, response) of every sample in a traces folder's generation shards, exactly as sampled."""
+    prompts = data.load(PROMPTS)["prompt"]
+    records = [json.loads(line) for shard in (traces / "shards").glob("shard-*.jsonl")
+               for line in shard.read_text().splitlines()]
+    return {(prompts[rec["index"]], c["text"]) for rec in records for c in rec["completions"]}
 
 
 def test_traces_train_the_student(distilled, sft_arith):
     from transformers import AutoConfig
 
-    out, result = distilled
+    out, result, layout = distilled
     traces = runs.read_manifest(out / "traces")
     student = runs.read_manifest(out / "student")
     assert traces["stage"] == student["stage"] == "distill"
-    assert result["traces"]["rows"] == len(data.load_pairs(str(out / "traces"))[0]) > 0
-    assert result["student"]["steps"] == TRAINING["max_steps"] and result["student"]["format"] == "chat"
+    rows, schema = data.load_pairs(str(out / "traces"))
+    assert result["traces"]["rows"] == len(rows) > 0
+    if layout == "sampled":  # plain prompts: text rows of the prompt and the response as the teacher wrote them
+        assert schema == "prompt-completion" and result["student"]["format"] == "text"
+        assert {(r["prompt"], r["completion"]) for r in rows} <= _sampled_texts(out / "traces")
+    else:  # the R1 layout: chat turns, the answer as a summary
+        assert schema == "messages" and result["student"]["format"] == "chat"
+        assert all(r["messages"][-1]["content"].startswith("<think>\n") for r in rows)
+        assert not any("<answer>" in r["messages"][-1]["content"] for r in rows)
+    assert result["student"]["steps"] == TRAINING["max_steps"]
     assert result["student"]["stop_token_trained"]
     assert [i["spec"] for i in student["inputs"] if i["kind"] == "model"] == [STUDENT, str(sft_arith.path)]
     assert AutoConfig.from_pretrained(out / "student").num_hidden_layers == 2  # the student, not the teacher
 
 
 def test_traces_equal_reject_sample_with_the_same_options(distilled, sft_arith, tmp_path):
-    out, result = distilled
+    out, result, layout = distilled
     stats = rs.run(config.resolve(rs.Config, {}, {**SAMPLING, "model": str(sft_arith.path), "dataset": PROMPTS,
-                                                   "output": str(tmp_path / "rs")}))
+                                                   "layout": layout, "output": str(tmp_path / "rs")}))
     assert stats == result["traces"]
     assert data.load_pairs(str(tmp_path / "rs"))[0].to_list() == data.load_pairs(str(out / "traces"))[0].to_list()
 
@@ -72,9 +90,11 @@ def test_traces_reuse_skips_generation(distilled, tmp_path, monkeypatch):
 
     monkeypatch.setattr(generation, "open_engine", never)
     out = tmp_path / "again"
-    result = distill.run(make_cfg(teacher="tiny", traces=str(distilled[0] / "traces"), output=str(out)))
+    result = distill.run(make_cfg(teacher="tiny", traces=str(distilled[0] / "traces"), layout=distilled[2],
+                                  output=str(out)))
     assert result["traces"] is None and not (out / "traces").exists()
     assert result["student"]["rows"] == distilled[1]["traces"]["rows"]
+    assert result["student"]["format"] == distilled[1]["student"]["format"]
     assert runs.read_manifest(out / "student")["metrics"]["steps"] == TRAINING["max_steps"]
 
 
