@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.r1-installed
 SMOLLM2 := models/smollm2-135m-instruct
 
-.PHONY: install install-gpu test test-all demo r1-zero align-demo eval-all report lint smollm2 bench clean
+.PHONY: install install-gpu test test-all demo r1-zero align-demo distill-demo eval-all report lint smollm2 bench clean
 RUNS ?= runs
 
 install: $(STAMP)
@@ -49,6 +49,10 @@ report: install
 # RL for all scenarios in miniature: reasoning + general prompts, helpfulness and harmlessness reward models.
 align-demo: install
 	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/align-demo.sh
+
+# Distillation against RL alone on a smaller student (builds the demo's teacher first when it is missing).
+distill-demo: install
+	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/distill-demo.sh
 
 lint: install
 	$(BIN)/ruff check r1cli tests bench

@@ -40,6 +40,7 @@ STAGES: list[tuple[str, str]] = [
     ("eval", "r1cli.stages.eval"),
     ("reject-sample", "r1cli.stages.reject_sample"),
     ("coldstart", "r1cli.stages.coldstart"),
+    ("distill", "r1cli.stages.distill"),
     ("report", "r1cli.stages.report"),
     ("data", "r1cli.stages.data"),
     ("tiny-model", "r1cli.stages.tiny_model"),

@@ -48,6 +48,7 @@ FILES: dict[str, str | bytes] = {
     "binary.yaml": b"\xff\xfe\x00 not text",
     "grpo.yaml": "stage: grpo\ndataset: task:arith\n",
     "noanswer.jsonl": '{"prompt": "(1+2)*3"}\n',
+    "chat.jsonl": '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n',
     "notes.txt": "not a data file\n",
     "pairs.jsonl": '{"prompt": "Say hi.", "chosen": "Hi!", "response": "No."}\n',
 }
@@ -175,6 +176,7 @@ EVAL = ["eval", "-m", "tiny", "-b", "task:arith?n=2", "-o", "out"]
 # --benchmark is a list: a case's own would be added to EVAL's, not replace it.
 EVAL_WITHOUT_BENCHMARK = ["eval", "-m", "tiny", "-o", "out"]
 DATA = ["data", "-o", "out"]
+DISTILL = ["distill", "-d", "task:arith?n=8", "-o", "out"]
 RS = ["reject-sample", "-m", "tiny", "-d", "task:arith?n=4", "-o", "out"]
 ALIGN = ["align", "-m", "tiny", "-o", "out"]
 MIXED = ["-d", "task:arith?n=4,task:general?n=4"]
@@ -186,6 +188,8 @@ CASES = [
     Case("rs-num-samples-0", [*RS, "--num-samples", "0"], ["--num-samples must be at least 1"]),
     Case("rs-mix-fraction-outside", [*RS, "--mix", "ok.jsonl:1.5"], ["--mix"]),
     Case("rs-mix-without-fraction", [*RS, "--mix", "ok.jsonl"], ["SPEC:FRACTION"]),
+    Case("rs-mix-into-sampled-text", [*RS, "--template", "plain", "--layout", "sampled", "--mix", "chat.jsonl:0.2"],
+         ["--mix needs chat prompts with --layout sampled", "--template chat"]),
     Case("rs-decontaminate-unknown", [*RS, "--decontaminate", "mathh500"], ["--decontaminate mathh500",
                                                                              "unknown benchmark"]),
     Case("rs-reward-unknown", [*RS, "--reward", "nope"], ["unknown reward"]),
@@ -235,6 +239,14 @@ CASES = [
     Case("model-missing-shard", [*EVAL, "-m", "ckpt"],
          ["ckpt/model-00002-of-00002.safetensors listed in model.safetensors.index.json is missing"],
          _missing_shard),
+    Case("distill-teacher-typo", [*DISTILL, "--teacher", "runs/sfft"],
+         ["--teacher runs/sfft: folder not found (did you mean runs/sft?)"], _sibling_run),
+    Case("distill-student-missing", [*DISTILL, "--student", "./models/missing"],
+         ["--student ./models/missing: folder not found"]),
+    Case("distill-without-prompts", ["distill", "-o", "out"], ["--dataset is required"]),
+    Case("distill-traces-missing", ["distill", "--traces", "runs/nowhere", "-o", "out"], ["--traces runs/nowhere"]),
+    Case("distill-on-policy-without-prompts", ["distill", "--method", "on-policy", "-o", "out"],
+         ["--dataset is required", "--traces"]),
     Case("model-empty", [*SFT, "-m", ""], ["--model is empty"]),
     Case("model-own-code-untrusted", [*SFT, "-m", "ckpt"], ["model_type 'r1_custom'", "--trust-remote-code"],
          _own_code),
@@ -251,6 +263,7 @@ CASES = [
     Case("sft-save-steps", [*SFT, "--save-steps", "-5"], ["--save-steps must be at least 0, got -5"]),
     Case("eval-temperature", [*EVAL, "--temperature", "-1"], ["--temperature must be at least 0"]),
     Case("eval-num-samples-huge", [*EVAL, "-k", str(10**20)], ["--num-samples must be in [1, ", "memory"]),
+    Case("distill-jsd-beta", [*DISTILL, "--jsd-beta", "2"], ["--jsd-beta must be in [0, 1], got 2"]),
     Case("data-limit-zero", [*DATA, "-d", "task:arith", "--limit", "0"], ["--limit must be at least 1, got 0"]),
     Case("tiny-model-layers", ["tiny-model", "--layers", "33", "-o", "out"], ["--layers must be in [1, 32]"]),
     # --- options, choices, YAML files

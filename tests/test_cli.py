@@ -119,6 +119,7 @@ BASE = {
     "eval": ["-m", "tiny", "-b", "task:arith", "-o", "{out}"],
     "reject-sample": ["-d", "task:arith", "-o", "{out}"],
     "coldstart": ["-d", "task:arith", "-o", "{out}"],
+    "distill": ["-d", "task:arith", "-o", "{out}"],
     "report": ["runs", "-o", "{out}"],  # a positional option comes first
     "data": ["-d", "task:arith", "-o", "{out}"],
     "tiny-model": ["-o", "{out}"],

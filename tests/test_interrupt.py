@@ -30,6 +30,8 @@ class Stage:
     argv: list[str]  # after `r1 NAME`, without --model and --output
     started: str  # glob under OUTPUT.partial: once a file matches (and holds a full line), work has begun
     child: str | None = None  # part of the command line of a child process that must be running by then
+    part: str | None = None  # the run folder under OUTPUT that is interrupted, for a stage of several parts
+    model_flag: str = "--model"  # the option the tiny model is given with
 
 
 STAGES = [
@@ -59,11 +61,15 @@ STAGES = [
     pytest.param(Stage("reward-model", ["--dataset", "task:prefs?n=512", "--max-steps", "60", "--save-steps", "5",
                                         "--per-device-train-batch-size", "4"], "metrics.jsonl"),
                  id="reward-model", marks=pytest.mark.slow),
+    # distill's student part, on ready traces (its generation part is the curation core's, as reject-sample's).
+    pytest.param(Stage("distill", ["--traces", "task:arith?n=256", "--max-steps", "60", "--save-steps", "5"],
+                       "metrics.jsonl", part="student", model_flag="--student"), id="distill",
+                 marks=pytest.mark.slow),
 ]
 
 
 def _command(stage: Stage, model: str, out: Path) -> list[str]:
-    return [sys.executable, "-m", "r1cli", stage.name, "--model", model, *stage.argv, "--output", str(out)]
+    return [sys.executable, "-m", "r1cli", stage.name, stage.model_flag, model, *stage.argv, "--output", str(out)]
 
 
 def _work_began(partial: Path, pattern: str) -> bool:
@@ -138,7 +144,8 @@ def _survivors(procs: list[psutil.Process], pgid: int, timeout: float = 15.0) ->
 @pytest.mark.parametrize("stage", STAGES)
 def test_ctrl_c_exits_130_with_a_resume_line_and_resume_finishes(stage, tmp_path, tiny_model):
     out = tmp_path / "out"
-    partial = out.with_name("out.partial")
+    final = out / stage.part if stage.part else out
+    partial = final.with_name(final.name + ".partial")
     stderr = tmp_path / "stderr.log"
     # its own process group, as a terminal job; faulthandler lets a hang be diagnosed with SIGABRT
     env = {**os.environ, "PYTHONFAULTHANDLER": "1"}
@@ -165,9 +172,9 @@ def test_ctrl_c_exits_130_with_a_resume_line_and_resume_finishes(stage, tmp_path
     assert len(errors) == 1 and "--resume" in errors[0] and partial.name in errors[0], errors
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, text[-3000:]
     assert not left, f"processes left behind: {left}"
-    assert partial.is_dir() and not out.exists()
+    assert partial.is_dir() and not final.exists()
 
     resumed = subprocess.run([*_command(stage, tiny_model, out), "--resume"], cwd=tmp_path, capture_output=True,
                              text=True, timeout=RESUME_LIMIT_S)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert (out / "r1_manifest.json").is_file() and not partial.exists()
+    assert (final / "r1_manifest.json").is_file() and not partial.exists()

@@ -1,12 +1,14 @@
 """The options of a curation run, declared once: every stage that samples and curates through this core
 (reject-sample, coldstart, distill) inherits them, so names, help and bounds cannot drift apart. `curate` reads them by
-these names."""
+these names. `LayoutOptions` is for the stages that write the curated responses as traces (reject-sample,
+distill); coldstart always re-writes them with a summary."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from r1cli.config import option
+from r1cli.curation.layout import LAYOUTS
 from r1cli.models import remote_code_option
 from r1cli.templates import TEMPLATES
 
@@ -89,3 +91,14 @@ class FilterOptions:
 @dataclass
 class CurationOptions(FilterOptions, SamplingOptions):  # sampling options listed first
     """Every option of a curation run."""
+
+
+@dataclass
+class LayoutOptions:
+    """How the kept responses are written (passed to `curate.prepare` by the stages that have it)."""
+
+    layout: str = option(
+        "r1", "How a kept response is written: r1 (re-written as <think>reasoning</think> and a summary with the "
+        "answer, one assistant turn after the problem: the paper's SFT data) or sampled (prompt and response "
+        "exactly as the model was given and wrote them, so a model trained on them is asked as the sampled one "
+        "was: text prompts give prompt/completion text rows that r1 sft trains as they are).", choices=LAYOUTS)
