@@ -43,7 +43,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from r1cli import log
-from r1cli.config import option
+from r1cli.config import TOKENS, option
 from r1cli.models import remote_code_option
 from r1cli.templates import TEMPLATES
 from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
@@ -68,7 +68,7 @@ class Config:
     template: str = option("plain", "How text prompts are rendered: plain (as is), r1-zero (the paper's "
                            "prompt) or chat (a user turn in the model's chat template).",
                            choices=SFT_TEMPLATES)
-    max_length: int = option(1024, "Longest tokenized prompt+completion; longer ones are truncated.", min=1)
+    max_length: int = option(1024, "Longest tokenized prompt+completion; longer ones are truncated.", min=1, **TOKENS)
     packing: bool = option(False, "Pack several examples into each --max-length sequence.")
     completion_only_loss: bool = option(True, "Compute the loss on completion tokens only.")
     num_train_epochs: float = option(1.0, "Passes over the (mixed) dataset; ignored when --max-steps is set.",
