@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from r1cli import log
-from r1cli.config import option
+from r1cli.config import TOKENS, option
 from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
 
 
@@ -25,7 +25,7 @@ from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check
 class SFTOptions:
     """How the model is fine-tuned (the model and the data are the stage's own options)."""
 
-    max_length: int = option(1024, "Longest tokenized prompt+completion; longer ones are truncated.", min=1)
+    max_length: int = option(1024, "Longest tokenized prompt+completion; longer ones are truncated.", min=1, **TOKENS)
     packing: bool = option(False, "Pack several examples into each --max-length sequence.")
     completion_only_loss: bool = option(True, "Compute the loss on completion tokens only.")
     num_train_epochs: float = option(1.0, "Passes over the (mixed) dataset; ignored when --max-steps is set.",

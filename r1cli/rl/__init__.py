@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from r1cli.config import option
+from r1cli.config import TOKENS, option
 from r1cli.models import remote_code_option
 from r1cli.templates import TEMPLATES
 from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
@@ -51,7 +51,7 @@ class RLOptions:
     # Not 0: GRPO needs sampled rollouts, and the log-probabilities are computed at this temperature.
     temperature: float = option(1.0, "Sampling temperature of the rollouts.", min=0, min_open=True)
     top_p: float = option(1.0, "Nucleus sampling of the rollouts.", min=0, max=1, min_open=True)
-    max_completion_length: int = option(1024, "Longest completion in tokens.", min=1)
+    max_completion_length: int = option(1024, "Longest completion in tokens.", min=1, **TOKENS)
     learning_rate: float = option(3e-6, "Peak learning rate (paper: 3e-6).", min=0, min_open=True)
     lr_scheduler_type: str = option("constant", "Learning-rate schedule.", choices=SCHEDULERS)
     warmup_steps: float = option(0, WARMUP_HELP, min=0, check=check_warmup)

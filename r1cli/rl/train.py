@@ -21,6 +21,9 @@ def check(cfg) -> None:
     if (per_device * cfg.gradient_accumulation_steps) % cfg.group_size:
         raise UserError(f"--per-device-train-batch-size x --gradient-accumulation-steps ({per_device} x "
                         f"{cfg.gradient_accumulation_steps}) must be a multiple of --group-size ({cfg.group_size})")
+    if cfg.epsilon_high is not None and cfg.epsilon_high < cfg.epsilon:
+        raise UserError(f"--epsilon-high ({cfg.epsilon_high:g}) must be at least --epsilon ({cfg.epsilon:g}): "
+                        "it is the upper clip range, the lower one is --epsilon")
     if cfg.eval_every and not cfg.eval_dataset:
         raise UserError("--eval-every needs --eval-dataset (a held-out validation set)")
     if cfg.keep_best and not cfg.eval_every:

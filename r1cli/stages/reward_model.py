@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from r1cli import log
-from r1cli.config import option
+from r1cli.config import TOKENS, option
 from r1cli.errors import UserError
 from r1cli.models import remote_code_option
 from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
@@ -44,7 +44,7 @@ class Config:
                                   max=1, min_open=True, max_open=True)
     center_rewards_coefficient: float | None = option(
         None, "Weight of TRL's centring term (mean squared score; TRL suggests 0.01). Default: off.", min=0)
-    max_length: int = option(1024, "Pairs with a longer tokenized side are dropped.", min=1)
+    max_length: int = option(1024, "Pairs with a longer tokenized side are dropped.", min=1, **TOKENS)
     num_train_epochs: float = option(1.0, "Passes over the pairs; ignored when --max-steps is set.", min=0,
                                      min_open=True)
     max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides --num-train-epochs).",
