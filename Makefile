@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.r1-installed
 SMOLLM2 := models/smollm2-135m-instruct
 
-.PHONY: install install-gpu test test-all demo length-run lint smollm2 bench clean
+.PHONY: install install-gpu test test-all demo r1-zero length-run align-demo distill-demo eval-all report lint smollm2 \
+	bench clean
+RUNS ?= runs
 
 install: $(STAMP)
 
@@ -34,9 +36,28 @@ test-all: install
 demo: install
 	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/demo.sh
 
+# R1-Zero in miniature is the demo: GRPO with rule rewards on a weak base, no SFT targets.
+r1-zero: demo
+
 # Response length growing with accuracy during GRPO (the paper's finding, in miniature): runs/length.
 length-run: install
 	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/length-run.sh
+
+# Every model under RUNS evaluated with the paper's protocol (K=16 at T=0.6, top-p 0.95), one table.
+eval-all: install
+	PATH=$(CURDIR)/$(BIN):$$PATH RUNS=$(RUNS) bash recipes/tiny/eval-all.sh
+
+# One document on every run under RUNS (default runs): lineage, evaluations, training curves.
+report: install
+	$(BIN)/r1 report $(RUNS) --output $(RUNS)/report --overwrite
+
+# RL for all scenarios in miniature: reasoning + general prompts, helpfulness and harmlessness reward models.
+align-demo: install
+	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/align-demo.sh
+
+# Distillation against RL alone on a smaller student (builds the demo's teacher first when it is missing).
+distill-demo: install
+	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/distill-demo.sh
 
 lint: install
 	$(BIN)/ruff check r1cli tests bench

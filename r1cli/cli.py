@@ -35,9 +35,12 @@ from r1cli.errors import Interrupted, UserError
 STAGES: list[tuple[str, str]] = [
     ("sft", "r1cli.stages.sft"),
     ("grpo", "r1cli.stages.grpo"),
+    ("reward-model", "r1cli.stages.reward_model"),
+    ("align", "r1cli.stages.align"),
     ("eval", "r1cli.stages.eval"),
     ("reject-sample", "r1cli.stages.reject_sample"),
     ("coldstart", "r1cli.stages.coldstart"),
+    ("distill", "r1cli.stages.distill"),
     ("report", "r1cli.stages.report"),
     ("data", "r1cli.stages.data"),
     ("tiny-model", "r1cli.stages.tiny_model"),

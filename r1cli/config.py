@@ -131,6 +131,8 @@ def _coerce_scalar(name: str, value: Any, scalar: type) -> Any:
             if str(value).lower() in ("false", "no", "0", "off"):
                 return False
             raise ValueError
+        if scalar in (int, float) and isinstance(value, bool):  # YAML `true` is no count: int(True) is 1
+            raise ValueError
         if scalar is int and isinstance(value, float) and not value.is_integer():
             raise ValueError
         if scalar is str and isinstance(value, (dict, list)):
@@ -150,7 +152,7 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     if not p.is_file():
         raise UserError(f"config file not found: {p} (give the path of an existing YAML file)")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_loader()) or {}
     except UnicodeDecodeError as e:
         raise UserError(f"config file {p} is not UTF-8 text (byte {e.start}): give a YAML file") from None
     except yaml.YAMLError as e:
@@ -160,6 +162,25 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UserError(f"config file {p} must be a mapping of option: value, not {type(data).__name__}")
     return data
+
+
+def _loader():
+    """A safe YAML loader that refuses a key given twice in one mapping (plain YAML keeps the last silently,
+    so the first of two `learning_rate:` lines would be ignored without a word)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(None, None, f"key '{key}' is given twice (keep one)",
+                                                            key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep)
+
+    return Loader
 
 
 STAGE_KEY = "stage"
@@ -215,6 +236,10 @@ def validate(cfg) -> None:
 
 
 _INT64 = 2**63 - 1
+
+# The bound of every token count option (completion and context lengths): a million tokens is past any
+# model's context, and a larger value would only fail later, in the engine, after the model loaded.
+TOKENS = {"max": 2**20, "max_reason": "longer than any model's context"}
 
 
 def _check_number(f: dataclasses.Field, v: float) -> None:

@@ -45,6 +45,12 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
     twice = sorted({k for k in keys if keys.count(k) > 1})
     if twice:
         raise UserError(f"key '{twice[0]}' is given more than once in dataset spec '{spec}' (keep one)")
+    if not source.strip():
+        raise UserError(f"dataset spec '{spec}' names no source before '?' (a task:NAME, a file, a folder or a "
+                        "hub dataset)")
+    blank = [k for k, v in pairs if not v.strip()]
+    if blank:
+        raise UserError(f"key '{blank[0]}' in dataset spec '{spec}' has no value (give {blank[0]}=VALUE or drop it)")
     return source, dict(pairs)
 
 
@@ -60,6 +66,8 @@ def load(spec: str, *, split: str | None = None, canonical: bool = True, limit: 
         datasets.disable_progress_bars()
     source, params = parse_spec(spec)
     if split is not None:
+        if not split.strip():
+            raise UserError("--split is empty: name a split such as train or test, or leave the flag out")
         params["split"] = split
     if limit is not None and limit < 1:
         raise UserError(f"--limit must be at least 1 (rows to keep), got {limit}")
@@ -109,6 +117,8 @@ def _load_source(source: str, params: dict[str, str]):
                             "keep files of one format in it, or give one file")
         _single_split(params.get("split"), source)
         return _load_files([str(p) for p in files], formats.pop())
+    if "config" in params and (path.is_dir() or path.suffix in FILE_FORMATS):
+        raise UserError(f"key 'config' is for hub datasets; {source} is a local file or folder (drop ?config=)")
     if path.suffix in FILE_FORMATS:
         if not path.is_file():
             raise UserError(f"data file not found: {source} (check the path)")
@@ -132,6 +142,12 @@ def _load_files(files: list[str], fmt: str):
                 raise UserError(f"cannot read {f}: {problem}")
         if all(_no_rows(Path(f), fmt) for f in files):
             raise UserError(f"data file {files[0]} has no rows (blank lines{', or a header only' if fmt == 'csv' else ''})")
+        # A JSON-lines row that is not an object (`null`, a number) can crash the JSON reader outright (a
+        # segmentation fault, which no except clause sees); a line not starting with '{' is found cheaply.
+        for f in files:
+            problem = _non_object_line(Path(f)) and _diagnose(Path(f), fmt)
+            if problem:
+                raise UserError(f"cannot read {f}: {problem}")
     try:
         with _quiet_datasets_logs():
             return datasets.load_dataset(fmt, data_files=files, split="train")
@@ -141,6 +157,14 @@ def _load_files(files: list[str], fmt: str):
             if problem:
                 raise UserError(f"cannot read {f}: {problem}") from None
         raise UserError(f"cannot read {', '.join(files)}: {_root_cause(e)}") from None
+
+
+def _non_object_line(path: Path) -> bool:
+    """A .jsonl file with a non-blank line that cannot be a JSON object (it does not start with '{')."""
+    if path.suffix != ".jsonl":
+        return False
+    with open(path, "rb") as f:
+        return any(line.strip() and not line.lstrip().startswith(b"{") for line in f)
 
 
 def _no_rows(path: Path, fmt: str) -> bool:

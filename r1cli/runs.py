@@ -162,6 +162,45 @@ class Run:
         }
 
 
+# Names a run gives the folders beside its output; an --output named so would be taken for one of them.
+_SIDE_SUFFIXES = (".partial", ".lock", ".replaced")
+
+
+def check_output(final: Path, options: Any) -> None:
+    """Refuse an --output that a run would destroy something with: the current folder or one holding it,
+    a name of a run's side folders, or (with --overwrite, publication replaces it) a file or folder that is,
+    or holds, one of the run's own inputs (a dataset file, a model folder)."""
+    if not final.name or final.name in (".", ".."):
+        raise UserError(f"--output {final} names no folder of its own: give a new folder such as runs/NAME")
+    here = final.resolve()
+    if here == Path.cwd() or here in Path.cwd().parents:
+        raise UserError(f"--output {final} is the current folder or holds it: give a new folder such as runs/NAME")
+    if final.name.endswith(_SIDE_SUFFIXES):
+        raise UserError(f"--output {final}: names ending in {', '.join(_SIDE_SUFFIXES)} are a run's working "
+                        "folders; choose another --output")
+    if not dataclasses.is_dataclass(options):
+        return
+    from r1cli import config
+
+    for f in dataclasses.fields(options):
+        value = getattr(options, f.name)
+        for item in value if isinstance(value, list) else [value]:
+            if f.name != "output" and isinstance(item, str) and _reads_from(item, here):
+                raise UserError(f"--output {final} is, or holds, the input of {config.flag(f)} ({item}): "
+                                "choose another --output")
+
+
+def _reads_from(spec: str, output: Path) -> bool:
+    """Whether an option value names an existing path (itself, the source of a dataset spec `SRC?k=v`, or of a
+    weighted one `SRC:W`) that is `output` or lies inside it."""
+    source = spec.partition("?")[0]
+    for candidate in {spec, source, source.rpartition(":")[0]} - {""}:
+        path = Path(candidate).expanduser()
+        if path.exists() and (path.resolve() == output or output in path.resolve().parents):
+            return True
+    return False
+
+
 def partial_path(final: Path) -> Path:
     return final.with_name(final.name + ".partial")
 
@@ -177,6 +216,7 @@ def run_dir(stage: str, output: str | Path, options: Any, *, resume: bool = Fals
     rank, world = training.world()
     opts = dataclasses.asdict(options) if dataclasses.is_dataclass(options) else dict(options)
     final = Path(output).expanduser()
+    check_output(final, options)
     run = Run(stage=stage, final=final, path=partial_path(final), options=opts, main=rank == 0,
               world_size=world)
     peers = _Peers(rank, world)
@@ -251,6 +291,10 @@ def _prepare(work: Path, final: Path, *, resume: bool, overwrite: bool) -> None:
     replaced = replaced_path(final)
     if (replaced / MANIFEST).exists():  # an older output that an interrupted publication did not delete
         shutil.rmtree(replaced)
+    if resume and not (work.exists() and _resumable(work)) and not final.exists():
+        from r1cli import log
+
+        log.warn(f"--resume: {work} holds nothing to continue from; starting from the beginning")
     if work.exists() and not resume:
         found = _resumable(work)
         if found and not overwrite:

@@ -137,14 +137,20 @@ def summarize(problems: Sequence[Problem], judged: Sequence[Sequence[Verdict]], 
     """A benchmark's results: problem and sample counts, the metrics at K = `k` samples, and pass@1 and cons@K
     per value of each breakdown column present."""
     from r1cli import metrics
+    from r1cli.curation.decontaminate import prompt_text
+    from r1cli.curation.filters import readable
 
     correct = [[v.correct for v in vs] for vs in judged]
     votes = [vote_labels(vs) for vs in judged]
     truncated = [[v.truncated for v in vs] for vs in judged]
     tokens = [list(p.tokens) for p in problems]
     known_tokens = None if any(t is None for ts in tokens for t in ts) else tokens
-    return {"num_problems": len(problems), "num_samples": k,
-            "metrics": metrics.summarize(correct, votes, truncated, known_tokens, k),
+    summary = metrics.summarize(correct, votes, truncated, known_tokens, k)
+    # the share of samples a reader can follow (R1 layout, readability filters): the paper's readability claim
+    summary["readable_frac"] = metrics.mean([float(readable(text, prompt_text(p.prompt)))
+                                             for p, vs in zip(problems, judged, strict=True)
+                                             for text in p.texts[:len(vs)]])
+    return {"num_problems": len(problems), "num_samples": k, "metrics": summary,
             "breakdown": _breakdown(problems, correct, votes, k)}
 
 

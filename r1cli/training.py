@@ -201,6 +201,8 @@ def common_args(cfg, output_dir: str | Path) -> dict[str, Any]:
         "dataloader_num_workers": 0,
         "trust_remote_code": bool(get("trust_remote_code", False)),
     }
+    if args["lr_scheduler_type"] == "cosine_with_min_lr":  # the paper's decay to a tenth of the peak rate
+        args["lr_scheduler_kwargs"] = {"min_lr_rate": 0.1}
     if device_type() == "cpu":
         args["use_cpu"] = True
     return args

@@ -48,7 +48,12 @@ FILES: dict[str, str | bytes] = {
     "binary.yaml": b"\xff\xfe\x00 not text",
     "grpo.yaml": "stage: grpo\ndataset: task:arith\n",
     "noanswer.jsonl": '{"prompt": "(1+2)*3"}\n',
+    "chat.jsonl": '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n',
     "notes.txt": "not a data file\n",
+    "pairs.jsonl": '{"prompt": "Say hi.", "chosen": "Hi!", "response": "No."}\n',
+    "null.jsonl": "null\n",
+    "twice.yaml": "limit: 1\nlimit: 2\n",
+    "flag.yaml": "limit: true\n",
 }
 
 
@@ -59,6 +64,7 @@ class Case:
     words: list[str]  # the error line holds each of them
     # Adds to the case's folder before the run: (folder, path of the tiny model) -> a cleanup to call after it.
     setup: Callable[[Path, str], Callable[[], None] | None] | None = field(default=None, repr=False)
+    env: dict[str, str] = field(default_factory=dict)  # set for the run, over the suite's own
 
 
 # ------------------------------------------------------------------------------------------------ setups
@@ -112,10 +118,53 @@ def _missing_shard(root: Path, tiny: str):
     (folder / "model.safetensors.index.json").write_text(json.dumps({"weight_map": weight_map}))
 
 
+def _model_copy(root: Path, tiny: str):
+    _copy_model(tiny, root / "ckpt")
+
+
+def _unknown_architecture(root: Path, tiny: str):
+    _edit_config(_copy_model(tiny, root / "ckpt"), model_type="bogus")
+
+
+def _model_type_not_a_name(root: Path, tiny: str):
+    _edit_config(_copy_model(tiny, root / "ckpt"), model_type=5)
+
+
+def _config_bad_value(root: Path, tiny: str):
+    _edit_config(_copy_model(tiny, root / "ckpt"), vocab_size="abc")
+
+
+def _no_tokenizer(root: Path, tiny: str):
+    folder = _copy_model(tiny, root / "ckpt")
+    for pattern in ("tokenizer*", "vocab.json", "merges.txt", "special_tokens_map.json", "chat_template.jinja"):
+        for f in folder.glob(pattern):
+            f.unlink()
+
+
+def _truncated_weights(root: Path, tiny: str):
+    (_copy_model(tiny, root / "ckpt") / "model.safetensors").write_bytes(b"")
+
+
+def _data_in_a_folder(root: Path, tiny: str):
+    (root / "sub").mkdir()
+    shutil.copy(root / "ok.jsonl", root / "sub" / "ok.jsonl")
+
+
 def _own_code(root: Path, tiny: str):
     folder = _copy_model(tiny, root / "ckpt")
     (folder / "custom.py").write_text("raise SystemExit('this code must not run')\n")
     _edit_config(folder, model_type="r1_custom", auto_map={"AutoModelForCausalLM": "custom.Model"})
+
+
+def _reward_model_config(root: Path, tiny: str):
+    """A folder whose config says sequence classification with one output (a reward model): align reads the
+    config before any weights, so the refusals that follow its check need no trained score head."""
+    _edit_config(_copy_model(tiny, root / "rm"), architectures=["LlamaForSequenceClassification"],
+                 id2label={"0": "LABEL_0"}, label2id={"LABEL_0": 0})
+
+
+def _causal_model(root: Path, tiny: str):
+    _copy_model(tiny, root / "ckpt")
 
 
 def _interrupted(root: Path, tiny: str):
@@ -163,7 +212,10 @@ EVAL = ["eval", "-m", "tiny", "-b", "task:arith?n=2", "-o", "out"]
 # --benchmark is a list: a case's own would be added to EVAL's, not replace it.
 EVAL_WITHOUT_BENCHMARK = ["eval", "-m", "tiny", "-o", "out"]
 DATA = ["data", "-o", "out"]
+DISTILL = ["distill", "-d", "task:arith?n=8", "-o", "out"]
 RS = ["reject-sample", "-m", "tiny", "-d", "task:arith?n=4", "-o", "out"]
+ALIGN = ["align", "-m", "tiny", "-o", "out"]
+MIXED = ["-d", "task:arith?n=4,task:general?n=4"]
 
 CASES = [
     # --- reject-sample: everything is checked before an engine opens
@@ -172,6 +224,8 @@ CASES = [
     Case("rs-num-samples-0", [*RS, "--num-samples", "0"], ["--num-samples must be at least 1"]),
     Case("rs-mix-fraction-outside", [*RS, "--mix", "ok.jsonl:1.5"], ["--mix"]),
     Case("rs-mix-without-fraction", [*RS, "--mix", "ok.jsonl"], ["SPEC:FRACTION"]),
+    Case("rs-mix-into-sampled-text", [*RS, "--template", "plain", "--layout", "sampled", "--mix", "chat.jsonl:0.2"],
+         ["--mix needs chat prompts with --layout sampled", "--template chat"]),
     Case("rs-decontaminate-unknown", [*RS, "--decontaminate", "mathh500"], ["--decontaminate mathh500",
                                                                              "unknown benchmark"]),
     Case("rs-reward-unknown", [*RS, "--reward", "nope"], ["unknown reward"]),
@@ -185,6 +239,14 @@ CASES = [
                                                         "-o", "out"], ["--summary model needs --summarizer"]),
     Case("coldstart-exemplars-outside-fewshot", ["coldstart", "-d", "task:arith?n=2", "--exemplars", "ok.jsonl",
                                                  "-o", "out"], ["--exemplars", "--mode fewshot"]),
+    # --- align and reward-model: reward models, the mix and the pairs are checked before any training
+    Case("align-rm-not-a-reward-model", [*ALIGN, *MIXED, "--helpfulness-rm", "ckpt"],
+         ["--helpfulness-rm ckpt", "not a sequence-classification checkpoint"], _causal_model),
+    Case("align-rm-without-general-rows", [*ALIGN, "-d", "task:arith?n=4", "--harmlessness-rm", "rm"],
+         ["--harmlessness-rm given", "--dataset task:arith?n=4 has no general rows"], _reward_model_config),
+    Case("align-general-rows-without-rm", [*ALIGN, *MIXED], ["4 general row(s)", "--helpfulness-rm"]),
+    Case("reward-model-pairs-without-rejected", ["reward-model", "-m", "tiny", "-d", "pairs.jsonl", "-o", "out"],
+         ["--dataset pairs.jsonl", "'rejected'"]),
     # --- an output folder is owned by one run; a forgotten --resume or a failed --overwrite loses nothing
     Case("second-run-on-a-locked-output", ["data", "-d", "task:arith?n=4", "-o", "out", "--overwrite"],
          ["out is in use by another run", "r1 sft, pid", "--output"], _held),
@@ -193,7 +255,17 @@ CASES = [
     Case("overwrite-that-fails-keeps-the-old-output",
          ["eval", "-m", "tiny", "--data-file", "task:arith?n=2", "--engine", "hf", "-k", "1",
           "--max-model-len", "1", "--overwrite", "-o", "ev"], ["--max-model-len"], _finished_output),
-    Case("output-exists", ["data", "-d", "ok.jsonl", "-o", "ok.jsonl"], ["ok.jsonl already exists", "--overwrite"]),
+    Case("output-exists", ["data", "-d", "ok.jsonl", "-o", "bad.jsonl"], ["bad.jsonl already exists", "--overwrite"]),
+    Case("output-is-the-input", ["data", "-d", "ok.jsonl", "-o", "ok.jsonl", "--overwrite"],
+         ["--output ok.jsonl is, or holds, the input of --dataset"]),
+    Case("output-holds-the-input", ["data", "-d", "sub/ok.jsonl", "-o", "sub", "--overwrite"],
+         ["--output sub", "input of --dataset (sub/ok.jsonl)"], _data_in_a_folder),
+    Case("output-is-the-model", [*EVAL, "-m", "ckpt", "-o", "ckpt", "--overwrite"], ["--output ckpt", "--model"],
+         _model_copy),
+    Case("output-is-the-current-folder", ["data", "-d", "ok.jsonl", "-o", ".", "--overwrite"],
+         ["--output .", "new folder"]),
+    Case("output-named-like-a-work-folder", ["data", "-d", "ok.jsonl", "-o", "x.partial"],
+         ["--output x.partial", "working folders"]),
     Case("output-not-writable", ["data", "-d", "ok.jsonl", "-o", "/proc/r1-out"], ["cannot write", "--output"]),
     # --- models: a missing local folder is not a hub lookup; a broken checkpoint names its file
     Case("model-typo-of-a-sibling", [*SFT, "-m", "runs/sfft"],
@@ -213,7 +285,26 @@ CASES = [
     Case("model-missing-shard", [*EVAL, "-m", "ckpt"],
          ["ckpt/model-00002-of-00002.safetensors listed in model.safetensors.index.json is missing"],
          _missing_shard),
+    Case("distill-teacher-typo", [*DISTILL, "--teacher", "runs/sfft"],
+         ["--teacher runs/sfft: folder not found (did you mean runs/sft?)"], _sibling_run),
+    Case("distill-student-missing", [*DISTILL, "--student", "./models/missing"],
+         ["--student ./models/missing: folder not found"]),
+    Case("distill-without-prompts", ["distill", "-o", "out"], ["--dataset is required"]),
+    Case("distill-traces-missing", ["distill", "--traces", "runs/nowhere", "-o", "out"], ["--traces runs/nowhere"]),
+    Case("distill-on-policy-without-prompts", ["distill", "--method", "on-policy", "-o", "out"],
+         ["--dataset is required", "--traces"]),
     Case("model-empty", [*SFT, "-m", ""], ["--model is empty"]),
+    Case("model-unknown-architecture", [*EVAL, "-m", "ckpt"], ["ckpt/config.json has model_type 'bogus'"],
+         _unknown_architecture),
+    Case("model-type-not-a-name", [*SFT, "-m", "ckpt"], ["ckpt/config.json has model_type 5"], _model_type_not_a_name),
+    Case("model-config-bad-value", [*SFT, "-m", "ckpt"], ["ckpt/config.json has a bad value", "vocab_size"],
+         _config_bad_value),
+    Case("model-without-tokenizer", [*EVAL, "-m", "ckpt"], ["--model ckpt", "has no tokenizer"], _no_tokenizer),
+    Case("model-weights-truncated", [*EVAL, "-m", "ckpt"], ["ckpt/model.safetensors is not a readable safetensors"],
+         _truncated_weights),
+    Case("model-cache-not-writable", [*EVAL, "-m", "tiny?seed=7"], ["--model tiny?seed=7", "R1_CACHE"],
+         env={"R1_CACHE": "/proc/r1-cache"}),
+    Case("tiny-model-parameter-blank", [*SFT, "-m", "tiny?layers="], ["'layers'", "integer"]),
     Case("model-own-code-untrusted", [*SFT, "-m", "ckpt"], ["model_type 'r1_custom'", "--trust-remote-code"],
          _own_code),
     Case("tiny-model-parameter-huge", [*SFT, "-m", "tiny?layers=100000"], ["--model", "'layers'", "[1, 32]"]),
@@ -223,12 +314,17 @@ CASES = [
     Case("grpo-beta", [*GRPO, "--beta", "-1"], ["--beta must be at least 0, got -1"]),
     Case("grpo-max-steps", [*GRPO, "--max-steps", "0"], ["--max-steps must be at least 1"]),
     Case("grpo-temperature", [*GRPO, "--temperature", "-1"], ["--temperature must be greater than 0"]),
+    Case("grpo-epsilon-high-below-epsilon", [*GRPO, "--epsilon", "0.3", "--epsilon-high", "0.1"],
+         ["--epsilon-high (0.1) must be at least --epsilon (0.3)"]),
+    Case("eval-completion-length-huge", [*EVAL, "--max-completion-length", str(10**11)],
+         ["--max-completion-length must be in [1, ", "context"]),
     Case("grpo-max-steps-huge", [*GRPO, "--max-steps", "9" * 23], ["--max-steps does not fit in a 64-bit integer"]),
     Case("sft-epochs", [*SFT, "--num-train-epochs", "0"], ["--num-train-epochs must be greater than 0, got 0"]),
     Case("sft-learning-rate-nan", [*SFT, "--learning-rate", "nan"], ["--learning-rate must be a finite number"]),
     Case("sft-save-steps", [*SFT, "--save-steps", "-5"], ["--save-steps must be at least 0, got -5"]),
     Case("eval-temperature", [*EVAL, "--temperature", "-1"], ["--temperature must be at least 0"]),
     Case("eval-num-samples-huge", [*EVAL, "-k", str(10**20)], ["--num-samples must be in [1, ", "memory"]),
+    Case("distill-jsd-beta", [*DISTILL, "--jsd-beta", "2"], ["--jsd-beta must be in [0, 1], got 2"]),
     Case("data-limit-zero", [*DATA, "-d", "task:arith", "--limit", "0"], ["--limit must be at least 1, got 0"]),
     Case("tiny-model-layers", ["tiny-model", "--layers", "33", "-o", "out"], ["--layers must be in [1, 32]"]),
     # --- options, choices, YAML files
@@ -240,6 +336,9 @@ CASES = [
     Case("yaml-unknown-key", [*DATA, "-c", "unknown.yaml"], ["unknown option 'datset'", "dataset"]),
     Case("yaml-wrong-type", [*SFT, "-c", "list.yaml"], ["--learning-rate expects a number"]),
     Case("yaml-not-text", [*SFT, "-c", "binary.yaml"], ["binary.yaml is not UTF-8"]),
+    Case("yaml-key-twice", [*DATA, "-d", "ok.jsonl", "-c", "twice.yaml"], ["twice.yaml at line 2",
+                                                                             "key 'limit' is given twice"]),
+    Case("yaml-true-for-a-count", [*DATA, "-d", "ok.jsonl", "-c", "flag.yaml"], ["--limit expects an integer"]),
     Case("yaml-a-folder", [*SFT, "-c", "."], ["config file not found"]),
     Case("yaml-another-stages-recipe", [*DATA, "-c", "grpo.yaml"], ["grpo.yaml", "grpo"]),
     Case("required-left-out", ["grpo", "-d", "task:arith", "-o", "out"], ["--model is required"]),
@@ -273,6 +372,11 @@ CASES = [
     Case("csv-extra-field", [*DATA, "-d", "bad.csv"], ["bad.csv", "line 3", "fields"]),
     Case("not-utf8", [*DATA, "-d", "latin1.jsonl"], ["latin1.jsonl", "line 1", "UTF-8"]),
     Case("parquet-garbage", [*DATA, "-d", "bad.parquet"], ["bad.parquet", "Parquet"]),
+    Case("jsonl-null-line", [*DATA, "-d", "null.jsonl"], ["null.jsonl", "line 1", "not an object"]),
+    Case("split-flag-empty", [*DATA, "-d", "ok.jsonl", "--split", ""], ["--split is empty"]),
+    Case("config-key-on-file", [*DATA, "-d", "ok.jsonl?config=main"], ["key 'config'", "hub"]),
+    Case("spec-without-source", [*DATA, "-d", "?split=train"], ["names no source"]),
+    Case("spec-key-without-value", [*DATA, "-d", "ok.jsonl?answer="], ["key 'answer'", "no value"]),
     Case("split-key-on-file", [*DATA, "-d", "ok.jsonl?split=bogus"], ["split 'bogus'", "train"]),
     Case("split-flag-on-file", [*DATA, "-d", "ok.jsonl", "--split", "test"], ["split 'test'", "--split"]),
     Case("limit-key-zero", [*DATA, "-d", "ok.jsonl?limit=0"], ["'limit'", ">= 1"]),
@@ -329,7 +433,7 @@ def _run(case: Case, root: Path, tiny: str) -> Outcome:
     try:
         before = _tree(root)
         t0 = time.monotonic()
-        proc = subprocess.run([sys.executable, "-m", "r1cli", *case.args], cwd=root, env=_env(root),
+        proc = subprocess.run([sys.executable, "-m", "r1cli", *case.args], cwd=root, env={**_env(root), **case.env},
                               capture_output=True, text=True, timeout=300)
         seconds = time.monotonic() - t0
         after = _tree(root)

@@ -114,9 +114,12 @@ def test_reward_help_lists_the_registry_and_the_default():
 BASE = {
     "sft": ["-d", "task:arith", "-o", "{out}"],
     "grpo": ["-m", "tiny", "-d", "task:arith", "-o", "{out}"],
+    "reward-model": ["-m", "tiny", "-d", "task:prefs", "-o", "{out}"],
+    "align": ["-m", "tiny", "-d", "task:arith", "-o", "{out}"],
     "eval": ["-m", "tiny", "-b", "task:arith", "-o", "{out}"],
     "reject-sample": ["-d", "task:arith", "-o", "{out}"],
     "coldstart": ["-d", "task:arith", "-o", "{out}"],
+    "distill": ["-d", "task:arith", "-o", "{out}"],
     "report": ["runs", "-o", "{out}"],  # a positional option comes first
     "data": ["-d", "task:arith", "-o", "{out}"],
     "tiny-model": ["-o", "{out}"],

@@ -176,8 +176,7 @@ def test_math500_every_row_has_an_answer_matching_its_boxed_solution(shared_data
     ds = data.load(str(shared_data / "math500" / "test.jsonl"))
     assert len(ds) == 500 and all(ds["answer"])
     # Without the answer column the gold comes from the last \boxed{} of the solution.
-    derived = data.load(str(shared_data / "math500" / "test.jsonl") + "?answer=",
-                        canonical=False).remove_columns(["answer"])
+    derived = data.load(str(shared_data / "math500" / "test.jsonl"), canonical=False).remove_columns(["answer"])
     derived = data.canonicalize(derived)
     assert all(derived["answer"])
     same = sum(a.replace(" ", "") == b.replace(" ", "") for a, b in zip(ds["answer"], derived["answer"], strict=True))
@@ -314,6 +313,15 @@ def test_task_capacity_is_an_upper_bound_on_distinct_problems():
                 tasks.rows(name, {**raw, "split": split, "n": str(bound)})
             found += int(re.search(r"only about ([\d,]+)", str(err.value)).group(1).replace(",", ""))
         assert 0 < found <= bound
+
+
+def test_general_prompts_without_answers_load_when_answers_are_not_required(tmp_path):
+    prompts = tmp_path / "general.jsonl"
+    prompts.write_text('{"prompt": "Write a haiku."}\n{"prompt": "Say hello."}\n')
+    with pytest.raises(UserError, match="no answer column"):
+        data.load(str(prompts))
+    ds = data.load(str(prompts), require_answer=False)
+    assert list(ds["prompt"]) == ["Write a haiku.", "Say hello."] and list(ds["answer"]) == ["", ""]
 
 
 OK_JSONL = '{"Body": "Ann has 3 pens.", "Question": "How many?", "Answer": 3.0}\n'

@@ -30,36 +30,46 @@ class Stage:
     argv: list[str]  # after `r1 NAME`, without --model and --output
     started: str  # glob under OUTPUT.partial: once a file matches (and holds a full line), work has begun
     child: str | None = None  # part of the command line of a child process that must be running by then
+    part: str | None = None  # the run folder under OUTPUT that is interrupted, for a stage of several parts
+    model_flag: str = "--model"  # the option the tiny model is given with
 
 
 STAGES = [
-    # 400 prompts = 7 shards of 64: the first shard lands long before the last. Slow, and not yet clean: on a
-    # loaded machine the SIGINT can reach vLLM's engine while its worker waits on shared memory, and the
-    # engine process prints its own "RuntimeError: cancelled" traceback (exit code and resume line are right).
+    # 400 prompts = 7 shards of 64: the first shard lands long before the last. vLLM's engine processes lead
+    # their own process group, so the SIGINT reaches only the CLI, which stops them.
     pytest.param(Stage("eval", ["--benchmark", "task:arith?n=400", "--num-samples", "4", "--max-completion-length", "32"],
-                       "shards/*/shard-*.jsonl", child="VLLM::EngineCore"), id="eval", marks=pytest.mark.slow),
+                       "shards/*/shard-*.jsonl", child="VLLM::EngineCore"), id="eval"),
     pytest.param(Stage("sft", ["--dataset", "task:arith?n=256", "--max-steps", "60", "--save-steps", "5",
                                "--logging-steps", "1"], "metrics.jsonl"), id="sft", marks=pytest.mark.slow),
     # grpo: the reward workers are running by the end of step 1, so the SIGINT reaches them too.
     pytest.param(Stage("grpo", ["--dataset", "task:arith?n=32", "--template", "plain", "--group-size", "2",
                                 "--max-completion-length", "16", "--max-steps", "4", "--save-steps", "1"],
                        "metrics.jsonl", child="r1cli.rewards._worker"), id="grpo", marks=pytest.mark.slow),
-    # reject-sample: interrupted between shards, with the first ones already curated. Slow, and not yet clean:
-    # the SIGINT can reach a reward worker that is still starting (before it ignores SIGINT), which then
-    # prints a "Fatal Python error" from its site import.
+    # reject-sample: interrupted between shards, with the first ones already curated; its reward workers lead
+    # their own process group, so none gets the SIGINT, even one still starting.
     pytest.param(Stage("reject-sample", ["--dataset", "task:arith?n=64", "--template", "plain", "--num-samples",
                                          "2", "--max-completion-length", "32", "--engine", "hf", "--shard-size",
-                                         "8"], "shards/shard-*.jsonl"),
-                 id="reject-sample", marks=pytest.mark.slow),
+                                         "8"], "shards/shard-*.jsonl"), id="reject-sample"),
     # coldstart: 400 prompts in shards of 16, each verified while the next is sampled.
     pytest.param(Stage("coldstart", ["--dataset", "task:arith?n=400", "--template", "plain", "--num-samples", "4",
                                      "--max-completion-length", "32", "--engine", "hf", "--shard-size", "16"],
                        "shards/shard-*.jsonl"), id="coldstart", marks=pytest.mark.slow),
+    # align: the RL core of grpo under another stage, here on reasoning rows alone (no reward model to load).
+    pytest.param(Stage("align", ["--dataset", "task:arith?n=32", "--template", "plain", "--group-size", "2",
+                                 "--max-completion-length", "16", "--max-steps", "4", "--save-steps", "1"],
+                       "metrics.jsonl", child="r1cli.rewards._worker"), id="align", marks=pytest.mark.slow),
+    pytest.param(Stage("reward-model", ["--dataset", "task:prefs?n=512", "--max-steps", "60", "--save-steps", "5",
+                                        "--per-device-train-batch-size", "4"], "metrics.jsonl"),
+                 id="reward-model", marks=pytest.mark.slow),
+    # distill's student part, on ready traces (its generation part is the curation core's, as reject-sample's).
+    pytest.param(Stage("distill", ["--traces", "task:arith?n=256", "--max-steps", "60", "--save-steps", "5"],
+                       "metrics.jsonl", part="student", model_flag="--student"), id="distill",
+                 marks=pytest.mark.slow),
 ]
 
 
 def _command(stage: Stage, model: str, out: Path) -> list[str]:
-    return [sys.executable, "-m", "r1cli", stage.name, "--model", model, *stage.argv, "--output", str(out)]
+    return [sys.executable, "-m", "r1cli", stage.name, stage.model_flag, model, *stage.argv, "--output", str(out)]
 
 
 def _work_began(partial: Path, pattern: str) -> bool:
@@ -134,7 +144,8 @@ def _survivors(procs: list[psutil.Process], pgid: int, timeout: float = 15.0) ->
 @pytest.mark.parametrize("stage", STAGES)
 def test_ctrl_c_exits_130_with_a_resume_line_and_resume_finishes(stage, tmp_path, tiny_model):
     out = tmp_path / "out"
-    partial = out.with_name("out.partial")
+    final = out / stage.part if stage.part else out
+    partial = final.with_name(final.name + ".partial")
     stderr = tmp_path / "stderr.log"
     # its own process group, as a terminal job; faulthandler lets a hang be diagnosed with SIGABRT
     env = {**os.environ, "PYTHONFAULTHANDLER": "1"}
@@ -161,9 +172,9 @@ def test_ctrl_c_exits_130_with_a_resume_line_and_resume_finishes(stage, tmp_path
     assert len(errors) == 1 and "--resume" in errors[0] and partial.name in errors[0], errors
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, text[-3000:]
     assert not left, f"processes left behind: {left}"
-    assert partial.is_dir() and not out.exists()
+    assert partial.is_dir() and not final.exists()
 
     resumed = subprocess.run([*_command(stage, tiny_model, out), "--resume"], cwd=tmp_path, capture_output=True,
                              text=True, timeout=RESUME_LIMIT_S)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert (out / "r1_manifest.json").is_file() and not partial.exists()
+    assert (final / "r1_manifest.json").is_file() and not partial.exists()

@@ -107,13 +107,22 @@ def test_summarize_applies_the_metric_definitions():
     tokens = [p.tokens for p in problems]
 
     res = scoring.summarize(problems, scoring.score(problems), 4)
-    assert res["metrics"] == metrics.summarize(correct, votes, truncated, tokens, 4)
+    # no sample is in the R1 layout (a think block, then a summary): none is readable
+    assert res["metrics"] == {**metrics.summarize(correct, votes, truncated, tokens, 4), "readable_frac": 0.0}
     assert (res["num_problems"], res["num_samples"]) == (3, 4)
     # a: 3 beats 2 -> wrong; b: 5 wins -> right; c: 1-1 tie goes to the earlier 1 -> right
     assert res["metrics"]["cons@4"] == pytest.approx(2 / 3)
     assert res["breakdown"] == {"subject": {
         "Algebra": {"num_problems": 2, "pass@1": (1 / 4 + 2 / 5) / 2, "cons@4": 0.5},
         "Geometry": {"num_problems": 1, "pass@1": 3 / 4, "cons@4": 1.0}}}
+
+
+def test_readable_frac_is_the_share_of_samples_in_the_readable_r1_layout():
+    readable = "<think>\nAdd first: 3+5=8, then 8*4=32.\n</think>\n\nThe answer is $\\boxed{32}$."
+    zero = "<think>\n3+5=8\n8*4=32\n</think>\n<answer>32</answer>"
+    problems = [_problem("a", "32", [readable, zero]), _problem("b", "32", [readable, "32"])]
+    res = scoring.summarize(problems, scoring.score(problems), 2)
+    assert res["metrics"]["readable_frac"] == 2 / 4
 
 
 def test_unknown_token_counts_give_no_mean():

@@ -148,3 +148,18 @@ def test_trim_metrics(tmp_path):
     training.trim_metrics(path, 4)
     assert [json.loads(line)["step"] for line in path.read_text().splitlines()] == [1, 2, 3, 4]
     training.trim_metrics(tmp_path / "absent.jsonl", 3)  # no file: nothing to do
+
+
+def test_cosine_with_min_lr_decays_to_a_tenth_of_the_peak(tmp_path):
+    import torch
+    from transformers import get_scheduler
+
+    args = training.common_args(SimpleNamespace(learning_rate=1e-3, lr_scheduler_type="cosine_with_min_lr",
+                                                warmup_steps=0), tmp_path)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=args["learning_rate"])
+    scheduler = get_scheduler(args["lr_scheduler_type"], optimizer, num_warmup_steps=0, num_training_steps=10,
+                              scheduler_specific_kwargs=args["lr_scheduler_kwargs"])
+    for _ in range(10):
+        optimizer.step()
+        scheduler.step()
+    assert scheduler.get_last_lr()[0] == pytest.approx(1e-4)

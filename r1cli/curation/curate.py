@@ -3,7 +3,8 @@ then sample through the generation core with verification overlapping it, judge,
 (`execute`, inside the stage's run folder).
 
 The stage's config is a `r1cli.curation.options.CurationOptions` (every stage that curates inherits it) plus
-the stage's own `model` (the model sampled) and `resume`.
+the stage's own `resume` and the model sampled, which `prepare` takes with the flag that names it (reject-sample's
+`--model`, distill's `--teacher`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Plan:
     """Everything a run needs, checked."""
 
     cfg: Any
+    model: str
     rows: list[dict[str, Any]]
     prompts: list
     sampling: Any
@@ -40,15 +42,19 @@ class Plan:
     summarize: Summarize | None = None
     count_tokens: Callable[[str], int] | None = field(default=None, repr=False)
     summarizer: tuple[str, int] | None = None  # (model, most new tokens) writing every kept sample's summary
+    layout: str = "r1"  # how kept responses are written (r1cli.curation.layout.LAYOUTS)
 
 
-def prepare(cfg, *, render: Callable[[Any], Any] | None = None, reasoning_tokens: tuple[int, int] = (0, 0),
-            summarize: Summarize | None = None, summarizer: tuple[str, int] | None = None) -> Plan:
+def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Callable[[Any], Any] | None = None,
+            reasoning_tokens: tuple[int, int] = (0, 0), summarize: Summarize | None = None,
+            summarizer: tuple[str, int] | None = None, layout: str = "r1") -> Plan:
     """Check the options and load the inputs; every mistake is a UserError here, before anything is written
-    or sampled. A stage may render each dataset prompt its own way (`render`, default the --template), bound
-    the reasoning's length in tokens of the sampled model (min, max; 0: no bound) and write each kept
-    sample's summary its own way (`summarize`) or have a model write it (`summarizer`: the model, the most
-    new tokens of a summary)."""
+    or sampled. `model` is the model to sample (default: `cfg.model`), `flag` the option that gives it. A
+    stage may render each dataset prompt its own way (`render`, default the --template), bound the
+    reasoning's length in tokens of the sampled model (min, max; 0: no bound) and write each kept sample's
+    summary its own way (`summarize`) or have a model write it (`summarizer`: the model, the most new tokens
+    of a summary). `layout` is how kept responses are written: "r1", or "sampled" (as the model was given and
+    wrote them; a stage's --layout)."""
     from r1cli import data, models, templates
     from r1cli.errors import UserError
     from r1cli.generation import Sampling
@@ -56,7 +62,8 @@ def prepare(cfg, *, render: Callable[[Any], Any] | None = None, reasoning_tokens
     _check_numbers(cfg)
     if not cfg.dataset:
         raise UserError("--dataset is required: the prompts to sample (a dataset spec, e.g. 'task:arith?n=500')")
-    models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
+    model = cfg.model if model is None else model
+    models.resolve(model, flag=flag, trust_remote_code=cfg.trust_remote_code)
     if cfg.judge:
         if cfg.judge.startswith(("http://", "https://")):
             raise UserError("--judge takes the judge's model (its tokenizer formats the prompts); give its server "
@@ -96,22 +103,25 @@ def prepare(cfg, *, render: Callable[[Any], Any] | None = None, reasoning_tokens
                         max_new_tokens=cfg.max_completion_length, stop=stop, seed=cfg.seed, prefill=prefill)
     render = render or (lambda prompt: templates.render(prompt, cfg.template, cfg.system_prompt))
     prompts = [render(r["prompt"]) for r in rows]
+    if layout == "sampled" and mixes and output.text_rows(prompts):
+        raise UserError(f"--mix needs chat prompts with --layout sampled (the mixed rows are chat turns, the "
+                        f"sampled ones text with --template {cfg.template}): use --template chat or --layout r1")
     settings = Settings(readability=readability, language=cfg.language, reward=cfg.reward,
                         judge_when=cfg.judge_when if cfg.judge else None,
                         near_duplicate_threshold=cfg.near_duplicate_threshold, max_per_prompt=cfg.max_per_prompt,
                         select=cfg.select, seed=cfg.seed, min_reasoning_tokens=reasoning_tokens[0],
                         max_reasoning_tokens=reasoning_tokens[1])
-    count_tokens = _token_counter(cfg) if any(reasoning_tokens) else None
-    return Plan(cfg, rows, prompts, sampling, prefill, settings, mixes, len(ds), contaminated, summarize,
-                count_tokens, summarizer)
+    count_tokens = _token_counter(cfg, model, flag) if any(reasoning_tokens) else None
+    return Plan(cfg, model, rows, prompts, sampling, prefill, settings, mixes, len(ds), contaminated, summarize,
+                count_tokens, summarizer, layout)
 
 
-def _token_counter(cfg) -> Callable[[str], int]:
+def _token_counter(cfg, model: str, flag: str) -> Callable[[str], int]:
     """Tokens of a text in the sampled model's tokenizer, the unit of the reasoning length bounds."""
     from r1cli import models
     from r1cli.generation.base import load_tokenizer
 
-    tok = load_tokenizer(models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code),
+    tok = load_tokenizer(models.resolve(model, flag=flag, trust_remote_code=cfg.trust_remote_code),
                          trust_remote_code=cfg.trust_remote_code)
     return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
 
@@ -158,7 +168,7 @@ def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None 
                       count_tokens=plan.count_tokens, summarize=plan.summarize)
     owned = engine is None
     if owned:
-        engine = open_engine(cfg.model, cfg.engine, max_model_len=cfg.max_model_len, server_url=cfg.server_url,
+        engine = open_engine(plan.model, cfg.engine, max_model_len=cfg.max_model_len, server_url=cfg.server_url,
                              seed=cfg.seed, trust_remote_code=cfg.trust_remote_code)
     try:
         generate(engine, plan.prompts, plan.sampling, shard_dir=work / "shards", shard_size=cfg.shard_size,
@@ -173,7 +183,7 @@ def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None 
     if plan.summarizer and curator.candidates():
         _summarize(cfg, plan.summarizer, curator, work)
     kept = curator.finish()
-    ds = output.kept_dataset(kept, plan.rows, cfg.dataset)
+    ds = output.kept_dataset(kept, plan.rows, cfg.dataset, plan.prompts if plan.layout == "sampled" else None)
     ds, mixed = output.mix(ds, plan.mixes, cfg.seed)
     for name, value in (columns or {}).items():
         ds = ds.add_column(name, [value] * len(kept) + [""] * (len(ds) - len(kept)))  # mixed rows come last

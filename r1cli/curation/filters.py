@@ -73,3 +73,14 @@ class Readability:
                 and repetition_ratio(reasoning, self.repetition_ngram) > self.max_repetition):
             return "repetition"
         return None
+
+
+def readable(text: str, prompt: str, rules: Readability = Readability()) -> bool:
+    """Whether a response is readable in the paper's sense: in the R1 layout, with reasoning that passes every
+    readability filter in the prompt's language (what evaluation reports as readable_frac)."""
+    from r1cli.curation.layout import in_r1_layout, split_r1
+
+    if not in_r1_layout(text):
+        return False
+    reasoning, _ = split_r1(text)
+    return rules.check(reasoning, prompt_language(prompt)) is None

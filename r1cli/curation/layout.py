@@ -1,13 +1,18 @@
 """The R1 layout of a curated response: `<think>\\nREASONING\\n</think>\\n\\nSUMMARY`.
 
 The DeepSeek-R1 models write their reasoning inside think tags and then a readable summary that states the
-answer; every curated SFT row (reject-sample, cold start, distillation) is re-written in that one layout. The
-tags survive tokenization as ordinary text, so any model can learn them.
+answer; curated SFT rows (reject-sample, cold start, distillation) are re-written in that one layout, unless
+a stage's `--layout sampled` keeps them as sampled. The tags survive tokenization as ordinary text, so any
+model can learn them.
 """
 
 from __future__ import annotations
 
 from r1cli.rewards.extract import ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE, THINK_OPEN
+
+# How a curation output writes its kept responses: in the R1 layout, or as they were sampled (a small model
+# that never saw chat turns or summaries is taught best in the format it already reads and writes).
+LAYOUTS = ["r1", "sampled"]
 
 
 def split_r1(text: str) -> tuple[str, str] | None:
@@ -31,3 +36,10 @@ def split_r1(text: str) -> tuple[str, str] | None:
 def r1_layout(reasoning: str, summary: str) -> str:
     """The assistant turn in the R1 layout."""
     return f"{THINK_OPEN}\n{reasoning.strip()}\n{THINK_CLOSE}\n\n{summary.strip()}"
+
+
+def in_r1_layout(text: str) -> bool:
+    """Whether a completion is written in the R1 layout: reasoning in a closed think block, then a summary in
+    plain text. R1-Zero's `<answer>` tags are not part of it: a reader gets the answer in a sentence."""
+    parts = split_r1(text)
+    return parts is not None and bool(parts[1]) and ANSWER_OPEN not in text and ANSWER_CLOSE not in text

@@ -1,12 +1,14 @@
 """The options of a curation run, declared once: every stage that samples and curates through this core
 (reject-sample, coldstart, distill) inherits them, so names, help and bounds cannot drift apart. `curate` reads them by
-these names."""
+these names. `LayoutOptions` is for the stages that write the curated responses as traces (reject-sample,
+distill); coldstart always re-writes them with a summary."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from r1cli.config import option
+from r1cli.config import TOKENS, option
+from r1cli.curation.layout import LAYOUTS
 from r1cli.models import remote_code_option
 from r1cli.templates import TEMPLATES
 
@@ -30,7 +32,7 @@ class SamplingOptions:
     temperature: float = option(0.6, "Sampling temperature.", min=0)
     top_p: float = option(0.95, "Nucleus sampling top-p.", min=0, max=1, min_open=True)
     max_completion_length: int = option(
-        2048, "Most new tokens per response; a longer one is truncated and rejected.", min=1)
+        2048, "Most new tokens per response; a longer one is truncated and rejected.", min=1, **TOKENS)
     seed: int = option(0, "Seed of sampling and of the random per-prompt pick; the same seed, the same dataset.", min=0, max=2**32 - 1)
     template: str = option("chat", "How prompts are rendered for the model: chat (its chat template, with the "
                            "boxed-answer instruction), r1-zero, boxed or plain.", choices=TEMPLATES)
@@ -42,7 +44,7 @@ class SamplingOptions:
     server_url: list[str] = option(
         [], "URL of an OpenAI-compatible server, for --engine server. Repeat it to spread the requests over "
         "several servers (a request that fails is retried on another).")
-    max_model_len: int | None = option(None, "Context length of the engine (default: the model's).", min=1)
+    max_model_len: int | None = option(None, "Context length of the engine (default: the model's).", min=1, **TOKENS)
     shard_size: int = option(64, "Prompts per generation shard: each is verified while the next is sampled, "
                              "and --resume redoes at most one.", min=1)
 
@@ -60,7 +62,7 @@ class FilterOptions:
     judge_when: str = option("unparsable", "When the judge is asked: unparsable (only where the rule reward "
                              "cannot read the answer or has no reference) or always (its verdict decides).",
                              choices=["unparsable", "always"])
-    judge_max_completion_length: int = option(256, "Most new tokens of a judge's reply.", min=1)
+    judge_max_completion_length: int = option(256, "Most new tokens of a judge's reply.", min=1, **TOKENS)
     language: str | None = option(None, "Language the reasoning must be written in (en, zh, ...); default: the "
                                   "row's `language` column, else the prompt's language.")
     min_language_consistency: float = option(
@@ -89,3 +91,14 @@ class FilterOptions:
 @dataclass
 class CurationOptions(FilterOptions, SamplingOptions):  # sampling options listed first
     """Every option of a curation run."""
+
+
+@dataclass
+class LayoutOptions:
+    """How the kept responses are written (passed to `curate.prepare` by the stages that have it)."""
+
+    layout: str = option(
+        "r1", "How a kept response is written: r1 (re-written as <think>reasoning</think> and a summary with the "
+        "answer, one assistant turn after the problem: the paper's SFT data) or sampled (prompt and response "
+        "exactly as the model was given and wrote them, so a model trained on them is asked as the sampled one "
+        "was: text prompts give prompt/completion text rows that r1 sft trains as they are).", choices=LAYOUTS)

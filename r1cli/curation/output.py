@@ -5,6 +5,11 @@ Dataset columns: `messages` (the user prompt, then the assistant response in the
 `answer`, `id`, `source`, `num_tokens` (tokens the model generated), `verified_by` (rule or judge). Rows
 mixed in from other SFT datasets keep their own turns (a reply without reasoning gets no think block), with
 `source` naming their dataset and no answer, token count or verifier.
+
+In the sampled layout each row is the prompt as the model was given it and the response exactly as it was
+sampled (prefill included): chat prompts give `messages` (the rendered turns, then the response), text
+prompts a `prompt`/`completion` pair of texts in place of `messages`, which `r1 sft` trains as they are
+(its default --template plain). Text rows and the chat rows of a mix cannot share one dataset.
 """
 
 from __future__ import annotations
@@ -28,12 +33,19 @@ LABELS = {
 }
 
 
-def features():
+def features(text: bool = False):
+    """The dataset's columns: chat rows, or (`text`) prompt/completion text rows of the sampled layout."""
     from datasets import Features, List, Value
 
-    return Features({"messages": List({"role": Value("string"), "content": Value("string")}),
-                     "prompt": Value("string"), "answer": Value("string"), "id": Value("string"),
-                     "source": Value("string"), "num_tokens": Value("int64"), "verified_by": Value("string")})
+    first = ({"prompt": Value("string"), "completion": Value("string")} if text else
+             {"messages": List({"role": Value("string"), "content": Value("string")}), "prompt": Value("string")})
+    return Features({**first, "answer": Value("string"), "id": Value("string"), "source": Value("string"),
+                     "num_tokens": Value("int64"), "verified_by": Value("string")})
+
+
+def text_rows(sampled_prompts: Sequence[Any] | None) -> bool:
+    """Whether the sampled layout of these prompts (as the model was given them) is text rather than chat."""
+    return bool(sampled_prompts) and all(isinstance(p, str) for p in sampled_prompts)
 
 
 def user_turns(prompt: Any) -> list[dict[str, str]]:
@@ -42,21 +54,29 @@ def user_turns(prompt: Any) -> list[dict[str, str]]:
     return [{"role": "user", "content": str(prompt)}]
 
 
-def kept_dataset(kept: Sequence[Sample], rows: Sequence[dict[str, Any]], source: str):
-    """The kept samples as dataset rows (see the module docstring)."""
+def kept_dataset(kept: Sequence[Sample], rows: Sequence[dict[str, Any]], source: str,
+                 sampled_prompts: Sequence[Any] | None = None):
+    """The kept samples as dataset rows (see the module docstring): in the R1 layout, or in the sampled
+    layout when `sampled_prompts` (every row's prompt as the model was given it) is passed."""
     from datasets import Dataset
 
-    columns: dict[str, list] = {name: [] for name in features()}
+    text = text_rows(sampled_prompts)
+    columns: dict[str, list] = {name: [] for name in features(text)}
     for s in kept:
         row = rows[s.row]
         own = row.get("source")
-        values = {"messages": [*user_turns(row["prompt"]), {"role": "assistant", "content": s.response}],
-                  "prompt": prompt_text(row["prompt"]), "answer": str(row.get("answer") or ""),
+        values = {"prompt": prompt_text(row["prompt"]), "answer": str(row.get("answer") or ""),
                   "id": str(row["id"]), "source": own if isinstance(own, str) and own else source,
                   "num_tokens": s.num_tokens, "verified_by": s.verified_by}
+        if sampled_prompts is None:
+            values["messages"] = [*user_turns(row["prompt"]), {"role": "assistant", "content": s.response}]
+        elif text:
+            values.update(prompt=sampled_prompts[s.row], completion=s.text)
+        else:
+            values["messages"] = [*user_turns(sampled_prompts[s.row]), {"role": "assistant", "content": s.text}]
         for name, value in values.items():
             columns[name].append(value)
-    return Dataset.from_dict(columns, features=features())  # by column: an empty set keeps its schema
+    return Dataset.from_dict(columns, features=features(text))  # by column: an empty set keeps its schema
 
 
 def load_mixes(specs: list[str], flag: str = "--mix") -> list[tuple[str, Any, float]]:

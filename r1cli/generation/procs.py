@@ -10,13 +10,57 @@ from __future__ import annotations
 
 import atexit
 import os
+import subprocess
 import threading
 import weakref
+from contextlib import contextmanager
 
 import psutil
 
 _lock = threading.Lock()
 _open: weakref.WeakSet = weakref.WeakSet()  # objects with a .close() to run at exit
+
+# A terminal's Ctrl-C reaches every process of its foreground process group. Engine processes that get it stop
+# by themselves, racing our own orderly shutdown, and may print tracebacks of their own (seen: vLLM's engine,
+# waiting on its worker's shared memory, printed "RuntimeError: cancelled"). So processes started while
+# `own_process_groups()` is active lead a process group of their own (their children join it): a Ctrl-C
+# reaches only us, and we stop them. vLLM spawns its engine through multiprocessing (always on CPU) or forks
+# it (on GPU, before CUDA is initialised); both ways are covered.
+_detaching = 0
+_spawned: list[subprocess.Popen] = []  # kept, so that subprocess never reaps what multiprocessing waits for
+
+
+def _after_fork_in_child() -> None:
+    if _detaching:
+        try:
+            os.setpgid(0, 0)
+        except OSError:
+            pass
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _spawn_in_own_group(path, args, passfds) -> int:
+    """multiprocessing's spawnv_passfds, with the child leading a new process group."""
+    proc = subprocess.Popen(args, executable=path, pass_fds=tuple(passfds), close_fds=True, process_group=0)
+    _spawned.append(proc)
+    return proc.pid
+
+
+@contextmanager
+def own_process_groups():
+    """Processes forked or spawned inside this block (and their children) lead their own process group."""
+    global _detaching
+    from multiprocessing import util
+
+    _detaching += 1
+    spawnv, util.spawnv_passfds = util.spawnv_passfds, _spawn_in_own_group
+    try:
+        yield
+    finally:
+        util.spawnv_passfds = spawnv
+        _detaching -= 1
 
 
 def register_for_exit(obj) -> None:

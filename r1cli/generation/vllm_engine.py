@@ -14,7 +14,7 @@ from pathlib import Path
 
 from r1cli import log
 from r1cli.generation.base import Completion, Engine, OnDone, Request, Sampling
-from r1cli.generation.procs import ChildWatch, register_for_exit, unregister
+from r1cli.generation.procs import ChildWatch, own_process_groups, register_for_exit, unregister
 
 
 def on_cpu() -> bool:
@@ -139,7 +139,7 @@ class VLLMEngine(Engine):
         if env:
             log.debug("vLLM environment: %s", " ".join(f"{k}={v}" for k, v in env.items()))
         try:
-            with self._watch, environment(env):
+            with self._watch, environment(env), own_process_groups():
                 self.llm = LLM(model_path, **kwargs)
         except BaseException:
             self._watch.reap(grace=5)

@@ -40,7 +40,7 @@ def tiny_spec(ref: str):
 
     _, _, query = ref.partition("?")
     kwargs = {}
-    for key, value in parse_qsl(query):
+    for key, value in parse_qsl(query, keep_blank_values=True):
         if key not in TinySpec.__dataclass_fields__:
             valid = ", ".join(TinySpec.__dataclass_fields__)
             raise UserError(f"unknown tiny-model parameter '{key}' (valid: {valid})")
@@ -89,9 +89,13 @@ def _tiny(ref: str) -> Path:
     target = cache_dir() / "tiny" / spec.key
     if not (target / "config.json").exists():
         tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UserError(f"cannot build it in the model cache {cache_dir()} ({e.strerror or e}): "
+                            "set R1_CACHE to a writable folder") from None
         shutil.rmtree(tmp, ignore_errors=True)
         tiny.build(tmp, spec)
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
             tmp.rename(target)
         except OSError:  # another process built it first

@@ -13,6 +13,9 @@ from r1cli.errors import UserError
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin")
 NOT_WEIGHTS = {"training_args.bin"}
 INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")
+# What a tokenizer ships as: a fast tokenizer, its config, or a vocabulary file of a slow one.
+TOKENIZER_PATTERNS = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json", "vocab.txt",
+                      "*.model", "*.tiktoken")
 
 
 def looks_like_path(ref: str) -> bool:
@@ -54,18 +57,44 @@ def model_folder(path: Path, label: str, *, trust_remote_code: bool = False) -> 
         raise UserError(f"{label}: {config} is not valid JSON{where}") from None
     if not isinstance(values, dict) or not values.get("model_type"):
         raise UserError(f"{label}: {config} has no model_type (not a transformers model config)")
-    if values.get("auto_map") and not trust_remote_code and not _known_architecture(values["model_type"]):
-        raise UserError(f"{label}: model_type '{values['model_type']}' needs the Python code the model ships "
-                        f"(auto_map in {config}); pass --trust-remote-code to run it, only if you trust it")
+    model_type = values["model_type"]
+    if not isinstance(model_type, str):
+        raise UserError(f"{label}: {config} has model_type {model_type!r}, not a name such as 'llama'")
+    if values.get("auto_map"):
+        if not trust_remote_code and not _known_architecture(model_type):
+            raise UserError(f"{label}: model_type '{model_type}' needs the Python code the model ships "
+                            f"(auto_map in {config}); pass --trust-remote-code to run it, only if you trust it")
+    elif not _known_architecture(model_type):
+        raise UserError(f"{label}: {config} has model_type '{model_type}', an architecture the installed "
+                        "transformers does not know (fix config.json, or install a transformers that has it)")
+    else:
+        _check_values(path, config, label)
     _check_weights(path, label)
+    if not any(any(path.glob(pattern)) for pattern in TOKENIZER_PATTERNS):
+        raise UserError(f"{label}: {path} has no tokenizer (no tokenizer.json, tokenizer_config.json or vocabulary "
+                        "file); copy the base model's tokenizer files into it")
 
 
 def _known_architecture(model_type: str) -> bool:
     """Whether transformers has this architecture itself (it then ignores a model's own code when not trusted).
-    Imported only for the rare config with an auto_map: the mapping's module costs seconds to import."""
+    The mapping's module costs seconds to import, but a stage that checks a model folder loads transformers
+    right after, so the check only moves that cost earlier (and spares a failed run the rest)."""
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
 
     return model_type in CONFIG_MAPPING_NAMES
+
+
+def _check_values(path: Path, config: Path, label: str) -> None:
+    """Build the architecture's config class from config.json, which checks each value's type and range
+    (`vocab_size: "abc"`), so that a bad value is reported here rather than after the run has started."""
+    from transformers import AutoConfig
+
+    try:
+        AutoConfig.from_pretrained(str(path))
+    except Exception as e:  # noqa: BLE001 - whatever the config class rejects, the file is what to fix
+        reason = str(e).strip().splitlines()
+        raise UserError(f"{label}: {config} has a bad value ({reason[0] if reason else type(e).__name__}"
+                        f"{' ' + reason[1].strip() if len(reason) > 1 else ''})") from None
 
 
 def _check_weights(path: Path, label: str) -> None:
@@ -83,6 +112,28 @@ def _check_weights(path: Path, label: str) -> None:
             return
     if not any(f.name not in NOT_WEIGHTS for pattern in WEIGHT_PATTERNS for f in path.glob(pattern)):
         raise UserError(f"{label}: {path} has no weights (no *.safetensors or *.bin file)")
+    for weights in sorted(path.glob("*.safetensors")):
+        problem = _safetensors_problem(weights)
+        if problem:
+            raise UserError(f"{label}: {weights} is not a readable safetensors file ({problem})")
+
+
+def _safetensors_problem(path: Path) -> str | None:
+    """What is wrong with a safetensors file's frame: an 8-byte little-endian header length, then that many
+    bytes of JSON, then the tensors (an empty or truncated file, a copy interrupted mid-way)."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(8)
+        if len(head) < 8:
+            return f"{size} bytes, too short for a header"
+        length = int.from_bytes(head, "little")
+        if length > size - 8:
+            return "its header runs past the end of the file: truncated or not safetensors"
+        try:
+            json.loads(f.read(length))
+        except (UnicodeDecodeError, ValueError):
+            return "its header is not JSON"
+    return None
 
 
 def _checkpoint_hint(path: Path) -> str:

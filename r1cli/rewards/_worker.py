@@ -4,14 +4,6 @@ pool's hard deadline (kill the process) protects the caller instead."""
 
 from __future__ import annotations
 
-import signal
-
-if __name__ == "__main__":
-    # A terminal's Ctrl-C reaches the whole process group. The caller decides when we stop (it sends None or
-    # closes our pipe, also when it dies), so Ctrl-C must neither cut an item short nor print a traceback.
-    # Set first thing, to leave the least time for a KeyboardInterrupt during our own imports.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
 import logging
 import os
 import re

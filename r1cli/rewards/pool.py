@@ -44,8 +44,10 @@ class _Slot:
         child_in, parent_out = os.pipe()
         parent_in, child_out = os.pipe()
         try:
+            # A group of its own: a terminal's Ctrl-C must not reach a worker (one still importing its site
+            # packages printed "Fatal Python error"); the caller stops it by closing its pipe.
             self.proc = subprocess.Popen([sys.executable, "-m", "r1cli.rewards._worker"], stdin=child_in,
-                                         stdout=child_out, env=_worker_env(), close_fds=True)
+                                         stdout=child_out, env=_worker_env(), close_fds=True, process_group=0)
         except BaseException:
             for fd in (parent_out, parent_in):
                 os.close(fd)

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from r1cli import log
-from r1cli.config import option
+from r1cli.config import TOKENS, option
 from r1cli.models import remote_code_option
 from r1cli.scoring import Problem
 from r1cli.templates import TEMPLATES
@@ -76,7 +76,7 @@ class Config:
     temperature: float = option(0.6, "Sampling temperature (the paper: 0.6; 0: greedy).", min=0)
     top_p: float = option(0.95, "Nucleus sampling top-p (the paper: 0.95).", min=0, max=1, min_open=True)
     max_completion_length: int = option(
-        2048, "Most new tokens per sample (the paper: 32768); longer samples are truncated.", min=1)
+        2048, "Most new tokens per sample (the paper: 32768); longer samples are truncated.", min=1, **TOKENS)
     template: str | None = option(
         None, "Prompt template; default: the benchmark's hint (math benchmarks: chat if the model has a "
         "chat template, else boxed; tasks: plain).", choices=TEMPLATES)
@@ -89,7 +89,7 @@ class Config:
     server_url: list[str] = option(
         [], "URL of an OpenAI-compatible server, for --engine server. Repeat it to spread the requests over "
         "several servers (a request that fails is retried on another).")
-    max_model_len: int | None = option(None, "Context length of the engine (default: the model's).", min=1)
+    max_model_len: int | None = option(None, "Context length of the engine (default: the model's).", min=1, **TOKENS)
     seed: int = option(0, "Sampling seed; the same seed gives the same samples.", min=0, max=2**32 - 1)
     data_dir: str | None = option(
         None, "Local benchmark folder laid out as NAME/test.jsonl (e.g. ../shared/data); default: the hub.")

@@ -12,7 +12,8 @@ processes while the next is sampled; correctness by the row's `reward` column or
 accuracy), or a `--judge` model; the readability filters; the R1 layout; exact and near-duplicate removal; a
 per-prompt cap. Prompts sharing a word 8-gram with a `--decontaminate` benchmark are not sampled at all.
 
-Output folder: dataset/ (messages, prompt, answer, id, source, num_tokens, verified_by), rejected.jsonl (each
+Output folder: dataset/ (messages, prompt, answer, id, source, num_tokens, verified_by; with `--layout sampled`
+the prompts and responses exactly as sampled, text prompts as prompt/completion texts), rejected.jsonl (each
 dropped sample with its reason), stats.json (the count per reason, adding up to the samples generated),
 shards/ (the raw samples; --resume continues from them) and the manifest.
 """
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from r1cli import log
 from r1cli.config import option
-from r1cli.curation.options import CurationOptions
+from r1cli.curation.options import CurationOptions, LayoutOptions
 
 HELP = ("Rejection sampling: sample a reasoning model, keep correct, readable, deduplicated responses in the "
         "R1 layout, mix in non-reasoning data; writes a dataset r1 sft trains on.")
@@ -32,7 +33,7 @@ EXAMPLE = ("r1 reject-sample --model runs/grpo --dataset 'task:arith?n=2000&seed
 
 
 @dataclass
-class Config(CurationOptions):
+class Config(LayoutOptions, CurationOptions):  # the curation options first
     model: str = option("tiny", "Model to sample: tiny, a checkpoint folder (e.g. the reasoning-RL output) or a "
                         "hub name.", short="-m")
     output: str | None = option(None, "Output folder (dataset/, rejected.jsonl, stats.json, manifest).", short="-o", required=True)
@@ -45,7 +46,7 @@ def run(cfg: Config, engine=None) -> dict:
     from r1cli import runs
     from r1cli.curation import curate, output
 
-    plan = curate.prepare(cfg)
+    plan = curate.prepare(cfg, layout=cfg.layout)
     with runs.run_dir("reject-sample", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
         run.add_input("dataset", cfg.dataset)
         run.add_input("model", cfg.model)

@@ -1,6 +1,7 @@
 """Built-in, procedurally generated, verifiable tasks, addressable as datasets: `task:NAME?key=value&...`.
 
-Every task row has `prompt`, `answer` (gold), `solution` (a worked step-by-step solution, for SFT) and `id`;
+Every task row has `prompt`, `answer` (gold), `solution` (a worked step-by-step solution, for SFT) and `id`
+(a task of preference pairs has `chosen` and `rejected` instead, and the pair is its problem);
 a row may name the reward that checks it in a `reward` column (default: accuracy) and give, in
 `response_answer`, what a correct model writes in its answer tags when that differs from the gold.
 Generation is deterministic in `seed`. A problem belongs to the train or the test split by a hash of its
@@ -111,6 +112,8 @@ def parse_params(name: str, raw: dict[str, str]) -> dict[str, Any]:
 
 def _too_many(name: str, p: dict[str, Any], what: str) -> UserError:
     widen = TASKS[name].widen
+    if not widen:  # a task whose problem space no key enlarges
+        return UserError(f"task:{name} key 'n': {what} (lower n)")
     settings = ", ".join(f"{k}={p[k]}" for k in widen)
     return UserError(f"task:{name} key 'n': {what} with {settings} (lower n or raise {' or '.join(widen)})")
 
@@ -129,14 +132,15 @@ def rows(name: str, raw: dict[str, str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     stalled = 0
     for row in spec.generate(rng, **kwargs):
-        if row["prompt"] in seen or split_of(row["prompt"]) != p["split"]:
+        problem = row["prompt"] if "prompt" in row else f"{row['chosen']}\n{row['rejected']}"
+        if problem in seen or split_of(problem) != p["split"]:
             stalled += 1
             if stalled > STALL_TRIES:
                 raise _too_many(name, p, f"{p['n']:,} rows asked, but only about {len(out):,} distinct "
                                          f"{p['split']} problems exist")
             continue
         stalled = 0
-        seen.add(row["prompt"])
+        seen.add(problem)
         row["id"] = f"{name}-{p['split']}-{p['seed']}-{len(out)}"
         out.append(row)
         if len(out) == p["n"]:
@@ -147,7 +151,7 @@ def rows(name: str, raw: dict[str, str]) -> list[dict[str, Any]]:
 def load(name_and_query: str, params: dict[str, str]):
     import datasets
 
-    from r1cli.tasks import arith, countdown  # noqa: F401  (registers the tasks)
+    from r1cli.tasks import arith, countdown, general  # noqa: F401  (registers the tasks)
 
     return datasets.Dataset.from_list(rows(name_and_query, params))
 

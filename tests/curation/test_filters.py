@@ -51,3 +51,16 @@ def test_bad_thresholds():
     for bad in (dict(min_language_consistency=1.5), dict(max_repetition=0), dict(max_paragraph_chars=-1)):
         with pytest.raises(ValueError):
             Readability(**bad)
+
+
+def test_readable_needs_the_r1_layout_and_every_readability_filter():
+    from r1cli.curation.filters import readable
+    from r1cli.curation.layout import r1_layout
+
+    prompt = "What is (3+5)*4? Show your steps."
+    assert readable(r1_layout("First add: 3+5=8. Then multiply: 8*4=32.", "The answer is 32."), prompt)
+    assert not readable("<think>\n3+5=8\n</think>\n<answer>8</answer>", prompt)
+    mixed = "First we add the numbers 然后我们把结果乘以四 得到三十二 这是最后的答案 对吧"
+    assert not readable(r1_layout(mixed, "The answer is 32."), prompt)
+    fenced = "We compute it in code:\n```python\nprint((3+5)*4)\n```"
+    assert not readable(r1_layout(fenced, "The answer is 32."), prompt)

@@ -45,6 +45,26 @@ def test_kept_rows_are_sft_ready(tmp_path):
     assert schema == "messages" and len(pairs) == 3
 
 
+def test_sampled_layout_keeps_prompt_and_response_as_sampled(tmp_path):
+    samples = kept(3)
+    for s in samples:
+        s.text = f"<think>\n{s.reasoning}\n</think>\n<answer>{s.summary}</answer>"  # as the model wrote it
+    rendered = [f"Q: {r['prompt']}" for r in ROWS]  # what the model was given
+    ds = kept_dataset(samples, ROWS, "task:arith", sampled_prompts=rendered)
+    assert ds.features == features(text=True) and "messages" not in ds.column_names
+    assert (ds[1]["prompt"], ds[1]["completion"]) == ("Q: (1+1)*2", samples[1].text)
+    data.save(ds, tmp_path / "text")
+    pairs, schema = data.load_pairs(str(tmp_path / "text"))
+    assert schema == "prompt-completion"
+    assert data.to_pairs(pairs, schema, "plain", False)[1] == {"prompt": "Q: (1+1)*2", "completion": samples[1].text}
+    assert len(kept_dataset([], ROWS, "x", sampled_prompts=rendered)) == 0  # the text schema, empty
+
+    turns = [[{"role": "system", "content": "Be brief."}, {"role": "user", "content": r["prompt"]}] for r in ROWS]
+    chat = kept_dataset(samples, ROWS, "task:arith", sampled_prompts=turns)
+    assert chat.features == features() and chat[1]["messages"] == [
+        *turns[1], {"role": "assistant", "content": samples[1].text}]
+
+
 @pytest.mark.parametrize("n_kept, fraction", [(20, 0.25), (17, 0.1), (3, 0.5)])
 def test_mix_fraction_exact_to_one_row(tmp_path, n_kept, fraction):
     chat, _ = chat_file(tmp_path)

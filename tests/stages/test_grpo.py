@@ -1,20 +1,14 @@
-"""r1 grpo: options reach TRL's GRPOConfig, the R1-Zero template, dynamic sampling, plots and summaries that
-follow the rewards, the held-out check, and real runs of the tiny model (2 steps + resume; a base model with
---template chat)."""
+"""r1 grpo: options reach TRL's GRPOConfig, the R1-Zero template, and real runs of the tiny model (2 steps +
+resume; a base model with --template chat)."""
 
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
-
-import pytest
-import torch
 
 from r1cli import config as cfgmod
 from r1cli import rewards, templates, training
+from r1cli.rl import args as grpo_args
 from r1cli.stages import grpo
-from r1cli.stages.grpo import args as grpo_args
-from r1cli.stages.grpo.dynamic import constant_groups, keep_mask
 
 PAPER_PROMPT = (
     "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. "
@@ -28,7 +22,7 @@ PAPER_PROMPT = (
 def test_r1_zero_template_is_verbatim():
     assert templates.R1_ZERO == PAPER_PROMPT
     assert templates.render("What is 2+3?", "r1-zero") == PAPER_PROMPT.format(prompt="What is 2+3?")
-    from r1cli.stages.grpo.train import prepare_dataset
+    from r1cli.rl.train import prepare_dataset
 
     ds = prepare_dataset("task:arith?n=3", "r1-zero", None)
     assert ds[0]["prompt"].startswith("A conversation between User and Assistant.")
@@ -111,100 +105,6 @@ def test_defaults_follow_the_paper_and_epsilon_high_defaults_to_epsilon(tmp_path
     assert targs.per_device_train_batch_size == 16
 
 
-def test_resume_of_a_finished_run_without_checkpoints_is_refused_untouched(tmp_path):
-    """Training would restart from --model and replace the finished model: the run is refused instead."""
-    from r1cli.errors import UserError
-    from r1cli.stages.grpo.train import _reopen_finished
-
-    final = tmp_path / "grpo"
-    final.mkdir()
-    (final / "model.safetensors").write_bytes(b"weights")
-    with pytest.raises(UserError, match="without checkpoints .*--keep-checkpoints.*--model"):
-        _reopen_finished(final)
-    assert [p.name for p in tmp_path.iterdir()] == ["grpo"]
-    (final / "checkpoint-3").mkdir()
-    (final / "checkpoint-3" / "trainer_state.json").write_text("{}")
-    _reopen_finished(final)
-    assert [p.name for p in tmp_path.iterdir()] == ["grpo.partial"]
-
-
-def test_bad_batch_shape_is_a_user_error():
-    from r1cli.errors import UserError
-    from r1cli.stages.grpo.train import check
-
-    cfg = cfgmod.resolve(grpo.Config, {}, {"model": "m", "dataset": "d", "output": "o", "group_size": 4,
-                                           "per_device_train_batch_size": 6})
-    with pytest.raises(UserError, match="multiple of --group-size"):
-        check(cfg)
-
-
-def test_constant_groups_are_exactly_the_zero_variance_ones():
-    rewards = torch.tensor([1.0, 1.0, 1.0, 0.0, 0.5, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 2.0, float("nan"), 2.0, 2.0])
-    assert constant_groups(rewards, 4).tolist() == [False, True, True, True]
-    assert keep_mask(rewards, 4).tolist() == [1.0] * 4 + [0.0] * 12
-
-
-def test_dynamic_sampling_masks_only_constant_groups_in_the_trainer_batch():
-    from r1cli.stages.grpo.trainer import trainer_class
-
-    # 3 groups of G=2 over two reward functions (weights 1 and 0.5): group 0 mixed, 1 and 2 constant.
-    per_func = torch.tensor([[1.0, 1.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
-    metrics = {"train": {"frac_groups_dropped": []}}
-    fake = SimpleNamespace(
-        _r1_rewards_per_func=per_func, reward_weights=torch.tensor([1.0, 0.5]), num_generations=2,
-        accelerator=SimpleNamespace(process_index=0, gather=lambda t: t.unsqueeze(0)), _metrics=metrics)
-    output = {"completion_ids": torch.ones(6, 3, dtype=torch.long),
-              "completion_mask": torch.tensor([[1, 1, 0]] * 6)}
-    trainer_class()._drop_constant_groups(fake, output)
-    assert output["tool_mask"][:, 0].tolist() == [1, 1, 0, 0, 0, 0]
-    assert int(output["num_items_in_batch"]) == 4  # only group 0's tokens count in the loss normaliser
-    assert metrics["train"]["frac_groups_dropped"] == [pytest.approx(2 / 3)]
-
-
-def test_plot_and_summary_keys_follow_the_reward_specs():
-    from r1cli.stages.grpo.train import panels, summarize
-    from r1cli.stages.grpo.trainer import accuracy_key, reward_keys
-
-    specs = rewards.parse_specs(["countdown", "format:0.5"])
-    assert reward_keys(specs) == [("countdown", "rewards/countdown_reward/mean"),
-                                  ("format", "rewards/format_reward/mean")]
-    assert accuracy_key(specs) == "rewards/countdown_reward/mean"
-    cosine = rewards.parse_specs(["cosine(max_len=50)"])
-    assert accuracy_key(cosine) is None
-    drawn = [[c.key for c in p.curves] for p in panels(cosine)]
-    assert drawn == [["eval/pass@1"], ["rewards/cosine_reward/mean"], ["completions/mean_length"]]
-    assert "accuracy" in [c.key for c in panels(specs)[0].curves]
-
-    records = [{"step": s, "reward": 0.1 * s, "rewards/cosine_reward/mean": 0.1 * s} for s in range(1, 13)]
-    summary = summarize(records + [{"step": 12, "eval/pass@1": 0.5}], cosine, 12, None, "why")
-    tail = sum(0.1 * s for s in range(3, 13)) / 10
-    assert summary == {"steps": 12, "rollouts": "why", "reward_last10": round(tail, 4),
-                       "cosine_last10": round(tail, 4)}
-
-
-def test_heldout_check_decodes_the_live_model_through_the_generation_core(sft_arith):
-    """The --eval-every check runs the generation core's hf engine over the in-memory policy: same greedy
-    completions as transformers' generate, scored by the accuracy reward, training mode restored."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from r1cli import data
-    from r1cli.stages.grpo.heldout import greedy_pass_at_1
-
-    tok = AutoTokenizer.from_pretrained(sft_arith.path)
-    model = AutoModelForCausalLM.from_pretrained(sft_arith.path)
-    ds = data.load(sft_arith.test_spec)
-    prompts, golds = list(ds["prompt"]), list(ds["answer"])
-    tok.padding_side = "left"
-    enc = tok(prompts, return_tensors="pt", padding=True)
-    with torch.no_grad():
-        ref = model.eval().generate(**enc, max_new_tokens=64, do_sample=False)
-    expected = rewards.score(tok.batch_decode(ref[:, enc["input_ids"].shape[1]:], skip_special_tokens=True), golds)
-    model.train()
-    value = greedy_pass_at_1(model, tok, prompts, golds, max_new_tokens=64, batch_size=16)
-    assert model.training
-    assert value == sum(expected) / len(expected) and value >= 0.2
-
-
 def _run(tmp_path, **extra):
     flags = {"model": "tiny", "dataset": "task:arith?n=16", "output": str(tmp_path / "grpo"), "group_size": 4,
              "per_device_train_batch_size": 8, "max_completion_length": 12, "template": "plain", "learning_rate": 1e-4,
@@ -214,7 +114,7 @@ def _run(tmp_path, **extra):
 
 def test_two_step_run_writes_metrics_plots_and_resumes(tmp_path, capfd):
     from r1cli import runs, trainlog
-    from r1cli.stages.grpo.train import FIGURE, panels
+    from r1cli.rl.train import FIGURE, panels
 
     metrics = _run(tmp_path, max_steps=2, eval_every=2, eval_dataset="task:arith?n=4&split=test",
                    keep_checkpoints=True)
@@ -257,7 +157,7 @@ def test_chat_template_on_a_base_model_with_a_reward_that_is_not_accuracy(tmp_pa
     from transformers import AutoTokenizer
 
     from r1cli import runs, trainlog
-    from r1cli.stages.grpo.train import FIGURE
+    from r1cli.rl.train import FIGURE
 
     out = tmp_path / "grpo"
     cmd = [sys.executable, "-m", "r1cli", "-q", "grpo", "--model", base_model, "--dataset", "task:arith?n=8",

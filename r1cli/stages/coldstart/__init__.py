@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass
 
 from r1cli import log
-from r1cli.config import option
+from r1cli.config import TOKENS, option
 from r1cli.curation.options import CurationOptions
 from r1cli.curation.prompts import MODES
 from r1cli.templates import TEMPLATES
@@ -61,7 +61,7 @@ class Config(CurationOptions):
                           choices=SUMMARIES)
     summarizer: str | None = option(None, "Model writing the summaries of --summary model (any --model "
                                     "reference), shown the question and the reasoning.")
-    summarizer_max_completion_length: int = option(256, "Most new tokens of a summary from --summarizer.", min=1)
+    summarizer_max_completion_length: int = option(256, "Most new tokens of a summary from --summarizer.", min=1, **TOKENS)
     min_reasoning_tokens: int = option(0, "Fewest tokens of reasoning a kept sample has (cold-start data is "
                                        "long CoT); 0: no bound.", min=0)
     max_reasoning_tokens: int = option(0, "Most tokens of reasoning a kept sample has; 0: no bound.", min=0)

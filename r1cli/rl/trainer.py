@@ -1,4 +1,6 @@
-"""The GRPOTrainer subclass used by `r1 grpo`: optional dynamic sampling and a derived `accuracy` log key.
+"""The GRPOTrainer subclass used by the RL stages (`r1 grpo`, `r1 align`): optional dynamic sampling, a derived
+`accuracy` log key, and, for datasets whose rows have a `kind` (align's reasoning and general rows), each
+reward's mean and the weighted reward per kind (`KIND/rewards/NAME/mean`, `KIND/reward`).
 
 Everything else (generation, rewards, advantages, loss, checkpoints) is TRL's own code.
 """
@@ -22,9 +24,10 @@ def accuracy_key(specs) -> str | None:
 def trainer_class():
     """Build the subclass lazily, so importing this module does not import TRL."""
     import torch
+    from accelerate.utils import gather_object
     from trl import GRPOTrainer
 
-    from r1cli.stages.grpo.dynamic import keep_mask
+    from r1cli.rl.dynamic import keep_mask
 
     class R1GRPOTrainer(GRPOTrainer):
         dynamic_sampling: bool = False
@@ -33,7 +36,23 @@ def trainer_class():
         def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
             rewards_per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
             self._r1_rewards_per_func = rewards_per_func  # gathered over processes, (B_global, n_funcs)
+            if inputs and "kind" in inputs[0]:
+                self._log_kinds(gather_object([row["kind"] for row in inputs]), rewards_per_func)
             return rewards_per_func
+
+        def _log_kinds(self, kinds: list, per_func) -> None:
+            metrics = self._metrics["train" if self.model.training else "eval"]
+            weights = self.reward_weights.to(per_func.device)
+            for kind in sorted(set(kinds)):
+                rows = per_func[torch.tensor([k == kind for k in kinds], device=per_func.device)]
+                for i, name in enumerate(self.reward_func_names):
+                    scored = rows[:, i][~torch.isnan(rows[:, i])]
+                    if scored.numel():
+                        metrics[f"{kind}/rewards/{name}/mean"].append(scored.mean().item())
+                scorable = ~torch.isnan(rows).all(dim=1)
+                if scorable.any():
+                    total = (rows[scorable] * weights.unsqueeze(0)).nansum(dim=1)
+                    metrics[f"{kind}/reward"].append(total.mean().item())
 
         def _generate_and_score_completions(self, inputs):
             output = super()._generate_and_score_completions(inputs)

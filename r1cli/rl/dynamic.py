@@ -2,7 +2,7 @@
 
 DAPO over-samples and keeps only groups with mixed rewards. TRL 1.16 has no such option, so the stage
 filters instead: `GRPOTrainer._generate_and_score_completions` returns the scored batch, and the subclass
-in r1cli.stages.grpo.trainer multiplies a keep-mask into the loss mask (TRL's `tool_mask` slot, which TRL
+in r1cli.rl.trainer multiplies a keep-mask into the loss mask (TRL's `tool_mask` slot, which TRL
 multiplies into `completion_mask` in the loss only) for every completion of a constant group. With the
 token-normalised losses (`dapo`, `bnpo`) the dropped groups then leave the loss, its normaliser, the KL
 term and the clip statistics entirely; with `grpo`/`dr_grpo` they add zero but the batch divisor stays.

@@ -1,4 +1,4 @@
-"""TRL's GRPOConfig for `r1 grpo`: the fields every trainer stage shares come from `training.common_args`
+"""TRL's GRPOConfig for the RL stages: the fields every trainer stage shares come from `training.common_args`
 (precision included), and this module adds GRPO's own on top."""
 
 from __future__ import annotations

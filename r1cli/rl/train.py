@@ -1,4 +1,8 @@
-"""The body of `r1 grpo` (r1cli.stages.grpo holds its options)."""
+"""The training body of the RL stages (`grpo`, `align`): one GRPO run on TRL's GRPOTrainer.
+
+A stage checks its options, builds its reward specs and its (rendered) datasets, and hands them to `run`, which
+owns the run folder, resume, metrics.jsonl, the held-out check, the figure and the manifest's summary.
+"""
 
 from __future__ import annotations
 
@@ -17,20 +21,28 @@ def check(cfg) -> None:
     if (per_device * cfg.gradient_accumulation_steps) % cfg.group_size:
         raise UserError(f"--per-device-train-batch-size x --gradient-accumulation-steps ({per_device} x "
                         f"{cfg.gradient_accumulation_steps}) must be a multiple of --group-size ({cfg.group_size})")
+    if cfg.epsilon_high is not None and cfg.epsilon_high < cfg.epsilon:
+        raise UserError(f"--epsilon-high ({cfg.epsilon_high:g}) must be at least --epsilon ({cfg.epsilon:g}): "
+                        "it is the upper clip range, the lower one is --epsilon")
     if cfg.eval_every and not cfg.eval_dataset:
         raise UserError("--eval-every needs --eval-dataset (a held-out validation set)")
     if cfg.keep_best and not cfg.eval_every:
         raise UserError("--keep-best needs --eval-every and --eval-dataset")
 
 
-def prepare_dataset(spec: str, template: str, system: str | None):
-    """Load a dataset spec and render its prompts through the template; other columns stay for the rewards."""
-    from r1cli import data
+def render_prompts(ds, template: str, system: str | None):
+    """Render a canonical dataset's prompts through the template; other columns stay for the rewards."""
     from r1cli.templates import render
 
-    ds = data.load(spec)
     return ds.map(lambda row: {"r1_prompt": render(row["prompt"], template, system)},
                   remove_columns=["prompt"]).rename_column("r1_prompt", "prompt")
+
+
+def prepare_dataset(spec: str, template: str, system: str | None):
+    """Load a dataset spec and render its prompts through the template."""
+    from r1cli import data
+
+    return render_prompts(data.load(spec), template, system)
 
 
 def _reopen_finished(final: Path) -> None:
@@ -47,26 +59,27 @@ def _reopen_finished(final: Path) -> None:
         final.rename(work)
 
 
-def run(cfg) -> dict:
-    from r1cli import rewards, runs, training, trainlog
+def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str, str]], panels) -> dict:
+    """Train `cfg.model` with GRPO on `dataset` (prompts rendered) with the reward `specs` ((name, function,
+    weight) triples); `heldout` (rendered prompts with answers) drives --eval-every. `inputs` are recorded in
+    the manifest beside the model; `panels` are the figure's."""
+    from r1cli import runs, training, trainlog
     from r1cli.models import resolve
-    from r1cli.stages.grpo import args as grpo_args
-    from r1cli.stages.grpo import backend, heldout
-    from r1cli.stages.grpo.trainer import accuracy_key, trainer_class
+    from r1cli.rl import args as rl_args
+    from r1cli.rl import backend
+    from r1cli.rl import heldout as heldout_check
+    from r1cli.rl.trainer import accuracy_key, trainer_class
 
-    check(cfg)
-    specs = rewards.parse_specs(cfg.reward)
     model_path = resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
     use_vllm, reason = backend.choose(cfg.use_vllm, cfg.vllm_mode)
-    train = prepare_dataset(cfg.dataset, cfg.template, cfg.system_prompt)
-    heldout_set = prepare_dataset(cfg.eval_dataset, cfg.template, cfg.system_prompt) if cfg.eval_every else None
     final = Path(cfg.output).expanduser()
     if cfg.resume:
         _reopen_finished(final)
-    with runs.run_dir("grpo", final, cfg, resume=cfg.resume, overwrite=cfg.overwrite or cfg.resume) as run:
+    with runs.run_dir(stage, final, cfg, resume=cfg.resume, overwrite=cfg.overwrite or cfg.resume) as run:
         log.info(reason)
         run.add_input("model", cfg.model)
-        run.add_input("dataset", cfg.dataset)
+        for kind, ref in inputs:
+            run.add_input(kind, ref)
         metrics_path = run.path / "metrics.jsonl"
         last = training.last_checkpoint(run.path) if cfg.resume else None
         checkpoint = str(last) if last else None
@@ -77,17 +90,17 @@ def run(cfg) -> dict:
         elif metrics_path.exists():
             metrics_path.unlink()
         tokenizer = training.load_tokenizer(model_path, trust_remote_code=cfg.trust_remote_code)
-        targs = grpo_args.build(cfg, str(run.path), use_vllm, [w for _, _, w in specs])
+        targs = rl_args.build(cfg, str(run.path), use_vllm, [w for _, _, w in specs])
         callbacks = [trainlog.metrics_callback(metrics_path)]
         evaluator = None
-        if heldout_set is not None:
-            evaluator = heldout.callback(list(heldout_set["prompt"]), list(heldout_set["answer"]), tokenizer,
-                                         cfg.eval_every, cfg.max_completion_length, metrics_path,
-                                         run.path / "best" if cfg.keep_best else None)
+        if heldout is not None:
+            evaluator = heldout_check.callback(list(heldout["prompt"]), list(heldout["answer"]), tokenizer,
+                                               cfg.eval_every, cfg.max_completion_length, metrics_path,
+                                               run.path / "best" if cfg.keep_best else None)
             callbacks.append(evaluator)
         training.mute_import_noise()
         trainer = trainer_class()(model=model_path, reward_funcs=[fn for _, fn, _ in specs], args=targs,
-                                  train_dataset=train, processing_class=tokenizer, callbacks=callbacks)
+                                  train_dataset=dataset, processing_class=tokenizer, callbacks=callbacks)
         trainer.dynamic_sampling = cfg.dynamic_sampling
         trainer.accuracy_key = accuracy_key(specs)
         training.limit_cpu_threads(trainer.model)
@@ -100,15 +113,15 @@ def run(cfg) -> dict:
         run.metrics = summarize(trainlog.read(metrics_path), specs, trainer.state.global_step, evaluator, reason)
         if cfg.keep_best and evaluator is not None and evaluator.best is not None:
             _publish_best(run.path)
-        trainlog.plot(metrics_path, panels(specs), run.path / FIGURE, title=final.name)
-    log.info(f"wrote the GRPO model to {run.final} ({run.metrics['steps']} steps)")
+        trainlog.plot(metrics_path, panels, run.path / FIGURE, title=final.name)
+    log.info(f"wrote the {stage} model to {run.final} ({run.metrics['steps']} steps)")
     return run.metrics
 
 
 def panels(specs) -> list:
     """The paper's curves for the rewards given: accuracy (training, and held-out pass@1 when checked), the
     reward of each spec and their weighted sum, and the mean response length."""
-    from r1cli.stages.grpo.trainer import accuracy_key, reward_keys
+    from r1cli.rl.trainer import accuracy_key, reward_keys
     from r1cli.trainlog import Curve, Panel
 
     acc = accuracy_key(specs)
@@ -131,17 +144,23 @@ def _publish_best(folder: Path) -> None:
             shutil.copy2(f, folder / f.name)
 
 
+def _mean_last10(records: list[dict], key: str) -> float | None:
+    values = [r[key] for r in records if isinstance(r.get(key), (int, float)) and r[key] == r[key]][-10:]
+    return round(sum(values) / len(values), 4) if values else None
+
+
 def summarize(records: list[dict], specs, steps: int, evaluator, reason: str) -> dict:
     """Steps, the rollout backend, and the mean over the last 10 steps of the reward, the accuracy (when a
-    right-or-wrong reward was given) and each reward spec: `reward_last10`, `accuracy_last10`, `NAME_last10`."""
-    from r1cli.stages.grpo.trainer import reward_keys
+    right-or-wrong reward was given) and each reward spec: `reward_last10`, `accuracy_last10`, `NAME_last10`
+    (over the steps where it scored anything: a reward switched on late is averaged over its own last 10)."""
+    from r1cli.rl.trainer import reward_keys
 
-    tail = [r for r in records if "reward" in r][-10:]
+    train = [r for r in records if "reward" in r]
     out: dict = {"steps": steps, "rollouts": reason}
     for label, key in [("reward", "reward"), ("accuracy", "accuracy"), *reward_keys(specs)]:
-        values = [r[key] for r in tail if isinstance(r.get(key), (int, float))]
-        if values and f"{label}_last10" not in out:
-            out[f"{label}_last10"] = round(sum(values) / len(values), 4)
+        value = _mean_last10(train, key)
+        if value is not None and f"{label}_last10" not in out:
+            out[f"{label}_last10"] = value
     if evaluator is not None and evaluator.history:
         out["eval_pass@1"] = dict((str(s), v) for s, v in evaluator.history)
         if evaluator.best:

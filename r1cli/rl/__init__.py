@@ -1,34 +1,29 @@
-"""r1 grpo: reinforcement learning with verifiable rewards (GRPO) on TRL's GRPOTrainer.
+"""The RL core: GRPO on TRL's GRPOTrainer, shared by the stages that run it (`grpo`, `align`).
 
-The dataset's prompts go through --template (r1-zero: the paper's prompt for base models; chat: the model's
-chat template, r1cli's default when it has none; plain: the text as is); its other columns (answer, ...)
-reach the reward functions. Every step appends to DIR/metrics.jsonl; at the end DIR holds the trained model
-and curves.png (accuracy, each reward, response length, and held-out pass@1 with --eval-every). The
-checkpoints (every --save-steps, for --resume) are removed at the end unless --keep-checkpoints.
+`RLOptions` declares the options those stages share, once, so their names, defaults, bounds and help cannot
+drift apart; a stage's `Config` inherits it and adds (or re-declares, e.g. a different default reward) its own.
+The checkpoints (every --save-steps, for --resume) are removed at the end unless --keep-checkpoints.
 --per-device-train-batch-size counts *completions* (TRL's convention): prompts per optimizer step =
 per_device_train_batch_size * gradient_accumulation_steps * processes / group_size.
 
-The stage's files: this module (options), train.py (the run, its figure and summary), args.py (GRPOConfig on
-top of the shared training arguments), backend.py (the rollout backend choice), trainer.py (the GRPOTrainer
-subclass: dynamic sampling, the derived accuracy), dynamic.py (DAPO's constant-group mask) and heldout.py
-(held-out pass@1 and best-checkpoint keeping).
+The modules: train.py (the run: datasets, the trainer, metrics.jsonl, the figure and the summary), args.py
+(GRPOConfig on top of the shared training arguments), backend.py (the rollout backend choice), trainer.py (the
+GRPOTrainer subclass: dynamic sampling, the derived accuracy, per-kind reward means), dynamic.py (DAPO's
+constant-group mask) and heldout.py (held-out pass@1 and best-checkpoint keeping). Importing this package is
+cheap; TRL and torch are imported inside the functions that need them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from r1cli.config import option
+from r1cli.config import TOKENS, option
 from r1cli.models import remote_code_option
 from r1cli.templates import TEMPLATES
 from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
 
-HELP = "Train a model with GRPO (R1-Zero style RL) on verifiable rewards, on TRL's GRPOTrainer."
-EXAMPLE = ("r1 grpo --model runs/sft --dataset 'task:arith?n=2000' --reward accuracy --reward format:0.5 "
-           "--group-size 8 --template plain --max-steps 200 --output runs/grpo")
 
-
-def _reward_help() -> str:
+def reward_help() -> str:
     from r1cli.rewards import names
 
     return ("Reward NAME[:WEIGHT] or NAME(key=value,...):WEIGHT, repeatable. Registered rewards: "
@@ -36,13 +31,13 @@ def _reward_help() -> str:
 
 
 @dataclass
-class Config:
+class RLOptions:
     model: str = option(None, "Model: tiny, a checkpoint folder or a hub name.", short="-m", required=True)
     dataset: str = option(None, "Training prompts (dataset spec) with an answer column for the rewards.", short="-d",
                           required=True)
     output: str = option(None, "Output folder (final model, metrics.jsonl, plots, checkpoints).", short="-o",
                          required=True)
-    reward: list[str] = option(help=_reward_help, factory=lambda: ["accuracy", "format"], required=True)
+    reward: list[str] = option(help=reward_help, factory=lambda: ["accuracy", "format"], required=True)
     group_size: int = option(16, "Completions per prompt, G (TRL num_generations). Paper: 16.", min=2)
     beta: float = option(0.001, "KL coefficient to the reference model (paper: 0.001; 0 skips the reference).",
                          min=0)
@@ -56,7 +51,7 @@ class Config:
     # Not 0: GRPO needs sampled rollouts, and the log-probabilities are computed at this temperature.
     temperature: float = option(1.0, "Sampling temperature of the rollouts.", min=0, min_open=True)
     top_p: float = option(1.0, "Nucleus sampling of the rollouts.", min=0, max=1, min_open=True)
-    max_completion_length: int = option(1024, "Longest completion in tokens.", min=1)
+    max_completion_length: int = option(1024, "Longest completion in tokens.", min=1, **TOKENS)
     learning_rate: float = option(3e-6, "Peak learning rate (paper: 3e-6).", min=0, min_open=True)
     lr_scheduler_type: str = option("constant", "Learning-rate schedule.", choices=SCHEDULERS)
     warmup_steps: float = option(0, WARMUP_HELP, min=0, check=check_warmup)
@@ -92,9 +87,3 @@ class Config:
     report_to: str = option("none", "Also log to a tracker.", choices=["none", "tensorboard", "wandb"])
     overwrite: bool = option(False, "Replace the output folder if it exists.")
     trust_remote_code: bool = remote_code_option()
-
-
-def run(cfg: Config) -> dict:
-    from r1cli.stages.grpo import train
-
-    return train.run(cfg)

@@ -1,0 +1,193 @@
+"""The SFT training core: the options of a supervised fine-tuning run, declared once, and the run itself
+(TRL's SFTTrainer on a dataset built by the mixing core). `r1 sft` fine-tunes on its --dataset mixture,
+`r1 distill` a student on its teacher's traces; both inherit `SFTOptions` (so the names, help and bounds
+cannot drift apart) and call `train`.
+
+What `train` does: load the model at the hardware's precision, completion-only loss on the assistant turn or
+completion (the chat template's end-of-turn token included), optional LoRA merged into the saved model,
+checkpoints every --save-steps in the working folder (`--resume` continues from the newest), the final model
+and tokenizer at the folder's root, a model card naming the published folder and the base model,
+metrics.jsonl and loss.png.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from r1cli import log
+from r1cli.config import TOKENS, option
+from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
+
+
+@dataclass
+class SFTOptions:
+    """How the model is fine-tuned (the model and the data are the stage's own options)."""
+
+    max_length: int = option(1024, "Longest tokenized prompt+completion; longer ones are truncated.", min=1, **TOKENS)
+    packing: bool = option(False, "Pack several examples into each --max-length sequence.")
+    completion_only_loss: bool = option(True, "Compute the loss on completion tokens only.")
+    num_train_epochs: float = option(1.0, "Passes over the (mixed) dataset; ignored when --max-steps is set.",
+                                     min=0, min_open=True)
+    max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides --num-train-epochs).",
+                                   min=1)
+    learning_rate: float = option(2e-5, "Peak learning rate.", min=0, min_open=True)
+    lr_scheduler_type: str = option("cosine", "Learning-rate schedule.", choices=SCHEDULERS)
+    warmup_steps: float = option(0.03, WARMUP_HELP, min=0, check=check_warmup)
+    per_device_train_batch_size: int = option(8, "Examples per device per forward pass.", min=1)
+    gradient_accumulation_steps: int = option(1, "Forward passes per optimizer step.", min=1)
+    gradient_checkpointing: bool = option(False, "Recompute activations in the backward pass (saves memory).")
+    lora: bool = option(False, "Train a LoRA adapter (peft) instead of all weights; merged into the output.")
+    lora_r: int = option(16, "LoRA rank.", min=1)
+    lora_alpha: int = option(32, "LoRA alpha (scale = alpha / r).", min=1)
+    save_steps: int = option(500, "Save a checkpoint every N steps (0: none) for --resume.", min=0)
+    keep_checkpoints: bool = option(False, KEEP_CHECKPOINTS_HELP)
+    logging_steps: int = option(1, "Log the loss every N steps.", min=1)
+
+
+def lora_config(cfg):
+    """The LoRA adapter of --lora (None without it)."""
+    if not cfg.lora:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=0.05, target_modules="all-linear",
+                      task_type="CAUSAL_LM")
+
+
+def train(cfg, model_ref: str, train_ds, info: dict, workdir, final, *, stage: str) -> dict[str, Any]:
+    """Fine-tune `model_ref` on `train_ds` (from `mixing.build`, described by `info`) in `workdir` (the
+    .partial folder to be published as `final`); save the final model at its root; return the metrics.
+    `cfg` holds SFTOptions plus seed, resume and trust_remote_code."""
+    import time
+
+    from trl import SFTConfig, SFTTrainer
+
+    from r1cli import training, trainlog
+
+    workdir = Path(workdir)
+    prec = training.precision()
+    model, tokenizer, _ = training.load_model(model_ref, dtype=prec["dtype"], trust_remote_code=cfg.trust_remote_code)
+    training.limit_cpu_threads(model)
+    eot = training.end_of_turn_token(tokenizer) if info["conversational"] else None
+    args = SFTConfig(
+        **training.common_args(cfg, workdir),
+        max_length=cfg.max_length,
+        packing=cfg.packing,
+        completion_only_loss=cfg.completion_only_loss,
+        eos_token=eot,  # a chat template's end-of-turn token also stops generation (see end_of_turn_token)
+        save_total_limit=None if cfg.keep_checkpoints else 2,
+        save_only_model=False,
+    )
+    metrics_path = workdir / "metrics.jsonl"
+    resume_from = resume_point(cfg, workdir, metrics_path)
+    trainer = SFTTrainer(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
+                         peft_config=lora_config(cfg), callbacks=[trainlog.metrics_callback(metrics_path)])
+    training.tidy_console(trainer)
+    eos_trained = _check_stop_token(trainer, tokenizer)
+    t0 = time.time()
+    result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+    seconds = time.time() - t0
+    save(trainer, tokenizer, workdir, lora=cfg.lora)
+    if training.is_main_process():
+        if not cfg.keep_checkpoints:
+            training.remove_checkpoints(workdir)
+        model_card(trainer, model_ref, final)
+        plot_loss(metrics_path, workdir, f"r1 {stage}: {model_ref}")
+    metrics = step_metrics(trainer, result, metrics_path, resume_from, seconds)
+    metrics.update({
+        "rows": info["rows"],
+        "format": "chat" if info["conversational"] else "text",
+        "datasets": info["datasets"],
+        "stop_token": eot or tokenizer.eos_token,
+        "stop_token_trained": eos_trained,
+    })
+    return metrics
+
+
+def resume_point(cfg, workdir: Path, metrics_path: Path):
+    """The checkpoint --resume continues from (its later metrics dropped), or None (old metrics cleared)."""
+    from r1cli import training
+
+    resume_from = training.last_checkpoint(workdir) if cfg.resume else None
+    if resume_from is not None:
+        training.trim_metrics(metrics_path, training.checkpoint_step(resume_from))
+        log.info(f"resuming from {resume_from.name}")
+    elif training.is_main_process():
+        metrics_path.unlink(missing_ok=True)
+    return resume_from
+
+
+def plot_loss(metrics_path: Path, workdir: Path, title: str) -> None:
+    from r1cli import trainlog
+
+    panels = [trainlog.Panel(key.replace("_", " "), [trainlog.Curve(key, smooth=key == "loss")])
+              for key in ("loss", "learning_rate", "grad_norm")]
+    trainlog.plot(metrics_path, panels, workdir / "loss.png", title=title)
+
+
+def step_metrics(trainer, result, metrics_path: Path, resume_from, seconds: float) -> dict[str, Any]:
+    """Loss, steps and speed of a finished trainer.train()."""
+    from r1cli import training, trainlog
+
+    records = [r for r in trainlog.read(metrics_path) if "loss" in r]
+    steps = trainer.state.global_step
+    done_here = steps - (training.checkpoint_step(resume_from) if resume_from else 0)
+    return {
+        "final_loss": records[-1]["loss"] if records else None,
+        "first_loss": records[0]["loss"] if records else None,
+        "train_loss": round(result.training_loss, 6),
+        "steps": steps,
+        "epochs": round(trainer.state.epoch or 0, 4),
+        "runtime_s": round(seconds, 2),
+        "steps_per_second": round(done_here / seconds, 3) if seconds > 0 else None,
+        "device": training.device_type(),
+        "resumed_from_step": training.checkpoint_step(resume_from) if resume_from else None,
+    }
+
+
+def _check_stop_token(trainer, tokenizer) -> bool:
+    """Warn when the first training example does not train the model to emit its stop token."""
+    ds = trainer.train_dataset
+    if ds is None or len(ds) == 0 or "labels" not in ds.column_names:
+        return True
+    stop_id = tokenizer.eos_token_id
+    labels = ds[0]["labels"]
+    ok = stop_id in labels
+    if not ok:
+        log.warn(f"the training labels do not contain the stop token {tokenizer.eos_token!r}: the fine-tuned "
+                 "model may not learn to stop (check the chat template, or --max-length truncation)")
+    return ok
+
+
+def model_card(trainer, model_ref: str, final) -> None:
+    """Rewrite the README.md model card the trainer wrote at each checkpoint: it named the working folder
+    (DIR.partial) and, for a local base model, 'None'. The card names the published folder, which is also
+    what its quick start loads, and the base model: its hub name, linked, or for a local one its reference."""
+    final = Path(final).expanduser()
+    local_base = model_ref == "tiny" or model_ref.startswith("tiny?") or Path(model_ref).expanduser().exists()
+    # The trainer takes the base model from the config's name_or_path, and leaves a folder unnamed.
+    trainer.model.config.name_or_path = "" if local_base else model_ref
+    trainer.hub_model_id = str(final)  # the quick start's `pipeline(model=...)`; the trainer never pushes
+    trainer.create_model_card(model_name=final.name, tags=["r1cli"])
+    if local_base:
+        card = Path(trainer.args.output_dir) / "README.md"
+        card.write_text(card.read_text().replace("[None](https://huggingface.co/None)",
+                                                 f"the local model `{model_ref}`"))
+
+
+def save(trainer, tokenizer, workdir, *, lora: bool) -> None:
+    """Save the final model and tokenizer at the root of `workdir` (LoRA adapters merged in)."""
+    from r1cli import training
+
+    if lora:
+        if training.is_main_process():
+            merged = trainer.model.merge_and_unload()
+            merged.save_pretrained(workdir, safe_serialization=True)
+            tokenizer.save_pretrained(workdir)
+    else:
+        trainer.save_model(str(workdir))  # every rank: ZeRO-3/FSDP gather the weights here
+        if training.is_main_process():
+            tokenizer.save_pretrained(workdir)
+    trainer.accelerator.wait_for_everyone()

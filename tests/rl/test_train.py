@@ -1,0 +1,57 @@
+"""The RL training body: option checks, --resume of a finished run, and the figure and summary that follow the reward specs."""
+
+from __future__ import annotations
+
+import pytest
+
+from r1cli import config as cfgmod
+from r1cli import rewards
+from r1cli.stages import grpo
+
+
+def test_bad_batch_shape_is_a_user_error():
+    from r1cli.errors import UserError
+    from r1cli.rl.train import check
+
+    cfg = cfgmod.resolve(grpo.Config, {}, {"model": "m", "dataset": "d", "output": "o", "group_size": 4,
+                                           "per_device_train_batch_size": 6})
+    with pytest.raises(UserError, match="multiple of --group-size"):
+        check(cfg)
+
+
+def test_resume_of_a_finished_run_without_checkpoints_is_refused_untouched(tmp_path):
+    """Training would restart from --model and replace the finished model: the run is refused instead."""
+    from r1cli.errors import UserError
+    from r1cli.rl.train import _reopen_finished
+
+    final = tmp_path / "grpo"
+    final.mkdir()
+    (final / "model.safetensors").write_bytes(b"weights")
+    with pytest.raises(UserError, match="without checkpoints .*--keep-checkpoints.*--model"):
+        _reopen_finished(final)
+    assert [p.name for p in tmp_path.iterdir()] == ["grpo"]
+    (final / "checkpoint-3").mkdir()
+    (final / "checkpoint-3" / "trainer_state.json").write_text("{}")
+    _reopen_finished(final)
+    assert [p.name for p in tmp_path.iterdir()] == ["grpo.partial"]
+
+
+def test_plot_and_summary_keys_follow_the_reward_specs():
+    from r1cli.rl.train import panels, summarize
+    from r1cli.rl.trainer import accuracy_key, reward_keys
+
+    specs = rewards.parse_specs(["countdown", "format:0.5"])
+    assert reward_keys(specs) == [("countdown", "rewards/countdown_reward/mean"),
+                                  ("format", "rewards/format_reward/mean")]
+    assert accuracy_key(specs) == "rewards/countdown_reward/mean"
+    cosine = rewards.parse_specs(["cosine(max_len=50)"])
+    assert accuracy_key(cosine) is None
+    drawn = [[c.key for c in p.curves] for p in panels(cosine)]
+    assert drawn == [["eval/pass@1"], ["rewards/cosine_reward/mean"], ["completions/mean_length"]]
+    assert "accuracy" in [c.key for c in panels(specs)[0].curves]
+
+    records = [{"step": s, "reward": 0.1 * s, "rewards/cosine_reward/mean": 0.1 * s} for s in range(1, 13)]
+    summary = summarize(records + [{"step": 12, "eval/pass@1": 0.5}], cosine, 12, None, "why")
+    tail = sum(0.1 * s for s in range(3, 13)) / 10
+    assert summary == {"steps": 12, "rollouts": "why", "reward_last10": round(tail, 4),
+                       "cosine_last10": round(tail, 4)}
