@@ -5,6 +5,8 @@ format            <think>...</think> then <answer>...</answer>, each tag exactly
 format_prefilled  the same for chat templates that prefill "<think>" in the prompt: the completion
                   starts inside the think block, so it must NOT contain "<think>" itself.
 tag_count         partial credit: 0.25 for each of the four tags present exactly once.
+format_r1         the final R1 models' layout: reasoning in a think block (its opening tag may be prefilled),
+                  then a summary in plain text, no answer tags -> 1.0 else 0.0 (after a cold start).
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ def format_ok(text: str, prefilled: bool = False) -> bool:
     return _FULL.fullmatch(text) is not None
 
 
+def r1_layout_ok(text: str) -> bool:
+    """Reasoning in one think block (at most one opening tag: a template may prefill it), then a non-empty
+    summary; R1-Zero's answer tags are not part of this layout."""
+    c = _counts(text)
+    if c[THINK_CLOSE] != 1 or c[THINK_OPEN] > 1 or c[ANSWER_OPEN] or c[ANSWER_CLOSE]:
+        return False
+    head, summary = text.split(THINK_CLOSE)
+    before, _, reasoning = head.rpartition(THINK_OPEN)
+    return not before.strip() and bool(reasoning.strip()) and bool(summary.strip())
+
+
 @register("format")
 def format_reward(completions, **kwargs) -> list[float]:
     """1.0 for '<think>...</think> <answer>...</answer>' (tags once each, whitespace only around)."""
@@ -54,3 +67,9 @@ def tag_count_reward(completions, **kwargs) -> list[float]:
         counts = _counts(completion_text(c))
         out.append(0.25 * sum(v == 1 for v in counts.values()))
     return out
+
+
+@register("format_r1")
+def format_r1_reward(completions, **kwargs) -> list[float]:
+    """1.0 for '<think>reasoning</think> summary' in plain text (no answer tags), the R1 layout."""
+    return [float(r1_layout_ok(completion_text(c))) for c in completions]

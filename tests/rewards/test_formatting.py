@@ -19,3 +19,21 @@ def test_format_rewards(text, full, prefilled, tags):
         assert R.get("format")(completions=[comp]) == [full]
         assert R.get("format_prefilled")(completions=[comp]) == [prefilled]
         assert R.get("tag_count")(completions=[comp]) == [tags]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("<think>\n3+5=8\n8*4=32\n</think>\n\nThe answer is 32.", 1.0),
+    ("3+5=8\n</think>\n\nThe answer is 32.", 1.0),  # a template prefilled the opening tag
+    ("<think>\n3+5=8\n</think>\n<answer>32</answer>", 0.0),  # R1-Zero's tags
+    ("<think>\n3+5=8\n</think>\n\n", 0.0),  # no summary
+    ("<think>\n\n</think>\n\nThe answer is 32.", 0.0),  # no reasoning
+    ("Sure! <think>\n3+5=8\n</think>\n\n32", 0.0),  # text before the think block
+    ("<think>a</think>b</think> 32", 0.0),  # two closing tags
+    ("The answer is 32.", 0.0),
+])
+def test_format_r1_is_the_r1_layout(text, expected):
+    from r1cli.curation.layout import in_r1_layout
+
+    for comp in (text, [{"role": "assistant", "content": text}]):
+        assert R.get("format_r1")(completions=[comp]) == [expected]
+    assert in_r1_layout(text) is bool(expected)

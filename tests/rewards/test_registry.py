@@ -6,7 +6,7 @@ from r1cli.errors import UserError
 
 def test_registry_names_and_contract():
     assert R.names() == sorted(R.REGISTRY)
-    for name in ["accuracy", "format", "format_prefilled", "tag_count", "language_consistency", "soft_overlong",
+    for name in ["accuracy", "format", "format_prefilled", "format_r1", "tag_count", "language_consistency", "soft_overlong",
                  "repetition", "cosine", "code", "code_binary", "countdown"]:
         fn = R.get(name)
         assert fn.__name__ == f"{name}_reward"
