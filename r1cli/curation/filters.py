@@ -77,10 +77,12 @@ class Readability:
 
 def readable(text: str, prompt: str, rules: Readability = Readability()) -> bool:
     """Whether a response is readable in the paper's sense: in the R1 layout, with reasoning that passes every
-    readability filter in the prompt's language (what evaluation reports as readable_frac)."""
-    from r1cli.curation.layout import in_r1_layout, split_r1
+    readability filter in the prompt's language (what evaluation reports as readable_frac). The layout test is
+    the format_r1 reward's."""
+    from r1cli.curation.layout import split_r1
+    from r1cli.rewards.formatting import r1_layout_ok
 
-    if not in_r1_layout(text):
+    if not r1_layout_ok(text):
         return False
     reasoning, _ = split_r1(text)
     return rules.check(reasoning, prompt_language(prompt)) is None

@@ -9,7 +9,6 @@ model can learn them.
 from __future__ import annotations
 
 from r1cli.rewards.extract import ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE, THINK_OPEN
-from r1cli.rewards.formatting import r1_layout_ok
 
 # How a curation output writes its kept responses: in the R1 layout, or as they were sampled (a small model
 # that never saw chat turns or summaries is taught best in the format it already reads and writes).
@@ -38,9 +37,3 @@ def r1_layout(reasoning: str, summary: str) -> str:
     """The assistant turn in the R1 layout."""
     return f"{THINK_OPEN}\n{reasoning.strip()}\n{THINK_CLOSE}\n\n{summary.strip()}"
 
-
-def in_r1_layout(text: str) -> bool:
-    """Whether a completion is written in the R1 layout: reasoning in a closed think block, then a summary in
-    plain text. R1-Zero's `<answer>` tags are not part of it: a reader gets the answer in a sentence. The
-    same test is the format_r1 reward."""
-    return r1_layout_ok(text)

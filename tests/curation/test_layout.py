@@ -26,10 +26,10 @@ def test_layout_is_exact_and_keeps_the_answer_readable():
 
 
 def test_r1_layout_means_a_summary_in_plain_text_after_the_reasoning():
-    from r1cli.curation.layout import in_r1_layout
+    from r1cli.rewards.formatting import r1_layout_ok
 
-    assert in_r1_layout(r1_layout("3+5=8\n8*4=32", "The answer is 32."))
-    assert not in_r1_layout("<think>\n3+5=8\n</think>\n<answer>8</answer>")  # R1-Zero's tags
-    assert not in_r1_layout("<think>\n3+5=8\n</think>\n\n")  # no summary
-    assert not in_r1_layout("<think>\n3+5=8 and so on")  # the think block never closes
-    assert not in_r1_layout("The answer is 8.")
+    assert r1_layout_ok(r1_layout("3+5=8\n8*4=32", "The answer is 32."))
+    assert not r1_layout_ok("<think>\n3+5=8\n</think>\n<answer>8</answer>")  # R1-Zero's tags
+    assert not r1_layout_ok("<think>\n3+5=8\n</think>\n\n")  # no summary
+    assert not r1_layout_ok("<think>\n3+5=8 and so on")  # the think block never closes
+    assert not r1_layout_ok("The answer is 8.")

@@ -32,8 +32,8 @@ def test_format_rewards(text, full, prefilled, tags):
     ("The answer is 32.", 0.0),
 ])
 def test_format_r1_is_the_r1_layout(text, expected):
-    from r1cli.curation.layout import in_r1_layout
+    from r1cli.rewards.formatting import r1_layout_ok
 
     for comp in (text, [{"role": "assistant", "content": text}]):
         assert R.get("format_r1")(completions=[comp]) == [expected]
-    assert in_r1_layout(text) is bool(expected)
+    assert r1_layout_ok(text) is bool(expected)
