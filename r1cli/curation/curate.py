@@ -197,6 +197,14 @@ def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None 
     return stats
 
 
+def record_inputs(run, plan: Plan) -> None:
+    """A curation run's inputs in its manifest: the prompts, then the sampled model, the judge, the summarizer."""
+    run.add_input("dataset", plan.cfg.dataset)
+    for model in (plan.model, plan.cfg.judge, plan.summarizer and plan.summarizer[0]):
+        if model:
+            run.add_input("model", model)
+
+
 def write_stats(stats: dict[str, Any], work: Path) -> None:
     (work / STATS).write_text(json.dumps(stats, indent=2) + "\n")
 

@@ -121,10 +121,7 @@ def _traces(cfg: Config, folder) -> dict:
         log.info(f"the traces in {folder} are finished: kept")
         return done
     with runs.run_dir("distill", folder, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
-        run.add_input("dataset", cfg.dataset)
-        run.add_input("model", cfg.teacher)
-        if cfg.judge:
-            run.add_input("model", cfg.judge)
+        curate.record_inputs(run, plan)
         run.metrics = curate.execute(plan, run.path)
     output.print_table(run.metrics, "r1 distill: teacher traces")
     log.info(f"wrote {run.metrics['rows']:,} traces to {run.final}")

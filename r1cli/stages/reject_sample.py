@@ -48,10 +48,7 @@ def run(cfg: Config, engine=None) -> dict:
 
     plan = curate.prepare(cfg, layout=cfg.layout)
     with runs.run_dir("reject-sample", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
-        run.add_input("dataset", cfg.dataset)
-        run.add_input("model", cfg.model)
-        if cfg.judge:
-            run.add_input("model", cfg.judge)
+        curate.record_inputs(run, plan)
         stats = curate.execute(plan, run.path, engine)
         run.metrics = stats
     output.print_table(stats, "r1 reject-sample")

@@ -97,11 +97,7 @@ def run(cfg: Config, engine=None) -> dict:
                           reasoning_tokens=(cfg.min_reasoning_tokens, cfg.max_reasoning_tokens),
                           summarizer=(cfg.summarizer, cfg.summarizer_max_completion_length) if cfg.summarizer else None)
     with runs.run_dir("coldstart", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
-        run.add_input("dataset", cfg.dataset)
-        run.add_input("model", cfg.model)
-        for model in (cfg.judge, cfg.summarizer):
-            if model:
-                run.add_input("model", model)
+        curate.record_inputs(run, plan)
         review_id = uuid.uuid4().hex  # ties review.jsonl to this run
         reviewed = []
         stats = curate.execute(plan, run.path, engine, columns={"mode": cfg.mode},
