@@ -14,6 +14,8 @@ What the reader understands of shell (enough for plain chain scripts, no more):
   - backslash-newline continuations are joined and a quoted string may span lines (the call is reported at its
     first line); comments, heredoc bodies (`<<'PY' ... PY`) and `|`, `&&`, `||`, `;`, `&`, `(`, `)` are
     understood, redirections (`> /dev/null`, `2>&1`) are dropped;
+  - a word holding a `$` where a flag could stand (`"${URLS[@]}"`) is skipped: it may expand to flags, which
+    only the running script knows;
   - a value holding a `$` is not checked (it is known only when the script runs), except in `--config`,
     where `$NAME` and `${NAME:-default}` are replaced by the script's own plain assignments (`NAME=value`, or
     `NAME=$(dirname "$0")`: the script's folder) and, for a name the script never assigns, by the default;
@@ -235,7 +237,7 @@ def check_call(script: Path, call: Call, variables: dict[str, str]) -> list[str]
     unknown = False
     for word in args:
         if not word.startswith("-") or word == "-":
-            if not unknown:  # the word after an unknown flag is taken as its value
+            if not unknown and "$" not in word:  # the word after an unknown flag is taken as its value
                 extra.append(word)
             unknown = False
             continue
