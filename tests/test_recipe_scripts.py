@@ -9,7 +9,7 @@ exists, is a recipe for that stage and resolves together with the flags.
 
 What the reader understands of shell (enough for plain chain scripts, no more):
   - a stage call is a simple command whose first word is `r1`, `$R1` or `${R1}` (after `VAR=value` prefixes and
-    `do`/`then`/`else`/`{`/`!`/`time`), or any command holding `-m r1cli` (`python -m r1cli`,
+    `if`/`while`/`do`/`then`/`else`/`{`/`!`/`time`/`nohup`), or any command holding `-m r1cli` (`python -m r1cli`,
     `accelerate launch ... -m r1cli`); the stage is the first word after the global flags, and must be literal;
   - backslash-newline continuations are joined and a quoted string may span lines (the call is reported at its
     first line); comments, heredoc bodies (`<<'PY' ... PY`) and `|`, `&&`, `||`, `;`, `&`, `(`, `)` are
@@ -43,7 +43,7 @@ RECIPES = ROOT / "recipes"
 MODULES = dict(STAGES)
 
 R1_WORDS = {"r1", "$R1", "${R1}"}
-PREFIX_WORDS = {"do", "then", "else", "elif", "{", "!", "time", "exec", "nohup"}
+PREFIX_WORDS = {"if", "while", "until", "do", "then", "else", "elif", "{", "!", "time", "exec", "nohup"}
 OPERATORS = {"|", "||", "&&", ";", ";;", "&", "|&", "(", ")"}
 REDIRECTIONS = {">", ">>", "<", ">&", "&>", ">|", "<<<"}
 ASSIGNMENT = re.compile(r"[A-Za-z_]\w*=")
@@ -380,8 +380,10 @@ def test_a_config_is_found_through_the_scripts_variables_and_must_suit_the_stage
 
 
 def test_an_unregistered_or_variable_stage_is_reported(scratch):
-    script = scratch("r1 finetune --model tiny\nSTAGE=sft\nr1 $STAGE --model tiny\n")
+    script = scratch("r1 finetune --model tiny\nSTAGE=sft\nr1 $STAGE --model tiny\n"
+                     "if r1 -v eval --bogus; then echo; fi\n")
     problems = check_script(script)
-    assert len(problems) == 2
+    assert len(problems) == 3
     assert ":1: 'finetune' is no registered stage" in problems[0]
     assert ":3: the stage is a variable" in problems[1]
+    assert ":4: `r1 eval` has no option --bogus" in problems[2]
