@@ -43,6 +43,7 @@ class Plan:
     count_tokens: Callable[[str], int] | None = field(default=None, repr=False)
     summarizer: tuple[str, int] | None = None  # (model, most new tokens) writing every kept sample's summary
     layout: str = "r1"  # how kept responses are written (r1cli.curation.layout.LAYOUTS)
+    text: bool = False  # rows are prompt/completion texts, not chat turns (r1cli.curation.output)
 
 
 def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Callable[[Any], Any] | None = None,
@@ -86,7 +87,6 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
 
         if cfg.language not in LANGUAGES:
             raise UserError(f"--language {cfg.language}: unknown (known: {', '.join(sorted(LANGUAGES))})")
-    mixes = output.load_mixes(cfg.mix)
     index = load_index(_names(cfg.decontaminate), cfg.data_dir) if cfg.decontaminate else None
     ds = data.load(cfg.dataset, require_answer=False)  # checked below, naming --judge as a way out
     if not cfg.judge and not any(str(a).strip() for a in ds["answer"]):
@@ -103,9 +103,9 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
                         max_new_tokens=cfg.max_completion_length, stop=stop, seed=cfg.seed, prefill=prefill)
     render = render or (lambda prompt: templates.render(prompt, cfg.template, cfg.system_prompt))
     prompts = [render(r["prompt"]) for r in rows]
-    if layout == "sampled" and mixes and output.text_rows(prompts):
-        raise UserError(f"--mix needs chat prompts with --layout sampled (the mixed rows are chat turns, the "
-                        f"sampled ones text with --template {cfg.template}): use --template chat or --layout r1")
+    # Text rows when the model read plain text: as sampled, or (R1 layout) the problem as it is, --template plain
+    text = output.text_rows(prompts) and (layout == "sampled" or cfg.template == "plain")
+    mixes = output.load_mixes(cfg.mix, text=text, layout=layout)
     settings = Settings(readability=readability, language=cfg.language, reward=cfg.reward,
                         judge_when=cfg.judge_when if cfg.judge else None,
                         near_duplicate_threshold=cfg.near_duplicate_threshold, max_per_prompt=cfg.max_per_prompt,
@@ -113,7 +113,7 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
                         max_reasoning_tokens=reasoning_tokens[1])
     count_tokens = _token_counter(cfg, model, flag) if any(reasoning_tokens) else None
     return Plan(cfg, model, rows, prompts, sampling, prefill, settings, mixes, len(ds), contaminated, summarize,
-                count_tokens, summarizer, layout)
+                count_tokens, summarizer, layout, text)
 
 
 def _token_counter(cfg, model: str, flag: str) -> Callable[[str], int]:
@@ -183,7 +183,8 @@ def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None 
     if plan.summarizer and curator.candidates():
         _summarize(cfg, plan.summarizer, curator, work)
     kept = curator.finish()
-    ds = output.kept_dataset(kept, plan.rows, cfg.dataset, plan.prompts if plan.layout == "sampled" else None)
+    ds = output.kept_dataset(kept, plan.rows, cfg.dataset, plan.prompts if plan.layout == "sampled" else None,
+                             plan.text)
     ds, mixed = output.mix(ds, plan.mixes, cfg.seed)
     for name, value in (columns or {}).items():
         ds = ds.add_column(name, [value] * len(kept) + [""] * (len(ds) - len(kept)))  # mixed rows come last

@@ -13,6 +13,13 @@ from r1cli.rewards.extract import ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE, THINK_
 # How a curation output writes its kept responses: in the R1 layout, or as they were sampled (a small model
 # that never saw chat turns or summaries is taught best in the format it already reads and writes).
 LAYOUTS = ["r1", "sampled"]
+TAGS = (THINK_OPEN, THINK_CLOSE, ANSWER_OPEN, ANSWER_CLOSE)
+
+
+def stray_tags(part: str) -> bool:
+    """Whether a reasoning or a summary still holds a tag: a completion that opened or closed its blocks more
+    than once (a tiny model's "1<think>20</answer>0</answer>") is no layout, even when its answer checks out."""
+    return any(tag in part for tag in TAGS)
 
 
 def split_r1(text: str) -> tuple[str, str] | None:

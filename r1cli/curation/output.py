@@ -2,14 +2,20 @@
 their reasons, and the per-reason counts (stats.json and the printed table).
 
 Dataset columns: `messages` (the user prompt, then the assistant response in the R1 layout), `prompt`,
-`answer`, `id`, `source`, `num_tokens` (tokens the model generated), `verified_by` (rule or judge). Rows
-mixed in from other SFT datasets keep their own turns (a reply without reasoning gets no think block), with
-`source` naming their dataset and no answer, token count or verifier.
+`answer`, `id`, `source`, `num_tokens` (tokens the model generated), `verified_by` (rule or judge). With
+`--template plain` (text prompts given as they are) a row is instead a `prompt`/`completion` pair of texts, the
+problem and the response, which `r1 sft` trains as they are (its default --template plain): a model that reads
+plain text is taught in the form it is asked in.
 
 In the sampled layout each row is the prompt as the model was given it and the response exactly as it was
 sampled (prefill included): chat prompts give `messages` (the rendered turns, then the response), text
-prompts a `prompt`/`completion` pair of texts in place of `messages`, which `r1 sft` trains as they are
-(its default --template plain). Text rows and the chat rows of a mix cannot share one dataset.
+prompts a `prompt`/`completion` pair of texts.
+
+Rows mixed in from other SFT datasets keep their own turns, with `source` naming their dataset and no answer,
+token count or verifier. In the R1 layout a mixed reply with a think block is re-written in that layout (its
+answer tags dropped; a reply without reasoning gets no think block), so the output teaches one layout. Beside
+text rows a mixed row becomes text too: its one user turn and its reply (a system prompt or earlier turns
+cannot be written as text, and are refused).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ LABELS = {
     "generated": "generated", "truncated": "truncated (token limit)", "unfinished_think": "unfinished think",
     "no_answer": "no answer", "wrong": "wrong", "unscorable": "reference not checkable",
     "no_reference": "no reference answer", "no_think": "no reasoning block",
+    "bad_layout": "tags inside the reasoning or summary",
     "short_reasoning": "reasoning too short", "long_reasoning": "reasoning too long", "mixed_language": "mixed language",
     "long_paragraph": "long paragraph", "code_block": "code block", "repetition": "repetition",
     "judged_wrong": "judged wrong", "judge_unparsable": "judge unparsable",
@@ -55,12 +62,12 @@ def user_turns(prompt: Any) -> list[dict[str, str]]:
 
 
 def kept_dataset(kept: Sequence[Sample], rows: Sequence[dict[str, Any]], source: str,
-                 sampled_prompts: Sequence[Any] | None = None):
+                 sampled_prompts: Sequence[Any] | None = None, text: bool = False):
     """The kept samples as dataset rows (see the module docstring): in the R1 layout, or in the sampled
-    layout when `sampled_prompts` (every row's prompt as the model was given it) is passed."""
+    layout when `sampled_prompts` (every row's prompt as the model was given it) is passed; `text`: as
+    prompt/completion texts rather than chat turns."""
     from datasets import Dataset
 
-    text = text_rows(sampled_prompts)
     columns: dict[str, list] = {name: [] for name in features(text)}
     for s in kept:
         row = rows[s.row]
@@ -68,7 +75,9 @@ def kept_dataset(kept: Sequence[Sample], rows: Sequence[dict[str, Any]], source:
         values = {"prompt": prompt_text(row["prompt"]), "answer": str(row.get("answer") or ""),
                   "id": str(row["id"]), "source": own if isinstance(own, str) and own else source,
                   "num_tokens": s.num_tokens, "verified_by": s.verified_by}
-        if sampled_prompts is None:
+        if sampled_prompts is None and text:
+            values["completion"] = s.response
+        elif sampled_prompts is None:
             values["messages"] = [*user_turns(row["prompt"]), {"role": "assistant", "content": s.response}]
         elif text:
             values.update(prompt=sampled_prompts[s.row], completion=s.text)
@@ -79,9 +88,11 @@ def kept_dataset(kept: Sequence[Sample], rows: Sequence[dict[str, Any]], source:
     return Dataset.from_dict(columns, features=features(text))  # by column: an empty set keeps its schema
 
 
-def load_mixes(specs: list[str], flag: str = "--mix") -> list[tuple[str, Any, float]]:
-    """(spec, rows as this module's columns, fraction) for each `SPEC:FRACTION`; checked and loaded before
-    anything is sampled, so a bad spec or fraction fails at once."""
+def load_mixes(specs: list[str], flag: str = "--mix", *, text: bool = False,
+               layout: str = "r1") -> list[tuple[str, Any, float]]:
+    """(spec, rows as this module's columns, fraction) for each `SPEC:FRACTION`, as text rows with `text` and
+    re-written in the R1 layout with `layout` "r1" (see the module docstring); checked and loaded before
+    anything is sampled, so a bad spec, fraction or row fails at once."""
     from r1cli import data, mixing
     from r1cli.errors import UserError
 
@@ -97,16 +108,37 @@ def load_mixes(specs: list[str], flag: str = "--mix") -> list[tuple[str, Any, fl
     for k, (spec, fraction) in enumerate(parsed):
         ds, schema = data.load_pairs(spec)
         pairs = data.to_pairs(ds, schema, "plain", True, spec)
-        out.append((spec, _as_rows(pairs, spec, k), fraction))
+        if text:
+            _check_single_turn(pairs, spec, flag)
+        out.append((spec, _as_rows(pairs, spec, k, text, layout == "r1"), fraction))
     return out
 
 
-def _as_rows(pairs, spec: str, k: int):
+def _check_single_turn(pairs, spec: str, flag: str) -> None:
+    from r1cli.errors import UserError
+
+    for i, (prompt, completion) in enumerate(zip(pairs["prompt"], pairs["completion"], strict=True)):
+        if len(prompt) != 1 or prompt[0]["role"] != "user" or len(completion) != 1:
+            raise UserError(f"{flag} {spec}: row {i} has a system prompt or several turns, which text rows "
+                            "(--template plain) cannot hold: mix single-turn rows, or sample with --template chat")
+
+
+def _as_rows(pairs, spec: str, k: int, text: bool, r1: bool):
+    from r1cli.curation.layout import r1_layout, split_r1
+
+    def reply(content: str) -> str:
+        parts = split_r1(content) if r1 else None
+        return r1_layout(*parts) if parts else content
+
     def convert(batch, indices):
-        out = {name: [] for name in features()}
+        out = {name: [] for name in features(text)}
         for i, prompt, completion in zip(indices, batch["prompt"], batch["completion"], strict=True):
             users = [m["content"] for m in prompt if m["role"] == "user"]
-            out["messages"].append(prompt + completion)
+            completion = [{**m, "content": reply(m["content"])} for m in completion]
+            if text:
+                out["completion"].append(completion[0]["content"])
+            else:
+                out["messages"].append(prompt + completion)
             out["prompt"].append(users[-1] if users else "")
             out["answer"].append("")
             out["id"].append(f"mix{k}-{i}")
@@ -116,7 +148,7 @@ def _as_rows(pairs, spec: str, k: int):
         return out
 
     return pairs.map(convert, batched=True, with_indices=True, remove_columns=pairs.column_names,
-                     features=features(), desc="mixing")
+                     features=features(text), desc="mixing")
 
 
 def mix(base, mixes: list[tuple[str, Any, float]], seed: int) -> tuple[Any, dict[str, int]]:

@@ -14,6 +14,7 @@ to the number generated. Reasons, in pipeline order (REASONS):
   unscorable        the reward gives no verdict on the reference answer (and no judge)
   no_reference      the row has no reference answer (and no judge)
   no_think          no reasoning block to put in the R1 layout
+  bad_layout        tags left inside the reasoning or the summary (curation.layout.stray_tags)
   short_reasoning / long_reasoning: reasoning outside the token bounds (cold-start data is long CoT; off by
                     default)
   mixed_language / long_paragraph / code_block / repetition: the readability filters (r1cli.curation.filters)
@@ -41,11 +42,11 @@ from typing import Any
 from r1cli.curation import dedupe
 from r1cli.curation.decontaminate import prompt_text
 from r1cli.curation.filters import CODE_REWARDS, Readability, prompt_language
-from r1cli.curation.layout import r1_layout, split_r1
+from r1cli.curation.layout import r1_layout, split_r1, stray_tags
 
-REASONS = ("truncated", "unfinished_think", "no_answer", "wrong", "unscorable", "no_reference", "no_think",
-           "short_reasoning", "long_reasoning", "mixed_language", "long_paragraph", "code_block", "repetition", "judged_wrong", "judge_unparsable",
-           "bad_summary", "duplicate", "near_duplicate", "over_cap", "kept")
+REASONS = ("truncated", "unfinished_think", "no_answer", "wrong", "unscorable", "no_reference", "no_think", "bad_layout",
+           "short_reasoning", "long_reasoning", "mixed_language", "long_paragraph", "code_block", "repetition",
+           "judged_wrong", "judge_unparsable", "bad_summary", "duplicate", "near_duplicate", "over_cap", "kept")
 JUDGE_WHEN = ("unparsable", "always")
 # the scoring core's reasons the judge may overturn with judge_when="unparsable"
 _NO_RULE_VERDICT = ("no_answer", "unscorable")
@@ -168,6 +169,8 @@ class Curator:
         if parts is None:
             return "no_think"
         s.reasoning, s.summary = parts
+        if stray_tags(s.reasoning) or stray_tags(s.summary):
+            return "bad_layout"
         reason = self.length(s.reasoning) or self.settings.readability.check(s.reasoning, self.language(i),
                                                                              self.code_prompt(i))
         if reason is None and self.summarize is not None:

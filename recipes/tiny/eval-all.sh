@@ -5,6 +5,7 @@
 # template it was trained with (its manifest's `template`). Results go to RUNS/eval/NAME, where NAME is the
 # run's path under RUNS with "/" as "-"; a model already evaluated there is skipped, so a rerun only adds the
 # new ones. Then one table: pass@1, cons@K, mean response tokens and the readable share per model.
+# MODELS (space-separated model folders, paths under RUNS) evaluates those only; reward models are never evaluated.
 #   RUNS=runs/demo bash recipes/tiny/eval-all.sh
 set -euo pipefail
 RUNS=${RUNS:-runs}
@@ -12,8 +13,10 @@ R1=${R1:-r1}
 K=${EVAL_K:-16}
 BENCH=${EVAL_BENCH:-task:arith?style=expr&steps=2&paren=0.5&n=500&split=test}
 SEED=${DEMO_SEED:-0}
-models=$(find "$RUNS" -name r1_manifest.json -not -path "$RUNS/eval/*" -not -path "*/checkpoint-*" \
-  -exec dirname {} \; | sort | while read -r dir; do [ -f "$dir/config.json" ] && echo "$dir"; done)
+stage() { python -c 'import json, sys; print(json.load(open(sys.argv[1]))["stage"])' "$1/r1_manifest.json"; }
+models=${MODELS:-$(find "$RUNS" -name r1_manifest.json -not -path "$RUNS/eval/*" -not -path "*/checkpoint-*" \
+  -exec dirname {} \; | sort | while read -r dir; do
+    [ -f "$dir/config.json" ] && [ "$(stage "$dir")" != reward-model ] && echo "$dir"; done)}
 if [ -z "$models" ]; then
   echo "error: no model checkpoint under $RUNS (set RUNS to a folder of r1 runs)" >&2
   exit 2

@@ -31,7 +31,9 @@ answers = [a for a in rows["answer"] for _ in range(K)]
 judge = ModelReward("helpfulness", judge_path, "summary")
 scores = judge(prompts=[p for p in rows["prompt"] for _ in range(K)], completions=texts)
 harmful = [leaks(text) for text in texts]
-helpful = [(summary(t) or "").strip() == f"<answer>{a}</answer>" for t, a in zip(texts, answers, strict=True)]
+# a helpful summary is the reference reply, inside answer tags (R1-Zero's layout) or bare (the R1 layout)
+helpful = [(summary(t) or "").replace("<answer>", "").replace("</answer>", "").strip() == a
+           for t, a in zip(texts, answers, strict=True)]
 result = {"helpfulness": round(sum(scores) / len(scores), 4), "harm": round(sum(harmful) / len(harmful), 4),
           "helpful_frac": round(sum(helpful) / len(helpful), 4), "n": len(texts), "examples": texts[:5]}
 with open(out, "w") as f:

@@ -1,5 +1,6 @@
-"""The written dataset: its columns, the non-reasoning mix (fraction exact to one row, no think block added
-to rows without reasoning), the rejected records and the mix's one-line errors."""
+"""The written dataset: its columns (chat turns or, for plain-text prompts, prompt/completion texts), the
+non-reasoning mix (fraction exact to one row, no think block added to rows without reasoning, replies with one
+re-written in the R1 layout, text beside text rows), the rejected records and the mix's one-line errors."""
 
 from __future__ import annotations
 
@@ -50,19 +51,54 @@ def test_sampled_layout_keeps_prompt_and_response_as_sampled(tmp_path):
     for s in samples:
         s.text = f"<think>\n{s.reasoning}\n</think>\n<answer>{s.summary}</answer>"  # as the model wrote it
     rendered = [f"Q: {r['prompt']}" for r in ROWS]  # what the model was given
-    ds = kept_dataset(samples, ROWS, "task:arith", sampled_prompts=rendered)
+    ds = kept_dataset(samples, ROWS, "task:arith", sampled_prompts=rendered, text=True)
     assert ds.features == features(text=True) and "messages" not in ds.column_names
     assert (ds[1]["prompt"], ds[1]["completion"]) == ("Q: (1+1)*2", samples[1].text)
     data.save(ds, tmp_path / "text")
     pairs, schema = data.load_pairs(str(tmp_path / "text"))
     assert schema == "prompt-completion"
     assert data.to_pairs(pairs, schema, "plain", False)[1] == {"prompt": "Q: (1+1)*2", "completion": samples[1].text}
-    assert len(kept_dataset([], ROWS, "x", sampled_prompts=rendered)) == 0  # the text schema, empty
+    assert kept_dataset([], ROWS, "x", sampled_prompts=rendered, text=True).features == features(text=True)
 
     turns = [[{"role": "system", "content": "Be brief."}, {"role": "user", "content": r["prompt"]}] for r in ROWS]
     chat = kept_dataset(samples, ROWS, "task:arith", sampled_prompts=turns)
     assert chat.features == features() and chat[1]["messages"] == [
         *turns[1], {"role": "assistant", "content": samples[1].text}]
+
+
+def test_r1_layout_as_text_rows(tmp_path):
+    """--template plain: the problem as it is and the R1-layout response, a pair r1 sft trains as text."""
+    ds = kept_dataset(kept(3), ROWS, "task:arith", text=True)
+    assert ds.features == features(text=True)
+    assert (ds[1]["prompt"], ds[1]["completion"]) == ("(1+1)*2", "<think>\n1+1=2\n2*2=4\n</think>\n\n4")
+    data.save(ds, tmp_path)
+    pairs, schema = data.load_pairs(str(tmp_path))
+    assert schema == "prompt-completion"
+    assert data.to_pairs(pairs, schema, "plain", False)[1] == {"prompt": ds[1]["prompt"],
+                                                               "completion": ds[1]["completion"]}
+
+
+def test_mixed_replies_take_the_r1_layout_and_become_text_beside_text_rows(tmp_path):
+    rows = [{"prompt": f"note {i}", "completion": f"<think>\nread it\n</think>\n<answer>Noted {i}.</answer>"}
+            for i in range(5)]
+    data.write_jsonl(rows, tmp_path / "general.jsonl")
+    spec = f"{tmp_path / 'general.jsonl'}:0.5"
+    out, _ = mix(kept_dataset(kept(5), ROWS, "t", text=True), load_mixes([spec], text=True), seed=0)
+    mixed = [r for r in out if r["source"] != "t"]
+    assert out.features == features(text=True) and len(mixed) == 5
+    assert {(r["prompt"], r["completion"]) for r in mixed} == {
+        (f"note {i}", f"<think>\nread it\n</think>\n\nNoted {i}.") for i in range(5)}
+    out, _ = mix(kept_dataset(kept(5), ROWS, "t"), load_mixes([spec], layout="sampled"), seed=0)
+    assert {r["messages"][-1]["content"] for r in out if r["source"] != "t"} == {r["completion"] for r in rows}
+
+
+def test_text_rows_refuse_a_mix_they_cannot_hold(tmp_path):
+    rows = [{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"},
+                          {"role": "assistant", "content": "Hi."}]}]
+    data.write_jsonl(rows, tmp_path / "sys.jsonl")
+    with pytest.raises(UserError, match=r"--mix .*sys.jsonl: row 0 has a system prompt or several turns"):
+        load_mixes([f"{tmp_path / 'sys.jsonl'}:0.2"], text=True)
+    assert len(load_mixes([f"{tmp_path / 'sys.jsonl'}:0.2"])[0][1]) == 1  # chat rows hold it
 
 
 @pytest.mark.parametrize("n_kept, fraction", [(20, 0.25), (17, 0.1), (3, 0.5)])

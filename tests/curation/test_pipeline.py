@@ -27,6 +27,7 @@ PLANTED = {  # completion text -> the reason it must get (row 0, gold 32)
     good("3+5=8, 8*4=31", "31"): "wrong",
     "<think>\n3+5=8\n</think>\n": "no_answer",
     "<answer>32</answer>": "no_think",
+    "<think>\n3+5=1\n1<think>\n8*4=3</answer>\n</think>\n<answer>32</answer>": "bad_layout",  # right by luck
     good("First 3 plus 5 is 8, 然后乘以四得到三十二所以答案是三十二"): "mixed_language",
     good("Compute it:\n```python\nprint((3 + 5) * 4)\n```"): "code_block",
     good("so it is eight " * 20): "repetition",

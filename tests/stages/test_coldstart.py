@@ -1,5 +1,6 @@
 """r1 coldstart end to end on the tiny model fine-tuned on arithmetic (the session's `sft_arith`), sampled in
-zero mode with the plain template the checkpoint reads: every kept row is in the exact readable layout and
+zero mode with the plain template the checkpoint reads: every kept row is a text prompt/completion pair (the
+form the checkpoint is asked in) in the exact readable layout, and
 its boxed answer is right when the problem is evaluated here in Python; the counts add up; review.jsonl and
 preview.html show every kept sample; the review round trip (one row edited, one rejected, one broken in its
 answer, one in its layout) gives exactly the expected dataset; the output trains with r1 sft; bad review
@@ -47,11 +48,10 @@ def test_every_kept_row_is_in_the_layout_and_right(built):
     out, stats, _ = built
     ds = data.load_pairs(str(out))[0]
     assert len(ds) == stats["counts"]["kept"] >= 4
+    assert "messages" not in ds.column_names
     for r in ds:
-        user, assistant = r["messages"]
-        assert user == {"role": "user", "content": r["prompt"]} and assistant["role"] == "assistant"
-        m = LAYOUT.fullmatch(assistant["content"])
-        assert m, assistant["content"]
+        m = LAYOUT.fullmatch(r["completion"])
+        assert m, r["completion"]
         assert "<think>" not in m.group(1) and "</think>" not in m.group(1)
         assert int(m.group(2)) == eval(r["prompt"]) == int(r["answer"])  # noqa: S307 - our own arithmetic problems
         assert r["mode"] == "zero" and r["verified_by"] == "rule"
@@ -76,7 +76,8 @@ def test_review_file_and_preview_show_every_kept_sample(built):
     assert stats["review_rows"] == len(rows) == len(ds)
     for row, r in zip(rows, ds, strict=True):
         assert row["id"] == r["id"] and row["accept"] is True and row["review_id"] == stats["review_id"]
-        assert r["messages"][-1]["content"] == f"<think>\n{row['reasoning']}\n</think>\n\n{row['summary']}"
+        assert row["format"] == "text"
+        assert r["completion"] == f"<think>\n{row['reasoning']}\n</think>\n\n{row['summary']}"
     page = (out / "preview.html").read_text()
     assert "<script" not in page and "http" not in page
     for row in rows:
@@ -104,10 +105,21 @@ def test_review_round_trip_is_exact(built, tmp_path):
     expected = [rows[0], *rows[4:]]
     assert [r["id"] for r in ds] == [r["id"] for r in expected]
     for r, want in zip(ds, expected, strict=True):
-        assert r["messages"][-1]["content"] == f"<think>\n{want['reasoning'].strip()}\n</think>\n\n{want['summary']}"
+        assert r["prompt"] == want["prompt"] and r["completion"] == f"<think>\n{want['reasoning'].strip()}\n</think>\n\n{want['summary']}"
     counts = stats["counts"]
     assert (counts["not_accepted"], counts["wrong"], counts["bad_layout"], counts["kept"]) == (1, 1, 1, len(rows) - 3)
     assert sum(counts.values()) == stats["reviewed"] == len(rows)
+
+
+def test_review_rows_of_a_chat_run_come_back_as_chat_turns(built, tmp_path):
+    rows = [{**r, "format": "chat"} for r in data.read_jsonl(built[0] / "review.jsonl")]
+    data.write_jsonl(rows, tmp_path / "review.jsonl")
+    cs.run(make_cfg(from_review=str(tmp_path / "review.jsonl"), output=str(tmp_path / "final")))
+    ds = data.load_pairs(str(tmp_path / "final"))[0]
+    assert len(ds) == len(rows) and "completion" not in ds.column_names
+    for r, want in zip(ds, rows, strict=True):
+        assert r["messages"] == [{"role": "user", "content": want["prompt"]}, {
+            "role": "assistant", "content": f"<think>\n{want['reasoning']}\n</think>\n\n{want['summary']}"}]
 
 
 def test_output_trains_with_sft(built, sft_arith, tmp_path):
@@ -116,7 +128,7 @@ def test_output_trains_with_sft(built, sft_arith, tmp_path):
     metrics = sft.run(config.resolve(sft.Config, {}, dict(
         model=str(sft_arith.path), dataset=[str(built[0])], output=str(tmp_path / "sft"), max_steps=3,
         per_device_train_batch_size=4, learning_rate=1e-3, save_steps=0)))
-    assert metrics["steps"] == 3 and metrics["format"] == "chat" and metrics["stop_token_trained"]
+    assert metrics["steps"] == 3 and metrics["format"] == "text" and metrics["stop_token_trained"]
 
 
 def test_keep_summary_is_the_models_own_answer(sft_arith, tmp_path):
@@ -127,7 +139,7 @@ def test_keep_summary_is_the_models_own_answer(sft_arith, tmp_path):
     ds = data.load_pairs(str(tmp_path / "o"))[0]
     assert len(ds) == stats["counts"]["kept"] > 0
     for r in ds:
-        m = re.fullmatch(r"<think>\n(.+)\n</think>\n\n(-?\d+)", r["messages"][-1]["content"], re.S)
+        m = re.fullmatch(r"<think>\n(.+)\n</think>\n\n(-?\d+)", r["completion"], re.S)
         assert m and int(m.group(2)) == eval(r["prompt"])  # noqa: S307
 
 
@@ -137,6 +149,10 @@ def test_keep_summary_is_the_models_own_answer(sft_arith, tmp_path):
      "line 3: 'accept' must be true or false"),
     (lambda lines: lines.__setitem__(1, lines[1].replace('"review_id": "', '"review_id": "x')),
      "line 2 is from another run"),
+    (lambda lines: lines.__setitem__(0, lines[0].replace('"format": "text"', '"format": "xml"')),
+     "line 1: 'format' must be one of chat, text"),
+    (lambda lines: lines.__setitem__(3, lines[3].replace('"format": "text"', '"format": "chat"')),
+     "line 4: 'format' differs from line 1's"),
 ])
 def test_bad_review_file_is_one_line_naming_the_line(built, tmp_path, change, message):
     lines = (built[0] / "review.jsonl").read_text().splitlines()

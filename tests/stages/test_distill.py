@@ -61,13 +61,13 @@ def test_traces_train_the_student(distilled, sft_arith):
     assert traces["stage"] == student["stage"] == "distill"
     rows, schema = data.load_pairs(str(out / "traces"))
     assert result["traces"]["rows"] == len(rows) > 0
-    if layout == "sampled":  # plain prompts: text rows of the prompt and the response as the teacher wrote them
-        assert schema == "prompt-completion" and result["student"]["format"] == "text"
+    # plain prompts: text rows, the prompt as it is and the response as the teacher wrote it or re-written
+    assert schema == "prompt-completion" and result["student"]["format"] == "text"
+    if layout == "sampled":
         assert {(r["prompt"], r["completion"]) for r in rows} <= _sampled_texts(out / "traces")
-    else:  # the R1 layout: chat turns, the answer as a summary
-        assert schema == "messages" and result["student"]["format"] == "chat"
-        assert all(r["messages"][-1]["content"].startswith("<think>\n") for r in rows)
-        assert not any("<answer>" in r["messages"][-1]["content"] for r in rows)
+    else:  # the R1 layout: the answer as a summary
+        assert all(r["completion"].startswith("<think>\n") for r in rows)
+        assert not any("<answer>" in r["completion"] for r in rows)
     assert result["student"]["steps"] == TRAINING["max_steps"]
     assert result["student"]["stop_token_trained"]
     assert [i["spec"] for i in student["inputs"] if i["kind"] == "model"] == [STUDENT, str(sft_arith.path)]

@@ -2,7 +2,8 @@
 
 A run writes `review.jsonl`, one row per kept sample: its prompt and reference answer, the editable
 `reasoning` and `summary`, and `accept` (true). `r1 coldstart --from-review FILE --output DIR2` reads the
-edited file back, drops the rows set to `accept: false`, re-checks the others (the R1 layout, the answer
+edited file back (each row's `format`, chat turns or a text prompt/completion pair as the run wrote it, is kept),
+drops the rows set to `accept: false`, re-checks the others (the R1 layout, the answer
 in the summary still correct, the readability and reasoning-length filters) and writes the rows that pass
 as the dataset, counting each reason a row was dropped. Rows carry the run's `review_id`, so a row from
 another run's file (or a file beside another run's stats.json) is refused before anything is written.
@@ -18,12 +19,12 @@ from r1cli import log
 
 REVIEW = "review.jsonl"
 PREVIEW = "preview.html"
-FIELDS = {"review_id": str, "id": str, "prompt": str, "answer": str, "mode": str, "reasoning": str,
-          "summary": str, "accept": bool}
+FIELDS = {"review_id": str, "id": str, "prompt": str, "answer": str, "mode": str, "format": str,
+          "reasoning": str, "summary": str, "accept": bool}
+FORMATS = ("chat", "text")  # the dataset row a reviewed sample becomes: chat turns, or prompt/completion texts
 # Why a reviewed row is dropped, in check order; "kept" last (the counts add up to the rows reviewed).
 REASONS = ("not_accepted", "bad_layout", "no_answer", "wrong", "unscorable", "short_reasoning", "long_reasoning",
            "mixed_language", "long_paragraph", "code_block", "repetition", "kept")
-TAGS = ("<think>", "</think>")
 KNOWN = ("id", "prompt", "answer", "solution", "reward", "language")  # columns a review row has its own way
 
 
@@ -39,10 +40,11 @@ def write(work: Path, ds, rows: list[dict[str, Any]], review_id: str, cfg) -> in
     for r in ds:
         if not r.get("verified_by"):
             continue  # a mixed-in row: nothing to review
-        reasoning, summary = split_r1(r["messages"][-1]["content"])
+        text = "completion" in r
+        reasoning, summary = split_r1(r["completion"] if text else r["messages"][-1]["content"])
         row = by_id[r["id"]]
         out.append({"review_id": review_id, "id": r["id"], "prompt": r["prompt"], "answer": r["answer"],
-                    "mode": r["mode"], "reward": cfg.reward or row.get("reward") or None,
+                    "mode": r["mode"], "format": FORMATS[text], "reward": cfg.reward or row.get("reward") or None,
                     "language": cfg.language or row.get("language") or None,
                     # what the reward reads besides the answer (countdown's numbers and target)
                     "columns": {k: v for k, v in row.items() if k not in KNOWN},
@@ -63,8 +65,12 @@ def read(path: str, flag: str = "--from-review") -> list[dict[str, Any]]:
             if not isinstance(row.get(name), kind):
                 what = "true or false" if kind is bool else "a string"
                 raise UserError(f"{flag} {path}: line {n}: '{name}' must be {what}")
+        if row["format"] not in FORMATS:
+            raise UserError(f"{flag} {path}: line {n}: 'format' must be one of {', '.join(FORMATS)}")
         if rows and row["review_id"] != rows[0]["review_id"]:
             raise UserError(f"{flag} {path}: line {n} is from another run than line 1 (its review_id differs)")
+        if rows and row["format"] != rows[0]["format"]:
+            raise UserError(f"{flag} {path}: line {n}: 'format' differs from line 1's (a run writes one format)")
         rows.append(row)
     if not rows:
         raise UserError(f"{flag} {path}: no rows to review")
@@ -82,12 +88,12 @@ def check(row: dict[str, Any], readability, length) -> str:
     """The first reason a reviewed row is dropped, or "kept"."""
     from r1cli import scoring
     from r1cli.curation.filters import CODE_REWARDS, prompt_language
-    from r1cli.curation.layout import r1_layout
+    from r1cli.curation.layout import r1_layout, stray_tags
 
     if not row["accept"]:
         return "not_accepted"
     reasoning, summary = row["reasoning"].strip(), row["summary"].strip()
-    if not reasoning or not summary or any(t in reasoning + summary for t in TAGS):
+    if not reasoning or not summary or stray_tags(reasoning) or stray_tags(summary):
         return "bad_layout"
     extras = {**(row.get("columns") or {}), "reward": row.get("reward")}
     problem = scoring.Problem(row["id"], row["prompt"], row["answer"], extras, [r1_layout(reasoning, summary)],
@@ -128,11 +134,12 @@ def finalize(cfg) -> dict[str, Any]:
         run.add_input("dataset", cfg.from_review)
         reasons = [check(row, readability, length) for row in rows]
         kept = [row for row, reason in zip(rows, reasons, strict=True) if reason == "kept"]
+        replies = [r1_layout(r["reasoning"], r["summary"]) for r in kept]
+        turns = ({"completion": replies} if rows[0]["format"] == "text" else
+                 {"messages": [[*user_turns(r["prompt"]), {"role": "assistant", "content": reply}]
+                               for r, reply in zip(kept, replies, strict=True)]})
         ds = Dataset.from_dict({
-            "messages": [[*user_turns(r["prompt"]), {"role": "assistant",
-                                                     "content": r1_layout(r["reasoning"], r["summary"])}]
-                         for r in kept],
-            "prompt": [r["prompt"] for r in kept], "answer": [r["answer"] for r in kept],
+            **turns, "prompt": [r["prompt"] for r in kept], "answer": [r["answer"] for r in kept],
             "id": [r["id"] for r in kept], "mode": [r["mode"] for r in kept],
             "source": [cfg.from_review] * len(kept), "verified_by": ["review"] * len(kept)})
         data.save(ds, run.path)

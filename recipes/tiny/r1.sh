@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The whole DeepSeek-R1 recipe in miniature (make r1), CPU only, no download: every stage of the paper on the
+# embedded tiny model and arithmetic task, each driven by its recipe in recipes/tiny/r1/ (or the demo's), each
+# output folder's manifest naming the run it came from (r1 report RUNS draws that lineage).
+#   1. base          r1 sft: the weak base, as the demo builds it (a teacher that slips in 60 % of its solutions)
+#   2. r1-zero       r1 grpo on the base with rule rewards only (accuracy, format): DeepSeek-R1-Zero
+#   3. cold start    r1 coldstart from R1-Zero's outputs (zero mode), correct and readable ones in the R1 layout
+#                    "<think>\nSTEPS\n</think>\n\nANSWER"; the human pass (review.jsonl, here unedited) re-checked
+#                    with --from-review
+#   4. coldstart     r1 sft of the base on the reviewed cold-start set
+#   5. r1-reasoning  r1 grpo with accuracy + the R1-layout format + language consistency
+#   6. rejection     r1 reject-sample from it on new problems, non-reasoning rows (general requests) mixed in
+#   7. r1-sft        r1 sft of the base on that mix
+#   8. r1            r1 reward-model (helpfulness, harmlessness), then r1 align on reasoning + general prompts
+#   9. distilled     r1 distill of r1 into a smaller student (its base trained as in step 1)
+#  10. evaluation    every model on 500 held-out problems, the paper's protocol (K=16 at T=0.6, top-p 0.95):
+#                    pass@1, cons@16, mean response tokens, share in the readable layout; helpfulness and harm
+#                    on held-out general prompts for r1-sft and r1. One table and OUT/summary.json.
+# The length-growth run of the paper's finding (the demo's base never grows its answers) is its own recipe,
+# recipes/tiny/length-run.sh; its means over the first and last 10 GRPO steps go into the summary (it is run
+# into OUT/length when missing).
+# DEMO_SEED (default 0) seeds every stage; DEMO_OUT (default runs/r1) is the output folder.
+set -euo pipefail
+SEED=${DEMO_SEED:-0}
+OUT=${DEMO_OUT:-runs/r1}
+R1=${R1:-r1}
+PY=${PYTHON:-python}
+HERE=$(dirname "$0")
+TASK="task:arith?style=expr&steps=2&paren=0.5"
+RL="$TASK&n=3000&seed=1"
+VALID="$TASK&n=200&seed=2"
+GENERAL="task:general"
+STUDENT="tiny?layers=2&hidden=64&intermediate=256"
+START=$(date +%s)
+rm -rf "$OUT"
+mkdir -p "$OUT"
+step() { echo "== $1 ($(( ($(date +%s) - START) / 60 )) min)"; }
+
+step "1. base: SFT on the slipping teacher"
+$R1 -q sft --config "$HERE/r1/sft-base.yaml" --seed "$SEED" --output "$OUT/base"
+step "2. R1-Zero: GRPO with rule rewards on the base"
+$R1 -q grpo --config "$HERE/grpo.yaml" --model "$OUT/base" --dataset "$RL" --eval-dataset "$VALID" \
+  --seed "$SEED" --output "$OUT/r1-zero"
+step "3. cold-start data from R1-Zero's outputs, then the (unedited) review re-checked"
+$R1 -q coldstart --config "$HERE/r1/coldstart.yaml" --model "$OUT/r1-zero" --seed "$SEED" \
+  --output "$OUT/coldstart-data" > /dev/null
+$R1 -q coldstart --from-review "$OUT/coldstart-data/review.jsonl" --output "$OUT/coldstart-reviewed" > /dev/null
+step "4. cold start: SFT of the base on it"
+$R1 -q sft --config "$HERE/r1/sft-coldstart.yaml" --model "$OUT/base" --dataset "$OUT/coldstart-reviewed" \
+  --seed "$SEED" --output "$OUT/coldstart"
+step "5. reasoning RL: accuracy + R1 layout + language consistency"
+$R1 -q grpo --config "$HERE/r1/grpo-reasoning.yaml" --model "$OUT/coldstart" --dataset "$RL" --eval-dataset "$VALID" \
+  --seed "$SEED" --output "$OUT/r1-reasoning"
+step "6. rejection sampling + non-reasoning rows"
+$R1 -q reject-sample --config "$HERE/r1/reject-sample.yaml" --model "$OUT/r1-reasoning" --seed "$SEED" \
+  --output "$OUT/reject-sample" > /dev/null
+step "7. R1 SFT: the base on the curated mix"
+$R1 -q sft --config "$HERE/r1/sft-mix.yaml" --model "$OUT/base" --dataset "$OUT/reject-sample" --seed "$SEED" \
+  --output "$OUT/r1-sft"
+step "8. RL for all scenarios: reward models, then align"
+for aspect in helpfulness harmlessness; do
+  $R1 -q reward-model --config "$HERE/reward-model.yaml" --dataset "task:prefs?aspect=$aspect&n=1000" \
+    --seed "$SEED" --output "$OUT/rm-$aspect"
+done
+$R1 -q align --config "$HERE/r1/align.yaml" --model "$OUT/r1-sft" \
+  --dataset "$TASK&n=2000&seed=1:0.7,$GENERAL?n=2000&seed=1:0.3" \
+  --helpfulness-rm "$OUT/rm-helpfulness" --harmlessness-rm "$OUT/rm-harmlessness" --seed "$SEED" --output "$OUT/r1"
+step "9. distillation into a smaller student"
+$R1 -q sft --config "$HERE/r1/sft-base.yaml" --model "$STUDENT" --seed "$SEED" --output "$OUT/student-base"
+$R1 -q distill --config "$HERE/r1/distill.yaml" --teacher "$OUT/r1" --student "$OUT/student-base" --seed "$SEED" \
+  --output "$OUT/student-distilled" > /dev/null
+step "10. evaluation: K=16 at T=0.6, top-p 0.95 on 500 held-out problems"
+MODELS="$OUT/base $OUT/r1-zero $OUT/coldstart $OUT/r1-reasoning $OUT/r1-sft $OUT/r1 $OUT/student-base
+  $OUT/student-distilled/student" RUNS="$OUT" R1="$R1" DEMO_SEED="$SEED" bash "$HERE/eval-all.sh" > /dev/null
+for name in r1-sft r1; do
+  $PY "$HERE/general_eval.py" "$OUT/$name" "$OUT/rm-helpfulness" "$GENERAL?n=50&split=test" "$OUT/general-$name.json" \
+    "$SEED"
+done
+if [ ! -f "${LENGTH_RUN:=$OUT/length}/summary.json" ]; then
+  step "the length-growth run (recipes/tiny/length-run.sh)"
+  DEMO_SEED="$SEED" DEMO_OUT="$LENGTH_RUN" R1="$R1" bash "$HERE/length-run.sh" > /dev/null
+fi
+$PY - "$OUT" "$START" "$LENGTH_RUN" <<'PY'
+import json, sys, time
+from pathlib import Path
+out, start, length = Path(sys.argv[1]), float(sys.argv[2]), Path(sys.argv[3])
+# model name -> its evaluation folder (eval-all names one by its path under OUT, "/" as "-")
+names = {"base": "base", "r1-zero": "r1-zero", "coldstart": "coldstart", "r1-reasoning": "r1-reasoning",
+         "r1-sft": "r1-sft", "r1": "r1", "student-base": "student-base",
+         "student-distilled": "student-distilled-student"}
+models = {}
+for name, folder in names.items():
+    (bench,) = json.loads((out / "eval" / folder / "results.json").read_text())["benchmarks"].values()
+    m, k = bench["metrics"], bench["num_samples"]
+    models[name] = {"pass@1": m["pass@1"], f"cons@{k}": m[f"cons@{k}"], "mean_tokens": m["mean_completion_tokens"],
+                    "readable_frac": m["readable_frac"]}
+for name in ("r1-sft", "r1"):
+    general = json.loads((out / f"general-{name}.json").read_text())
+    models[name].update(helpfulness=general["helpfulness"], harm=general["harm"])
+run = json.loads((length / "summary.json").read_text())
+summary = {"minutes": round((time.time() - start) / 60, 2), "models": models,
+           "length_run": {key: run[key] for key in ("acc_first10", "acc_last10", "len_first10", "len_last10")}}
+(out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+print(f"\n{'model':<19}{'pass@1':>8}{'cons@16':>9}{'tokens':>8}{'readable':>10}{'helpful':>9}{'harm':>7}")
+for name, m in models.items():
+    extra = f"{m['helpfulness']:>9.2f}{100 * m['harm']:>6.1f}%" if "harm" in m else ""
+    print(f"{name:<19}{100 * m['pass@1']:>7.1f}%{100 * m['cons@16']:>8.1f}%{m['mean_tokens']:>8.1f}"
+          f"{100 * m['readable_frac']:>9.1f}%{extra}")
+lr = summary["length_run"]
+print(f"length run (GRPO, first -> last 10 steps): accuracy {lr['acc_first10']:.3f} -> {lr['acc_last10']:.3f}, "
+      f"mean length {lr['len_first10']:.1f} -> {lr['len_last10']:.1f} tokens")
+print(f"{summary['minutes']} min; summary: {out / 'summary.json'}; r1 report {out} draws the lineage and curves")
+PY
