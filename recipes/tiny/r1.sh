@@ -17,8 +17,8 @@
 #                    pass@1, cons@16, mean response tokens, share in the readable layout; helpfulness and harm
 #                    on held-out general prompts for r1-sft and r1. One table and OUT/summary.json.
 # The length-growth run of the paper's finding (the demo's base never grows its answers) is its own recipe,
-# recipes/tiny/length-run.sh; its means over the first and last 10 GRPO steps go into the summary (it is run
-# into OUT/length when missing).
+# recipes/tiny/length-run.sh; its means over the first and last 10 GRPO steps go into the summary. It is read
+# from LENGTH_RUN (default OUT/length), and run there when missing (~5 of the chain's ~25 minutes).
 # DEMO_SEED (default 0) seeds every stage; DEMO_OUT (default runs/r1) is the output folder.
 set -euo pipefail
 SEED=${DEMO_SEED:-0}
