@@ -98,14 +98,17 @@ def file_digest(path: str | Path) -> dict[str, Any]:
 
 
 def fingerprint(spec: str) -> dict[str, Any]:
-    """A manifest record of one input, a dataset spec or a model reference: a file's digest; for a folder
-    its upstream manifest, its dataset fingerprint and the digest of every weights file."""
+    """A manifest record of one input, a dataset spec or a model reference: a file's digest (and the manifest
+    of the run folder it lies in); for a folder its upstream manifest, its dataset fingerprint and the digest
+    of every weights file."""
     from r1cli.data import DATASET_DIR, parse_spec
 
     rec: dict[str, Any] = {"spec": spec}
     path = Path(parse_spec(spec)[0]).expanduser()
     if path.is_file():
         rec.update(file_digest(path))
+        if (path.parent / MANIFEST).exists():  # a file a run wrote (coldstart's review.jsonl) names that run
+            rec["upstream_manifest"] = json.loads((path.parent / MANIFEST).read_text())
     elif path.is_dir():
         if (path / MANIFEST).exists():
             rec["upstream_manifest"] = json.loads((path / MANIFEST).read_text())

@@ -158,6 +158,15 @@ def test_fingerprint_hashes_every_weights_shard_and_reads_upstream_manifests(tmp
     assert runs.fingerprint("tiny") == {"spec": "tiny"}  # not a folder: the reference is all there is
 
 
+def test_a_file_inside_a_run_folder_names_that_run(tmp_path):
+    """coldstart --from-review reads the review.jsonl an earlier run wrote: the report links the two."""
+    with runs.run_dir("coldstart", tmp_path / "cs", Opts()) as run:
+        (run.path / "review.jsonl").write_text('{"id": "a"}\n')
+    (tmp_path / "loose.jsonl").write_text('{"id": "a"}\n')
+    assert runs.fingerprint(str(tmp_path / "cs" / "review.jsonl"))["upstream_manifest"]["stage"] == "coldstart"
+    assert "upstream_manifest" not in runs.fingerprint(str(tmp_path / "loose.jsonl"))
+
+
 def test_large_files_are_fingerprinted_by_size_and_sampled_chunks(tmp_path, monkeypatch):
     monkeypatch.setattr(runs, "FULL_HASH_MAX_BYTES", 1000)
     monkeypatch.setattr(runs, "CHUNK_BYTES", 100)
