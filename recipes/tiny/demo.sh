@@ -13,7 +13,6 @@ SEED=${DEMO_SEED:-0}
 OUT=${DEMO_OUT:-runs/demo}
 R1=${R1:-r1}
 TASK="task:arith?style=expr&steps=2&paren=0.5"
-TRAIN="$TASK&slip=0.6&n=3000"
 RL="$TASK&n=3000&seed=1"
 VALID="$TASK&n=200&seed=2"
 TEST="$TASK&n=500&split=test"
@@ -21,9 +20,7 @@ START=$(date +%s)
 rm -rf "$OUT"
 mkdir -p "$OUT"
 echo "== 1-2. SFT the tiny model on the slipping teacher"
-$R1 -q sft --model tiny --dataset "$TRAIN" --template plain --max-steps "${DEMO_SFT_STEPS:-800}" \
-  --per-device-train-batch-size 32 --learning-rate 3e-3 --lr-scheduler-type cosine --warmup-steps 0.05 --save-steps 0 \
-  --seed "$SEED" --output "$OUT/sft"
+$R1 -q sft --config recipes/tiny/sft-base.yaml --max-steps "${DEMO_SFT_STEPS:-800}" --seed "$SEED" --output "$OUT/sft"
 eval_model() {  # $1 model folder, $2 output folder
   $R1 -q eval --model "$1" --benchmark "$TEST" --num-samples 1 --temperature 0 --template plain \
     --max-completion-length 48 --engine hf --seed "$SEED" --output "$2"

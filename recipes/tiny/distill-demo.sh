@@ -15,7 +15,6 @@ TEACHER=${DEMO_TEACHER:-runs/demo/grpo}
 R1=${R1:-r1}
 STUDENT="tiny?layers=2&hidden=64&intermediate=256"
 TASK="task:arith?style=expr&steps=2&paren=0.5"
-TRAIN="$TASK&slip=0.6&n=3000"
 RL="$TASK&n=3000&seed=1"
 VALID="$TASK&n=200&seed=2"
 TEST="$TASK&n=500&split=test"
@@ -27,9 +26,8 @@ fi
 rm -rf "$OUT"
 mkdir -p "$OUT"
 echo "== 1. the student base: SFT of the smaller model on the slipping teacher (as the demo's base)"
-$R1 -q sft --model "$STUDENT" --dataset "$TRAIN" --template plain --max-steps "${DEMO_SFT_STEPS:-800}" \
-  --per-device-train-batch-size 32 --learning-rate 3e-3 --lr-scheduler-type cosine --warmup-steps 0.05 --save-steps 0 \
-  --seed "$SEED" --output "$OUT/base"
+$R1 -q sft --config recipes/tiny/sft-base.yaml --model "$STUDENT" --max-steps "${DEMO_SFT_STEPS:-800}" --seed "$SEED" \
+  --output "$OUT/base"
 eval_model() {  # $1 model folder, $2 output folder, $3 prompt template
   $R1 -q eval --model "$1" --benchmark "$TEST" --num-samples 1 --temperature 0 --template "$3" \
     --max-completion-length 48 --engine hf --seed "$SEED" --output "$2"

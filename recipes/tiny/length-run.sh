@@ -25,9 +25,8 @@ START=$(date +%s)
 rm -rf "$OUT"
 mkdir -p "$OUT"
 echo "== 1-2. SFT the tiny model on the teacher that sometimes skips the steps"
-$R1 -q sft --model tiny --dataset "$TRAIN" --template plain --max-steps "${DEMO_SFT_STEPS:-800}" \
-  --per-device-train-batch-size 32 --learning-rate 3e-3 --lr-scheduler-type cosine --warmup-steps 0.05 --save-steps 0 \
-  --seed "$SEED" --output "$OUT/sft"
+$R1 -q sft --config recipes/tiny/sft-base.yaml --dataset "$TRAIN" --max-steps "${DEMO_SFT_STEPS:-800}" --seed "$SEED" \
+  --output "$OUT/sft"
 eval_model() {  # $1 model folder, $2 output folder
   $R1 -q eval --model "$1" --benchmark "$TEST" --num-samples 16 --temperature 0.6 --top-p 0.95 --template plain \
     --max-completion-length 48 --engine hf --seed "$SEED" --output "$2"

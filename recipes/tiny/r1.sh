@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole DeepSeek-R1 recipe in miniature (make r1), CPU only, no download: every stage of the paper on the
-# embedded tiny model and arithmetic task, each driven by its recipe in recipes/tiny/r1/ (or the demo's), each
+# embedded tiny model and arithmetic task, each driven by its recipe in recipes/tiny/r1/ (or the demo's, beside it), each
 # output folder's manifest naming the run it came from (r1 report RUNS draws that lineage).
 #   1. base          r1 sft: the weak base, as the demo builds it (a teacher that slips in 60 % of its solutions)
 #   2. r1-zero       r1 grpo on the base with rule rewards only (accuracy, format): DeepSeek-R1-Zero
@@ -37,7 +37,7 @@ mkdir -p "$OUT"
 step() { echo "== $1 ($(( ($(date +%s) - START) / 60 )) min)"; }
 
 step "1. base: SFT on the slipping teacher"
-$R1 -q sft --config "$HERE/r1/sft-base.yaml" --seed "$SEED" --output "$OUT/base"
+$R1 -q sft --config "$HERE/sft-base.yaml" --seed "$SEED" --output "$OUT/base"
 step "2. R1-Zero: GRPO with rule rewards on the base"
 $R1 -q grpo --config "$HERE/grpo.yaml" --model "$OUT/base" --dataset "$RL" --eval-dataset "$VALID" \
   --seed "$SEED" --output "$OUT/r1-zero"
@@ -66,7 +66,7 @@ $R1 -q align --config "$HERE/r1/align.yaml" --model "$OUT/r1-sft" \
   --dataset "$TASK&n=2000&seed=1:0.7,$GENERAL?n=2000&seed=1:0.3" \
   --helpfulness-rm "$OUT/rm-helpfulness" --harmlessness-rm "$OUT/rm-harmlessness" --seed "$SEED" --output "$OUT/r1"
 step "9. distillation into a smaller student"
-$R1 -q sft --config "$HERE/r1/sft-base.yaml" --model "$STUDENT" --seed "$SEED" --output "$OUT/student-base"
+$R1 -q sft --config "$HERE/sft-base.yaml" --model "$STUDENT" --seed "$SEED" --output "$OUT/student-base"
 $R1 -q distill --config "$HERE/r1/distill.yaml" --teacher "$OUT/r1" --student "$OUT/student-base" --seed "$SEED" \
   --output "$OUT/student-distilled" > /dev/null
 step "10. evaluation: K=16 at T=0.6, top-p 0.95 on 500 held-out problems"
