@@ -1,4 +1,5 @@
-"""Every chain script under recipes/ (recipes/*/*.sh) calls real stages with real options, without running it:
+"""Every chain script under recipes/ (recipes/*/*.sh with a #! line; a file without one, like recipes/tiny/arith.sh,
+is sourced by the scripts, not run) calls real stages with real options, without running it:
 the tiny demos and the at-scale chains alike, so a renamed option or a moved recipe breaks a test, not a
 GPU job hours into a chain.
 
@@ -305,7 +306,7 @@ def check_script(script: Path) -> list[str]:
 
 
 def scripts() -> list[Path]:
-    return sorted(RECIPES.glob("*/*.sh"))
+    return sorted(p for p in RECIPES.glob("*/*.sh") if p.read_text().startswith("#!"))
 
 
 @pytest.mark.parametrize("script", scripts(), ids=lambda p: str(p.relative_to(RECIPES)))

@@ -12,10 +12,7 @@ set -euo pipefail
 SEED=${DEMO_SEED:-0}
 OUT=${DEMO_OUT:-runs/demo}
 R1=${R1:-r1}
-TASK="task:arith?style=expr&steps=2&paren=0.5"
-RL="$TASK&n=3000&seed=1"
-VALID="$TASK&n=200&seed=2"
-TEST="$TASK&n=500&split=test"
+source "$(dirname "$0")/arith.sh"   # TASK, RL, VALID, TEST
 START=$(date +%s)
 rm -rf "$OUT"
 mkdir -p "$OUT"

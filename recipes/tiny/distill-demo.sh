@@ -14,10 +14,7 @@ OUT=${DISTILL_OUT:-runs/distill-demo}
 TEACHER=${DEMO_TEACHER:-runs/demo/grpo}
 R1=${R1:-r1}
 STUDENT="tiny?layers=2&hidden=64&intermediate=256"
-TASK="task:arith?style=expr&steps=2&paren=0.5"
-RL="$TASK&n=3000&seed=1"
-VALID="$TASK&n=200&seed=2"
-TEST="$TASK&n=500&split=test"
+source "$(dirname "$0")/arith.sh"   # TASK, RL, VALID, TEST
 START=$(date +%s)
 if [ ! -f "$TEACHER/r1_manifest.json" ]; then
   echo "== 0. the teacher: the embedded demo (SFT base + GRPO)"

@@ -11,7 +11,8 @@ set -euo pipefail
 RUNS=${RUNS:-runs}
 R1=${R1:-r1}
 K=${EVAL_K:-16}
-BENCH=${EVAL_BENCH:-task:arith?style=expr&steps=2&paren=0.5&n=500&split=test}
+source "$(dirname "$0")/arith.sh"
+BENCH=${EVAL_BENCH:-$TEST}
 SEED=${DEMO_SEED:-0}
 stage() { python -c 'import json, sys; print(json.load(open(sys.argv[1]))["stage"])' "$1/r1_manifest.json"; }
 models=${MODELS:-$(find "$RUNS" -name r1_manifest.json -not -path "$RUNS/eval/*" -not -path "*/checkpoint-*" \

@@ -16,11 +16,8 @@ set -euo pipefail
 SEED=${DEMO_SEED:-0}
 OUT=${DEMO_OUT:-runs/length}
 R1=${R1:-r1}
-TASK="task:arith?style=expr&steps=2&paren=0.5"
+source "$(dirname "$0")/arith.sh"   # TASK, RL, VALID, TEST
 TRAIN="$TASK&bare=${LENGTH_BARE:-0.4}&n=3000"
-RL="$TASK&n=3000&seed=1"
-VALID="$TASK&n=200&seed=2"
-TEST="$TASK&n=500&split=test"
 START=$(date +%s)
 rm -rf "$OUT"
 mkdir -p "$OUT"

@@ -26,9 +26,7 @@ OUT=${DEMO_OUT:-runs/r1}
 R1=${R1:-r1}
 PY=${PYTHON:-python}
 HERE=$(dirname "$0")
-TASK="task:arith?style=expr&steps=2&paren=0.5"
-RL="$TASK&n=3000&seed=1"
-VALID="$TASK&n=200&seed=2"
+source "$HERE/arith.sh"   # TASK, RL, VALID, TEST
 GENERAL="task:general"
 STUDENT="tiny?layers=2&hidden=64&intermediate=256"
 START=$(date +%s)
