@@ -44,7 +44,7 @@ def write(work: Path, ds, rows: list[dict[str, Any]], review_id: str, cfg) -> in
         reasoning, summary = split_r1(r["completion"] if text else r["messages"][-1]["content"])
         row = by_id[r["id"]]
         out.append({"review_id": review_id, "id": r["id"], "prompt": r["prompt"], "answer": r["answer"],
-                    "mode": r["mode"], "format": FORMATS[text], "reward": cfg.reward or row.get("reward") or None,
+                    "mode": r["mode"], "format": "text" if text else "chat", "reward": cfg.reward or row.get("reward") or None,
                     "language": cfg.language or row.get("language") or None,
                     # what the reward reads besides the answer (countdown's numbers and target)
                     "columns": {k: v for k, v in row.items() if k not in KNOWN},
