@@ -183,10 +183,10 @@ def test_math500_every_row_has_an_answer_matching_its_boxed_solution(shared_data
     assert same / len(ds) > 0.9
 
 
-def test_last_boxed_nested_and_bare():
-    assert data.last_boxed(r"x \boxed{\frac{1}{2}} then \boxed{3\sqrt{13}}") == r"3\sqrt{13}"
-    assert data.last_boxed(r"so \boxed 5") == "5"
-    assert data.last_boxed("none") is None
+def test_math_answer_is_the_last_boxed_nested_or_bare():
+    assert data.derive_answer(None, r"x \boxed{\frac{1}{2}} then \boxed{3\sqrt{13}}") == (r"3\sqrt{13}", None)
+    assert data.derive_answer(None, r"so \boxed 5") == ("5", None)
+    assert data.derive_answer(None, "none") == ("", None)
 
 
 # ------------------------------------------------------------------------------------------ SFT pairs
