@@ -6,10 +6,9 @@ Completions may be strings or chat messages. Every reward is registered by name 
 (the only list of names); `parse_specs` turns CLI specs such as ["accuracy", "format:0.5",
 "soft_overlong(max_len=2048,cache_len=256):0.5"] into (name, function, weight) triples.
 
-Registered: accuracy, format, format_prefilled, tag_count, language_consistency, soft_overlong,
-repetition, cosine, code, code_binary, countdown. The reward modules are imported (and register) on the
-first lookup in the registry or the first use of a name below that lives in them, so importing one helper
-module of this package (e.g. `r1cli.rewards.extract`) registers nothing. math-verify and sympy are imported
+`names()` (and `r1 grpo --help`) lists them. Every module of this package is imported (and its rewards
+register) on the first lookup in the registry or the first use of a name below that lives in one, so
+importing one helper module of this package (e.g. `r1cli.rewards.extract`) registers nothing. math-verify and sympy are imported
 only inside the verifier worker processes, so even the full registry is cheap.
 """
 

@@ -23,17 +23,21 @@ from r1cli.errors import UserError
 RewardFn = Callable[..., list]
 
 REGISTRY: dict[str, RewardFn] = {}
-# The modules whose rewards register themselves on import. They are imported on the first lookup, not with the
-# package, so that importing a helper such as r1cli.rewards.extract (the data core does) registers nothing.
-MODULES = ("accuracy", "code", "countdown", "formatting", "language", "shaping")
 
 
 def load_all() -> dict[str, RewardFn]:
-    """The registry with every reward module imported."""
+    """The registry with every public module of this package imported: a reward registers itself when its
+    module is imported, so a new reward module is found without being listed anywhere. The modules are
+    imported on the first lookup, not with the package, so that importing a helper such as
+    r1cli.rewards.extract (the data core does) registers nothing. Private modules (the verifier worker) are
+    entry points of their own, not rewards. Every module here imports only the standard library at the top."""
     import importlib
+    import pkgutil
+    from pathlib import Path
 
-    for module in MODULES:
-        importlib.import_module(f"r1cli.rewards.{module}")
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{__package__}.{module.name}")
     return REGISTRY
 
 

@@ -148,10 +148,20 @@ def rows(name: str, raw: dict[str, str]) -> list[dict[str, Any]]:
     return out
 
 
+def load_all() -> dict[str, Task]:
+    """TASKS with every module of this package imported: a task registers itself (`@task`) when its module is
+    imported, so a new task module is found without being listed anywhere."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    return TASKS
+
+
 def load(name_and_query: str, params: dict[str, str]):
     import datasets
 
-    from r1cli.tasks import arith, countdown, general  # noqa: F401  (registers the tasks)
-
+    load_all()
     return datasets.Dataset.from_list(rows(name_and_query, params))
 

@@ -59,6 +59,23 @@ def test_import_is_fast_and_light():
     assert float(out[0]) < 0.5 and out[1:] == ["False", "False", "False"]
 
 
+def test_every_reward_registered_in_the_package_is_found_without_a_list():
+    """The registry is the only list of rewards: a reward is registered by its `register("NAME")` in any module
+    of r1cli/rewards, and the first lookup (in a fresh process) finds every such name, with no list of modules to
+    keep in step."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    declared = set()
+    for path in Path(R.__file__).parent.glob("*.py"):
+        declared |= set(re.findall(r"\bregister\(\s*\"(\w+)\"", path.read_text()))
+    code = "from r1cli.rewards import registry; print(' '.join(sorted(registry.load_all())))"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert len(declared) >= 12 and sorted(declared) == found
+
+
 # One batch that every registered reward can score (math, tags, Chinese, code, countdown columns).
 BATCH = {
     "completions": ["<think>这个这个这个这个这个</think><answer>\\boxed{4}</answer>",
