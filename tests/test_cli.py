@@ -108,6 +108,23 @@ def test_reward_help_lists_the_registry_and_the_default():
     assert _flat(f"[default: {', '.join(default)}]") in flat
 
 
+def test_helps_that_name_benchmarks_follow_the_benchmark_table(monkeypatch):
+    """An option's help that names the benchmarks reads r1cli.benchmarks.BENCHMARKS, so one added there shows up
+    in `r1 eval --help` and in every curation stage's --decontaminate without editing a help text."""
+    from r1cli import benchmarks
+
+    monkeypatch.setitem(benchmarks.BENCHMARKS, "newbench", benchmarks.Benchmark(hub="o/n", file="newbench/t.jsonl"))
+    naming = set()
+    for stage, f in _stage_fields():
+        text = cfgmod.help_text(f)
+        if any(name in text for name in benchmarks.BENCHMARKS):
+            naming.add((stage, f.name))
+            assert all(name in text for name in benchmarks.BENCHMARKS), (stage, f.name, text)
+    assert {("eval", "benchmark"), ("coldstart", "decontaminate"), ("distill", "decontaminate"),
+            ("reject-sample", "decontaminate")} <= naming
+    assert "newbench" in _flat(r1("eval", "--help").output)
+
+
 # ---------------------------------------------------------------------------------------------- bounds
 
 # The smallest valid command line of each stage; a bound's case adds one bad flag to it.

@@ -19,6 +19,13 @@ def _engines() -> list[str]:
     return list(ENGINES)
 
 
+def _decontaminate_help() -> str:
+    from r1cli.benchmarks import BENCHMARKS
+
+    return (f"Benchmarks whose problems must not be trained on, comma-separated ({', '.join(BENCHMARKS)}, or "
+            "dataset specs): prompts sharing a word 8-gram with one are not sampled.")
+
+
 @dataclass
 class SamplingOptions:
     """What is sampled and how (the model to sample is the stage's own option)."""
@@ -78,9 +85,7 @@ class FilterOptions:
         "duplicates; 0: off.", min=0, max=1)
     max_per_prompt: int = option(0, "Most responses kept per prompt; 0: no cap.", min=0)
     select: str = option("random", "Which responses a cap keeps.", choices=["random", "shortest"])
-    decontaminate: list[str] = option(
-        [], "Benchmarks whose problems must not be trained on, comma-separated (gsm8k, math500, aime24, amc23, "
-        "or dataset specs): prompts sharing a word 8-gram with one are not sampled.")
+    decontaminate: list[str] = option([], _decontaminate_help)
     data_dir: str | None = option(
         None, "Local benchmark folder laid out as NAME/test.jsonl, for --decontaminate (default: the hub).")
     mix: list[str] = option(

@@ -5,9 +5,9 @@ scored by answer correctness, reported as pass@k, cons@K (majority vote) and fri
     r1 eval --model tiny --benchmark 'task:arith?split=test&n=200' --num-samples 8 --output runs/eval-arith
     r1 eval --generations old/generations.jsonl --output runs/rescored      # score without a model
 
-Benchmarks: gsm8k, math500, aime24, amc23 (hub by default, or NAME/test.jsonl under --data-dir; see
-r1cli.benchmarks), or any dataset spec (task:NAME?..., a file, a hub name with prompt/answer columns). Several
-benchmarks share one engine load. The paper sampled 64 times per AIME problem and 4-16 times otherwise, with
+Benchmarks: those named in r1cli.benchmarks (hub by default, or NAME/test.jsonl under --data-dir), or any
+dataset spec (task:NAME?..., a file, a hub name with prompt/answer columns). Several benchmarks share one
+engine load. The paper sampled 64 times per AIME problem and 4-16 times otherwise, with
 32,768 new tokens; the defaults here (4 samples, 2,048 tokens) fit a small machine.
 
 Each sample is judged by r1cli.scoring: its answer is extracted from `prefill + completion`, its correctness
@@ -54,6 +54,13 @@ SHARD_SIZE = 64  # prompts per generation shard (the unit --resume redoes at mos
 GENERATION_KEYS = {"id", "prompt", "answer", "benchmark", "completions", "finish_reasons", "num_tokens"}
 
 
+def _benchmark_help() -> str:
+    from r1cli.benchmarks import BENCHMARKS
+
+    return (f"Benchmarks, comma-separated: {', '.join(BENCHMARKS)}, task:NAME?split=test&n=500, a data file, "
+            "or a hub dataset spec.")
+
+
 def _engines() -> list[str]:
     from r1cli.generation import ENGINES
 
@@ -64,9 +71,7 @@ def _engines() -> list[str]:
 class Config:
     model: str | None = option(
         None, "Model: tiny, a checkpoint folder (an r1 output folder works) or a hub name.", short="-m")
-    benchmark: list[str] = option(
-        [], "Benchmarks, comma-separated: gsm8k, math500, aime24, amc23, task:NAME?split=test&n=500, "
-        "a data file, or a hub dataset spec.", short="-b")
+    benchmark: list[str] = option([], _benchmark_help, short="-b")
     output: str | None = option(
         None, "Output folder (results.json, per-sample dataset, manifest).", short="-o", required=True)
     num_samples: int | None = option(
