@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl
 
 from r1cli import log
 from r1cli.errors import UserError
+from r1cli.rewards.code_tests import has_tests
 from r1cli.rewards.extract import last_boxed  # the same \boxed{} reader the rewards use
 
 FILE_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
@@ -396,7 +397,8 @@ def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"
     answer = pick("answer", ("answer", "final_answer", "target", "gold"), False)
     solution = pick("solution", SOLUTION_COLUMNS, False)
     id_field = pick("id", ID_COLUMNS, False)
-    if answer is None and solution is None and require_answer:
+    tested = has_tests(cols)  # a code row's tests are its gold: it needs no answer
+    if answer is None and solution is None and require_answer and not tested:
         raise UserError(f"{spec} has no answer column and no solution to extract one from "
                         f"(columns: {', '.join(sorted(cols))}; name one with '?answer=COLUMN')")
     prefix = "__src_"
@@ -418,7 +420,7 @@ def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"
     ds = ds.map(convert, with_indices=True, remove_columns=[prefix + c for c in drop],
                 cache_file_name=scratch_file("canonical"))
     bad = sum(1 for a in ds["answer"] if not a)
-    if bad == len(ds) and require_answer:
+    if bad == len(ds) and require_answer and not tested:
         raise UserError(f"no row of {spec} yielded a gold answer (name the column with '?answer=COLUMN')")
     return ds
 
