@@ -51,7 +51,7 @@ class Problem:
                          stop: Sequence[str] = ()) -> Problem:
         """A dataset row (id, prompt, answer, other columns) with the engine's Completions of its prompt."""
         extras = {k: v for k, v in row.items() if k not in ("id", "prompt", "answer")}
-        p = cls(id=str(row["id"]), prompt=row["prompt"], gold=row["answer"], extras=extras)
+        p = cls(id=str(row["id"]), prompt=row["prompt"], gold=row.get("answer") or "", extras=extras)  # code: no answer
         for c in completions:
             p.texts.append(scored_text(c.text, prefill, c.finish_reason, stop))
             p.tokens.append(c.num_tokens)
