@@ -13,9 +13,10 @@ Definitions (exactly what `r1 eval` reports; all averages are over problems, eac
   class whose first vote came earliest. The problem counts as solved when the earliest sample of the winning
   class is correct. A problem with no voting sample counts as wrong.
   Programs (code problems) vote by behaviour, not by text: a program's label is the tuple of what it did on each
-  of the problem's test inputs (its output, or how it failed: an exit status, a timeout), so programs that
-  behave the same on every test are one class; the winning class's earliest program decides. Programs without
-  a complete code block do not vote.
+  of the problem's test inputs (its output lines up to trailing whitespace, a called function's result as JSON,
+  or for an assert-style test only that it held; or how it failed: an exit status, a timeout), so programs
+  that behave the same on every test are one class; the winning class's earliest program decides. Programs
+  without a complete code block do not vote.
 - pass@1_stderr: standard error of pass@1 over problems, sample standard deviation (ddof=1) of the per-problem
   pass@1 divided by sqrt(number of problems); 0 for a single problem.
 - truncated_frac: truncated samples / all samples. mean_completion_tokens: mean generated tokens per sample.

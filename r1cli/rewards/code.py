@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from r1cli.rewards.code_tests import TEST_COLUMNS, Suite, call_script, suite
 from r1cli.rewards.extract import answer_region, completion_text
 from r1cli.rewards.registry import Reward, register
-from r1cli.rewards.sandbox import Limits, run_program, same_output
+from r1cli.rewards.sandbox import Limits, output_lines, run_program, same_output
 
 ROW_KEYS = ("entry_point", "metadata", "prompt")  # columns besides the tests that a format reads
 _FENCE = re.compile(r"```[ \t]*(python3?|py)?[ \t]*\n(.*?)```", re.S | re.I)
@@ -44,8 +44,9 @@ def extract_code(text: str) -> str | None:
 
 def run_suite(code: str, tests: Suite, limits: Limits, max_tests: int | None = None,
               stop: threading.Event | None = None) -> list[tuple[bool, str]]:
-    """(passed, behaviour) per test: behaviour is what the program showed (its output, or how it failed);
-    tests after a deadline, or started after `stop` is set, are not run and fail."""
+    """(passed, behaviour) per test: behaviour is what the program showed (its output lines without trailing
+    whitespace, a call's result as JSON, "" for a script that held; or how it failed: "exit N", "timeout");
+    tests after a deadline, or started after `stop` is set, are "not run" and fail."""
     cases = tests.cases[:max_tests] if max_tests else tests.cases
     program = f"{tests.prefix}{code}{tests.suffix}"
     out: list[tuple[bool, str]] = []
@@ -56,13 +57,13 @@ def run_suite(code: str, tests: Suite, limits: Limits, max_tests: int | None = N
         if case.kind == "stdin":
             run = run_program(program, stdin=case.input, limits=limits)
             ok = run.returncode == 0 and same_output(run.stdout, case.output)
-            seen = run.stdout
+            seen = "\n".join(output_lines(run.stdout))
         else:
             # a script runs after the program; a call runs the generated call; a whole program needs nothing
             test = call_script(case) if case.kind == "call" else case.input if case.kind == "script" else None
             run = run_program(program, test=test, limits=limits)
             ok = run.returncode == 0 and (case.kind != "call" or _same_json(run.stdout, case.output))
-            seen = run.stdout if case.kind == "call" else ""
+            seen = _result(run.stdout) if case.kind == "call" else ""  # a script shows only that it held
         behaviour = "timeout" if run.over_time else seen if run.returncode == 0 else f"exit {run.returncode}"
         out.append((ok, behaviour))
     return out
@@ -75,6 +76,15 @@ def _same_json(stdout: str, expected: str) -> bool:
         return bool(lines) and json.loads(lines[-1]) == json.loads(expected)
     except json.JSONDecodeError:
         return False
+
+
+def _result(stdout: str) -> str:
+    """A call's result as canonical JSON (so equal values are equal behaviour, however printed)."""
+    lines = stdout.strip().splitlines()
+    try:
+        return json.dumps(json.loads(lines[-1]), sort_keys=True) if lines else ""
+    except json.JSONDecodeError:
+        return lines[-1]
 
 
 def run_tests(code: str, tests, limits: Limits, max_tests: int | None = None,

@@ -10,7 +10,7 @@
     `metadata` {"func_name": ...}. A functional case calls the function (or the `Solution` class's method) with
     the input's lines read as JSON arguments and compares the JSON of the result with the output.
 
-Any of these columns (TEST_COLUMNS) makes a row a code row: its tests are its gold, it needs no `answer`.
+Tests in any of these formats make a row a code row (`has_tests`): its tests are its gold, it needs no `answer`.
 A column may also hold its value as a JSON string (datasets store nested lists so).
 """
 
@@ -26,7 +26,8 @@ from typing import Any
 
 from r1cli.errors import UserError
 
-TEST_COLUMNS = ("tests", "test", "public_test_cases", "private_test_cases")
+LCB_COLUMNS = ("public_test_cases", "private_test_cases")
+TEST_COLUMNS = ("tests", "test", *LCB_COLUMNS)
 CODE_REWARDS = ("code", "code_binary")  # rewards that run a row's tests: fenced code is the answer there
 
 
@@ -50,10 +51,12 @@ class Suite:
     suffix: str = ""  # text put after it (HumanEval's test and check call)
 
 
-def has_tests(columns: dict[str, Any]) -> bool:
-    """Whether a row (or a dataset's column names, as a dict or list) carries tests in one of the formats."""
-    return any(columns.get(c) not in (None, "", []) for c in TEST_COLUMNS) if isinstance(columns, dict) \
-        else any(c in columns for c in TEST_COLUMNS)
+def has_tests(columns) -> bool:
+    """Whether a row (a dict) or a dataset (its column names) carries tests in one of the formats."""
+    if isinstance(columns, dict):
+        return any(columns.get(c) not in (None, "", []) for c in ("tests", *LCB_COLUMNS)) or \
+            bool(columns.get("test") and columns.get("entry_point"))
+    return any(c in columns for c in ("tests", *LCB_COLUMNS)) or {"test", "entry_point"} <= set(columns)
 
 
 def suite(columns: dict[str, Any], prompt: Any = None) -> Suite:

@@ -190,13 +190,14 @@ def run_program(source: str, stdin: str = "", test: str | None = None, limits: L
     return Outcome(rc, data.decode("utf-8", errors="replace"), timed_out)
 
 
+def output_lines(text: str) -> list[str]:
+    """The lines of an output without trailing whitespace and trailing blank lines."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
 def same_output(got: str, expected: str) -> bool:
     """Equal up to trailing whitespace on each line and trailing blank lines."""
-
-    def norm(s: str) -> list[str]:
-        lines = [line.rstrip() for line in s.replace("\r\n", "\n").split("\n")]
-        while lines and not lines[-1]:
-            lines.pop()
-        return lines
-
-    return norm(got) == norm(str(expected))
+    return output_lines(got) == output_lines(str(expected))

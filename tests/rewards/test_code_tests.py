@@ -44,6 +44,7 @@ def test_formats_read_as_published():
         assert [c.kind for c in cases] == ["call", "call"] and cases[1].input == "[3, 3]\n6"
     assert has_tests({"tests": "assert 1"}) and not has_tests({"answer": "3", "tests": None})
     assert has_tests(["prompt", "public_test_cases"]) and not has_tests(["prompt", "answer"])
+    assert not has_tests({"test": "a math column", "answer": "3"}) and not has_tests(["test", "answer"])
 
 
 def test_private_tests_refuse_pickled_globals():
@@ -68,7 +69,7 @@ def test_functional_tests_call_function_or_solution_method():
     wrong = "def twoSum(nums, target):\n    return [0, 1]"
     got = judge([block(two_sum), block(method), block(wrong)], [row] * 3, FAST)
     assert [j.correct for j in got] == [True, True, False]
-    assert got[2].passed == 0.5 and got[0].behaviour == ("[0, 1]\n", "[1, 2]\n")
+    assert got[2].passed == 0.5 and got[0].behaviour == ("[0, 1]", "[1, 2]")
 
 
 def test_humaneval_program_is_prompt_code_test_check():
