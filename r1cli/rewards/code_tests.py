@@ -21,6 +21,7 @@ import io
 import json
 import pickle
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,8 +53,8 @@ class Suite:
 
 
 def has_tests(columns) -> bool:
-    """Whether a row (a dict) or a dataset (its column names) carries tests in one of the formats."""
-    if isinstance(columns, dict):
+    """Whether a row (a mapping) or a dataset (its column names) carries tests in one of the formats."""
+    if isinstance(columns, Mapping):
         return any(columns.get(c) not in (None, "", []) for c in ("tests", *LCB_COLUMNS)) or \
             bool(columns.get("test") and columns.get("entry_point"))
     return any(c in columns for c in ("tests", *LCB_COLUMNS)) or {"test", "entry_point"} <= set(columns)
