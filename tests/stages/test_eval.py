@@ -489,6 +489,9 @@ def test_livecodebench_from_a_data_dir_in_its_date_window(tmp_path):
     # the old problem is outside 2024-08-01..2025-01-31; a program passing 1 of 2 tests is wrong
     assert bench["num_problems"] == 2 and bench["metrics"]["pass@1"] == 0.75
     assert any("def twoSum(self, nums, target)" in p and benchmarks.CODE_INSTRUCTION in p for p in engine.prompts)
+    # its generations.jsonl (LiveCodeBench's columns and the completions) rescores to the same metrics
+    again = evaluate(tmp_path, generations=str(tmp_path / "out" / "generations.jsonl"), output=str(tmp_path / "re"))
+    assert again["benchmarks"]["livecodebench"]["metrics"] == bench["metrics"]
     wide = evaluate(tmp_path, model="scripted", benchmark=["livecodebench?start=2023-01-01"], num_samples=2,
                     data_dir=str(data_dir), output=str(tmp_path / "wide"), _engine=ScriptedEngine(lcb_reply))
     assert wide["benchmarks"]["livecodebench?start=2023-01-01"]["num_problems"] == 3
