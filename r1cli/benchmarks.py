@@ -46,7 +46,7 @@ BENCHMARKS: dict[str, Benchmark] = {
                            keys="id=task_id"),
     # competition problems with stdin or functional tests, dated: the paper reports 2024-08-01 to 2025-01-31
     "livecodebench": Benchmark(hub="livecodebench/code_generation_lite?split=test", file="livecodebench/test.jsonl",
-                               template="code", paper_k=16, keys="prompt=question_content&id=question_id",
+                               template="code", paper_k=16, keys="id=question_id",
                                window=("2024-08-01", "2025-01-31")),
 }
 CODE_INSTRUCTION = ("Write your solution in Python and give the complete program, imports included, in one "

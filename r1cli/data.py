@@ -31,7 +31,7 @@ from r1cli.rewards.code_tests import has_tests
 from r1cli.rewards.extract import last_boxed  # the same \boxed{} reader the rewards use
 
 FILE_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
-PROMPT_COLUMNS = ("prompt", "problem", "question", "input", "instruction", "query")
+PROMPT_COLUMNS = ("prompt", "problem", "question", "input", "instruction", "query", "question_content")
 SOLUTION_COLUMNS = ("solution", "response", "output", "completion")
 ID_COLUMNS = ("id", "unique_id", "idx", "problem_id")
 COMMON_KEYS = {"split", "config", "limit", "prompt", "answer", "solution", "id"}

@@ -501,3 +501,6 @@ def test_livecodebench_from_a_data_dir_in_its_date_window(tmp_path):
     with pytest.raises(UserError, match="unknown key 'split'"):
         benchmarks.source("livecodebench?split=x")
     assert benchmarks.source("livecodebench").startswith("livecodebench/code_generation_lite?split=test&")
+    from r1cli.curation.decontaminate import load_index  # its problems are known to --decontaminate too
+
+    assert load_index(["livecodebench"], str(data_dir)).contaminated(lcb_rows()[1]["question_content"])
