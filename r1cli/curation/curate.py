@@ -88,9 +88,10 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
         if cfg.language not in LANGUAGES:
             raise UserError(f"--language {cfg.language}: unknown (known: {', '.join(sorted(LANGUAGES))})")
     index = load_index(_names(cfg.decontaminate), cfg.data_dir) if cfg.decontaminate else None
-    from r1cli.rewards.code_tests import has_tests
+    from r1cli.rewards.code_tests import check, has_tests
 
     ds = data.load(cfg.dataset, require_answer=False)  # checked below (tests are a code row's gold)
+    check(ds, cfg.dataset)
     if not cfg.judge and not has_tests(ds.column_names) and not any(str(a).strip() for a in ds["answer"]):
         raise UserError(f"{cfg.dataset} has no reference answers to check samples against: name its answer "
                         "column with '?answer=COLUMN', or pass --judge MODEL")

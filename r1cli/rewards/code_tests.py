@@ -75,6 +75,20 @@ def suite(columns: dict[str, Any], prompt: Any = None) -> Suite:
     return Suite(_tests_cases(columns.get("tests")))
 
 
+def check(ds, spec: str) -> None:
+    """Read every row's tests once (packed private tests included), so a bad row is refused before anything is
+    sampled, naming the dataset and the row."""
+    if not has_tests(ds.column_names):
+        return
+    for i, row in enumerate(ds):
+        try:
+            suite(row, row.get("prompt"))
+        except UserError as e:
+            raise UserError(f"{spec} row {i}: {e}") from None
+        except (json.JSONDecodeError, TypeError, AttributeError) as e:
+            raise UserError(f"{spec} row {i}: its tests are in no known format ({e})") from None
+
+
 def _json(value):
     if isinstance(value, str):
         try:

@@ -189,6 +189,7 @@ def _source(name: str, cfg: Config) -> str:
 def _load(name: str, spec: str, limit: int | None):
     from r1cli import benchmarks, data
     from r1cli.errors import UserError
+    from r1cli.rewards import code_tests
 
     base, _ = benchmarks.named(name)
     dated = base in benchmarks.BENCHMARKS and benchmarks.BENCHMARKS[base].window is not None
@@ -199,10 +200,11 @@ def _load(name: str, spec: str, limit: int | None):
             hint = f"; or pass --data-dir DIR holding {benchmarks.BENCHMARKS[base].file}"
             raise UserError(f"{e}{hint}") from None
         raise
-    if not dated:
-        return ds
-    ds = benchmarks.narrow(name, ds)
-    return ds if limit is None else ds.select(range(min(limit, len(ds))))
+    if dated:
+        ds = benchmarks.narrow(name, ds)
+        ds = ds if limit is None else ds.select(range(min(limit, len(ds))))
+    code_tests.check(ds, name)  # a code set's tests are read before the engine opens
+    return ds
 
 
 def _sampling_record(cfg: Config) -> dict[str, Any]:
@@ -272,6 +274,7 @@ def load_generations(path: str, num_samples: int | None, limit: int | None) -> d
     from r1cli import data
     from r1cli.errors import UserError
     from r1cli.rewards import completion_text
+    from r1cli.rewards.code_tests import suite
 
     if not Path(path).is_file():
         raise UserError(f"generations file not found: {path} (give a .jsonl with id/answer/completions rows)")
@@ -295,6 +298,10 @@ def load_generations(path: str, num_samples: int | None, limit: int | None) -> d
             raise UserError(f"{path} row {n}: finish_reasons/num_tokens must have one entry per completion")
         gold, _ = data.derive_answer(row.get("answer"), row.get("solution"))
         extras = {k: v for k, v in row.items() if k not in GENERATION_KEYS}
+        try:  # a code row's tests are read now, not after the others are scored
+            suite(row, row.get("prompt"))
+        except UserError as e:
+            raise UserError(f"{path} row {n}: {e}") from None
         problems.setdefault(name, []).append(Problem(
             id=str(next((row[c] for c in ID_KEYS if c in row), n - 1)), prompt=row.get("prompt", ""), gold=gold, extras=extras,
             texts=[completion_text(c) for c in comps[:k]], tokens=list(tokens[:k]),
