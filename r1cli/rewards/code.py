@@ -4,7 +4,9 @@ row's tests in the sandbox (sandbox.py) and score the fraction passed (`code`) o
 the graded `code` shapes RL rewards and never decides correctness.
 
 The tests come from the row's columns in any format of code_tests.py (stdin/stdout pairs, asserts, APPS,
-HumanEval's `test` + `entry_point`, LiveCodeBench's public/private test cases). Each test runs in its own
+HumanEval's `test` + `entry_point`, LiveCodeBench's public/private test cases). A HumanEval program starts
+with the row's `prompt` where one is given (the scoring core gives it); as a GRPO reward there is none (TRL
+passes rendered prompts), so the completion must hold the whole function. Each test runs in its own
 process. Once a test hits a deadline (wall clock or CPU), the completion's remaining tests count as failed (a
 looping program costs one deadline, not one per test). Completions run in parallel, one thread per CPU. A
 completion without a code block, or a truncated one, scores 0.
@@ -133,13 +135,11 @@ def judge(completions, rows: list[dict], limits: Limits | None = None, max_tests
             raise
 
 
-def _code(completions, *, limits: Limits, max_tests: int | None, binary: bool, prompts=None,
-          **columns) -> list[float]:
+def _code(completions, *, limits: Limits, max_tests: int | None, binary: bool, **columns) -> list[float]:
+    # TRL's `prompts` are rendered (chat template, instructions): never a HumanEval header, so not read here
     n = len(completions)
     rows = [{k: v[i] for k, v in columns.items() if k in TEST_COLUMNS + ROW_KEYS and isinstance(v, (list, tuple))}
             for i in range(n)]
-    for row, prompt in zip(rows, prompts or [None] * n, strict=False):
-        row.setdefault("prompt", prompt)
     judged = judge(completions, rows, limits, max_tests)
     return [float(j.correct) if binary else j.passed for j in judged]
 
