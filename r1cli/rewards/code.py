@@ -52,8 +52,9 @@ def run_suite(code: str, tests: Suite, limits: Limits, max_tests: int | None = N
     cases = tests.cases[:max_tests] if max_tests else tests.cases
     program = f"{tests.prefix}{code}{tests.suffix}"
     out: list[tuple[bool, str]] = []
+    late = False  # a deadline was hit: a looping program costs one deadline, not one per test
     for case in cases:
-        if stop is not None and stop.is_set() or "timeout" in (b for _, b in out):
+        if late or stop is not None and stop.is_set():
             out.append((False, "not run"))
             continue
         if case.kind == "stdin":
@@ -66,8 +67,8 @@ def run_suite(code: str, tests: Suite, limits: Limits, max_tests: int | None = N
             run = run_program(program, test=test, limits=limits)
             ok = run.returncode == 0 and (case.kind != "call" or _same_json(run.stdout, case.output))
             seen = _result(run.stdout) if case.kind == "call" else ""  # a script shows only that it held
-        behaviour = "timeout" if run.over_time else seen if run.returncode == 0 else f"exit {run.returncode}"
-        out.append((ok, behaviour))
+        late = run.over_time
+        out.append((ok, "timeout" if late else seen if run.returncode == 0 else f"exit {run.returncode}"))
     return out
 
 
