@@ -2,8 +2,8 @@
 
 Definitions (exactly what `r1 eval` reports; all averages are over problems, each problem weighing the same):
 
-- a sample is correct when its correctness value is positive (`solved`): 1.0 from accuracy or countdown, and
-  any partial score of a graded reward such as code.
+- a sample is correct when its correctness value is 1.0 (`solved`): 1.0 from accuracy or countdown, and for a
+  program only when it passes all of its problem's tests. A partial score is never correct.
 
 - pass@k: the unbiased estimator of Chen et al. (2021). A problem with n samples of which c are correct scores
   1 - C(n-c, k) / C(n, k) (1.0 when n - c < k), computed with exact integer binomials. pass@1 is therefore
@@ -12,6 +12,11 @@ Definitions (exactly what `r1 eval` reports; all averages are over problems, eac
   grouped into classes of mathematically equivalent answers. The class with most votes wins; a tie goes to the
   class whose first vote came earliest. The problem counts as solved when the earliest sample of the winning
   class is correct. A problem with no voting sample counts as wrong.
+  Programs (code problems) vote by behaviour, not by text: a program's label is the tuple of what it did on each
+  of the problem's test inputs (its output lines up to trailing whitespace, a called function's result as JSON,
+  or for an assert-style test only that it held; or how it failed: an exit status, a timeout), so programs
+  that behave the same on every test are one class; the winning class's earliest program decides. Programs
+  without a complete code block do not vote.
 - pass@1_stderr: standard error of pass@1 over problems, sample standard deviation (ddof=1) of the per-problem
   pass@1 divided by sqrt(number of problems); 0 for a single problem.
 - truncated_frac: truncated samples / all samples. mean_completion_tokens: mean generated tokens per sample.
@@ -26,8 +31,8 @@ from collections.abc import Sequence
 
 
 def solved(value: float) -> bool:
-    """Whether a sample's correctness value counts as correct."""
-    return value > 0
+    """Whether a sample's correctness value counts as correct: full marks only."""
+    return value >= 1.0
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

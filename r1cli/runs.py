@@ -162,7 +162,16 @@ class Run:
             "finished": _now(),
             "seconds": round(time.time() - self.t0, 2),
             "metrics": self.metrics,
+            **_code_isolation(),
         }
+
+
+def _code_isolation() -> dict[str, str]:
+    """How the programs this run executed (code rewards, code benchmarks) were isolated; nothing when it
+    ran none. Read from the sandbox only if it was imported: a run that never ran code loads nothing."""
+    sandbox = sys.modules.get("r1cli.rewards.sandbox")
+    used = sandbox.isolation() if sandbox is not None else None
+    return {"code_isolation": used} if used else {}
 
 
 # Names a run gives the folders beside its output; an --output named so would be taken for one of them.

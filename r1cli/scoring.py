@@ -7,14 +7,17 @@ another reward such as countdown, its `numbers`/`target`, `subject`/`level`, ...
 as scored (prefill included), their token counts and finish reasons.
 
 Each sample gets a Verdict:
-- extracted: its final answer (r1cli.rewards.extract_answer), None when there is none to read;
+- extracted: its final answer (r1cli.rewards.extract_answer), None when there is none to read; for a code row
+  (`is_code`) the program, its last fenced block after the reasoning;
 - truncated: it ended on the token limit (finish_reason "length") or left a <think> or <answer> open;
 - correct: its value from the reward registry (accuracy, or the row's own `reward`), 0.0 where the reward gives
-  no verdict; r1cli.metrics.solved says whether the value counts as correct;
+  no verdict; for a code row 1.0 when the program passes ALL the row's tests, else 0.0 (the graded `code`
+  reward shapes RL only); r1cli.metrics.solved says whether the value counts as correct;
+- behaviour: a program's output on each of its row's tests (code rows; cons@K votes on it);
 - reason: the one category a curation stage counts, in this order of precedence: "truncated" (even when the
   answer before the cut is right: an unfinished sample is no example to learn from), "unscorable" (the reward
-  gave no verdict, e.g. a gold answer that is not mathematics), "correct", "no_answer", "wrong". Only
-  "correct" samples are worth keeping.
+  gave no verdict, e.g. a gold answer that is not mathematics), "correct", "no_answer", "wrong" (for a program:
+  "failed_tests"). Only "correct" samples are worth keeping.
 
 Truncation alone does not make a sample wrong: an unclosed <think> has no answer, so it is wrong, but a sample
 cut off after its \\boxed{} answer can be right. Truncated and answerless samples do not vote in cons@K.
@@ -27,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-REASONS = ("correct", "wrong", "no_answer", "truncated", "unscorable")
+REASONS = ("correct", "wrong", "failed_tests", "no_answer", "truncated", "unscorable")
 BREAKDOWN_COLUMNS = ("subject", "level")  # MATH-500 has both
 
 
@@ -48,7 +51,7 @@ class Problem:
                          stop: Sequence[str] = ()) -> Problem:
         """A dataset row (id, prompt, answer, other columns) with the engine's Completions of its prompt."""
         extras = {k: v for k, v in row.items() if k not in ("id", "prompt", "answer")}
-        p = cls(id=str(row["id"]), prompt=row["prompt"], gold=row["answer"], extras=extras)
+        p = cls(id=str(row["id"]), prompt=row["prompt"], gold=row.get("answer") or "", extras=extras)  # code: no answer
         for c in completions:
             p.texts.append(scored_text(c.text, prefill, c.finish_reason, stop))
             p.tokens.append(c.num_tokens)
@@ -74,6 +77,7 @@ class Verdict:
     truncated: bool
     correct: float
     reason: str
+    behaviour: tuple[str, ...] | None = None  # a program's output on each test (code rows only)
 
     @property
     def has_answer(self) -> bool:
@@ -85,17 +89,42 @@ class Verdict:
         return not self.truncated and self.has_answer
 
 
+def is_code(row: dict[str, Any]) -> bool:
+    """Whether a row's samples are programs judged by its tests: its `reward` names a code reward, or it has
+    no `reward` and carries tests (r1cli.rewards.code_tests)."""
+    from r1cli.rewards.code_tests import CODE_REWARDS, has_tests
+
+    reward = row.get("reward")
+    return reward in CODE_REWARDS or (not reward and has_tests(row))
+
+
 def verdicts(texts: Sequence[str], golds: Sequence[Any], finish_reasons: Sequence[str] | None = None,
-             **columns: Sequence[Any]) -> list[Verdict]:
-    """A Verdict per text, judged against its gold with one batched call of the reward registry. `columns` are
-    per-text dataset columns (`reward`, `numbers`, `target`, ...); missing finish reasons count as "stop"."""
+             prompts: Sequence[Any] | None = None, **columns: Sequence[Any]) -> list[Verdict]:
+    """A Verdict per text, judged against its gold with one batched call of the reward registry, or against its
+    row's tests for code rows (all tests passed or wrong; `prompts` complete HumanEval's programs). `columns`
+    are per-text dataset columns (`reward`, `numbers`, `target`, `tests`, ...); missing finish reasons count as
+    "stop"."""
     from r1cli import metrics, rewards
 
-    finish = finish_reasons or ["stop"] * len(texts)
-    values = rewards.correctness(list(texts), list(golds), **{k: list(v) for k, v in columns.items()})
+    n = len(texts)
+    finish = finish_reasons or ["stop"] * n
+    rows = [{k: v[i] for k, v in columns.items()} for i in range(n)]
+    code_rows = [i for i in range(n) if is_code(rows[i])]
+    judged = dict(zip(code_rows, _judge_code([texts[i] for i in code_rows],
+                                             [{**rows[i], "prompt": prompts[i] if prompts else None}
+                                              for i in code_rows]), strict=True))
+    rest = [i for i in range(n) if i not in judged]
+    values = dict(zip(rest, rewards.correctness([texts[i] for i in rest], [golds[i] for i in rest],
+                                                **{k: [v[i] for i in rest] for k, v in columns.items()}),
+                      strict=True))
     out = []
-    for text, reason_ended, value in zip(texts, finish, values, strict=True):
+    for i, (text, reason_ended) in enumerate(zip(texts, finish, strict=True)):
         extracted, cut = rewards.extract_answer(text)
+        code = judged.get(i)
+        if code is not None:  # the program is the answer; it is correct when it passes every test
+            extracted, value = code.code, float(code.correct)
+        else:
+            value = values[i]
         truncated = cut or reason_ended == "length"
         correct = 0.0 if value is None else value
         if truncated:
@@ -107,9 +136,17 @@ def verdicts(texts: Sequence[str], golds: Sequence[Any], finish_reasons: Sequenc
         elif not (extracted or "").strip():
             reason = "no_answer"
         else:
-            reason = "wrong"
-        out.append(Verdict(extracted, truncated, correct, reason))
+            reason = "failed_tests" if code is not None else "wrong"
+        out.append(Verdict(extracted, truncated, correct, reason, code.behaviour if code is not None else None))
     return out
+
+
+def _judge_code(texts: list[str], rows: list[dict[str, Any]]):
+    if not texts:
+        return []
+    from r1cli.rewards.code import judge
+
+    return judge(texts, rows)
 
 
 def score(problems: Sequence[Problem]) -> list[list[Verdict]]:
@@ -117,18 +154,23 @@ def score(problems: Sequence[Problem]) -> list[list[Verdict]]:
     flat = [(p, j) for p in problems for j in range(len(p.texts))]
     columns = {key: [p.extras.get(key) for p, _ in flat] for key in sorted({k for p in problems for k in p.extras})}
     judged = iter(verdicts([p.texts[j] for p, j in flat], [p.gold for p, _ in flat],
-                           [p.finish[j] for p, j in flat], **columns))
+                           [p.finish[j] for p, j in flat], [p.prompt for p, _ in flat], **columns))
     return [[next(judged) for _ in p.texts] for p in problems]
 
 
 def vote_labels(samples: Sequence[Verdict]) -> list[int | None]:
-    """Majority-vote labels of one problem's samples: equivalent answers share a label; None for samples that
-    do not vote (truncated or answerless)."""
+    """Majority-vote labels of one problem's samples (None for samples that do not vote: truncated or
+    answerless). Answers share a label when they are equivalent; programs when they behave the same on the
+    problem's tests (r1cli.metrics: cons@K)."""
     from r1cli import rewards
 
     voters = [i for i, v in enumerate(samples) if v.votes]
     if not voters:
         return [None] * len(samples)
+    if any(samples[i].behaviour is not None for i in voters):
+        classes: dict[tuple, int] = {}
+        return [classes.setdefault(v.behaviour, len(classes)) if v.votes and v.behaviour is not None else None
+                for v in samples]
     labels = dict(zip(voters, rewards.equivalence_classes([samples[i].extracted for i in voters]), strict=True))
     return [labels.get(i) for i in range(len(samples))]
 

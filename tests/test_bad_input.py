@@ -28,8 +28,26 @@ from pathlib import Path
 
 import pytest
 
+
+class _Runs:
+    """Pickled, it names a callable (print): LiveCodeBench's packed private tests must refuse it."""
+
+    def __reduce__(self):
+        return (print, ("this pickle must not run",))
+
+
+def _packed(obj) -> str:
+    import base64
+    import pickle
+    import zlib
+
+    return base64.b64encode(zlib.compress(pickle.dumps(obj))).decode()
+
+
 # Files every case's folder holds.
 FILES: dict[str, str | bytes] = {
+    "lcb-pickle.jsonl": json.dumps({"question_content": "Print 1.", "public_test_cases": "[]",
+                                    "private_test_cases": _packed(_Runs()), "metadata": "{}"}) + "\n",
     "ok.jsonl": '{"Body": "Ann has 3 pens.", "Question": "How many?", "Answer": 3.0}\n',
     "bad.jsonl": '{"question": "a", "answer": "1"}\n{"question": "b", "answer": "2"}\n{"question": "c", answer: 3}\n',
     "text.json": "these are notes, not JSON\n",
@@ -350,6 +368,12 @@ CASES = [
     Case("reward-parameter", [*GRPO, "--reward", "accuracy(foo=1)"], ["reward 'accuracy'", "'foo'"]),
     # --- eval
     Case("eval-unknown-benchmark", [*EVAL_WITHOUT_BENCHMARK, "-b", "nope"], ["unknown benchmark 'nope'"]),
+    Case("eval-benchmark-unknown-key", [*EVAL_WITHOUT_BENCHMARK, "-b", "livecodebench?from=2024"],
+         ["benchmark livecodebench", "unknown key 'from'"]),
+    Case("eval-private-tests-pickle-global", [*EVAL_WITHOUT_BENCHMARK, "-b", "lcb-pickle.jsonl"],
+         ["lcb-pickle.jsonl row 0", "names builtins.print"]),
+    Case("rs-private-tests-pickle-global", [*RS, "-d", "lcb-pickle.jsonl"],
+         ["lcb-pickle.jsonl row 0", "names builtins.print"]),
     Case("eval-only-commas", [*EVAL_WITHOUT_BENCHMARK, "-b", ",,,"], ["--benchmark is required"]),
     Case("eval-data-file-for-two", [*EVAL_WITHOUT_BENCHMARK, "-b", "gsm8k,math500", "--data-file", "ok.jsonl"],
          ["single"]),

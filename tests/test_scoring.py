@@ -128,3 +128,34 @@ def test_readable_frac_is_the_share_of_samples_in_the_readable_r1_layout():
 def test_unknown_token_counts_give_no_mean():
     problems = [_problem("a", "1", ["\\boxed{1}"], tokens=[None])]
     assert scoring.summarize(problems, scoring.score(problems), 1)["metrics"]["mean_completion_tokens"] is None
+
+
+def _program(code: str) -> str:
+    return f"<think>first try:\n```python\nprint(0)\n```\n</think>\n```python\n{code}\n```"
+
+
+ECHO_TESTS = [{"input": "1\n", "output": "1\n"}, {"input": "2\n", "output": "2\n"}]
+
+
+def test_a_program_is_correct_only_when_it_passes_all_tests():
+    texts = [_program("print(input())"), _program("print(1)"), "<think>no code</think> 42",
+             _program("print(input())")]
+    got = scoring.verdicts(texts, ["", "", "", ""], ["stop", "stop", "stop", "length"],
+                           tests=[ECHO_TESTS] * 4, reward=[None, "code", None, None])
+    assert [(v.correct, v.reason) for v in got] == [(1.0, "correct"), (0.0, "failed_tests"), (0.0, "no_answer"),
+                                                   (1.0, "truncated")]
+    assert got[0].extracted == "print(input())\n" and got[1].behaviour == ("1", "1")
+    assert not metrics.solved(0.5) and metrics.solved(1.0)
+
+
+def test_programs_vote_by_behaviour_on_the_tests():
+    # two different texts that behave alike (up to trailing spaces) outvote one other program; the class's
+    # earliest program decides
+    texts = [_program("print(1)"), _program("print(input())"), _program("x = input()\nprint(x + '  ')"),
+             _program("while True: pass")]
+    p = Problem("p", "echo", "", {"tests": ECHO_TESTS}, texts, [5] * 4, ["stop"] * 4)
+    judged = scoring.score([p])
+    labels = scoring.vote_labels(judged[0])
+    assert labels[1] == labels[2] != labels[0] and labels[3] not in (labels[0], labels[1])
+    summary = scoring.summarize([p], judged, 4)["metrics"]
+    assert summary["cons@4"] == 1.0 and summary["pass@1"] == 0.5

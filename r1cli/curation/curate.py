@@ -46,6 +46,16 @@ class Plan:
     text: bool = False  # rows are prompt/completion texts, not chat turns (r1cli.curation.output)
 
 
+def _render(row: dict[str, Any], cfg):
+    """A row's prompt under --template; a code row's asks for one fenced Python block instead of \\boxed{}
+    (as `r1 eval` asks a code benchmark) under the boxed and chat templates."""
+    from r1cli import benchmarks, scoring, templates
+
+    if cfg.template in ("boxed", "chat") and scoring.is_code({**row, "reward": cfg.reward or row.get("reward")}):
+        return benchmarks.code_prompt(row, cfg.template == "chat", cfg.system_prompt)
+    return templates.render(row["prompt"], cfg.template, cfg.system_prompt)
+
+
 def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Callable[[Any], Any] | None = None,
             reasoning_tokens: tuple[int, int] = (0, 0), summarize: Summarize | None = None,
             summarizer: tuple[str, int] | None = None, layout: str = "r1") -> Plan:
@@ -56,7 +66,7 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
     summary its own way (`summarize`) or have a model write it (`summarizer`: the model, the most new tokens
     of a summary). `layout` is how kept responses are written: "r1", or "sampled" (as the model was given and
     wrote them; a stage's --layout)."""
-    from r1cli import data, models, templates
+    from r1cli import data, models
     from r1cli.errors import UserError
     from r1cli.generation import Sampling
 
@@ -88,8 +98,11 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
         if cfg.language not in LANGUAGES:
             raise UserError(f"--language {cfg.language}: unknown (known: {', '.join(sorted(LANGUAGES))})")
     index = load_index(_names(cfg.decontaminate), cfg.data_dir) if cfg.decontaminate else None
-    ds = data.load(cfg.dataset, require_answer=False)  # checked below, naming --judge as a way out
-    if not cfg.judge and not any(str(a).strip() for a in ds["answer"]):
+    from r1cli.rewards.code_tests import check, has_tests
+
+    ds = data.load(cfg.dataset, require_answer=False)  # checked below (tests are a code row's gold)
+    check(ds, cfg.dataset)
+    if not cfg.judge and not has_tests(ds.column_names) and not any(str(a).strip() for a in ds["answer"]):
         raise UserError(f"{cfg.dataset} has no reference answers to check samples against: name its answer "
                         "column with '?answer=COLUMN', or pass --judge MODEL")
     rows, contaminated = _decontaminate(ds.to_list(), index)
@@ -101,8 +114,7 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
     stop = ["</answer>"] if cfg.template == "r1-zero" else []
     sampling = Sampling(n=cfg.num_samples, temperature=cfg.temperature, top_p=cfg.top_p,
                         max_new_tokens=cfg.max_completion_length, stop=stop, seed=cfg.seed, prefill=prefill)
-    render = render or (lambda prompt: templates.render(prompt, cfg.template, cfg.system_prompt))
-    prompts = [render(r["prompt"]) for r in rows]
+    prompts = [render(r["prompt"]) if render else _render(r, cfg) for r in rows]
     # Text rows when the model read plain text: as sampled, or (R1 layout) the problem as it is, --template plain
     text = output.text_rows(prompts) and (layout == "sampled" or cfg.template == "plain")
     mixes = output.load_mixes(cfg.mix, text=text, layout=layout)

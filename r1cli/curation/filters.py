@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from r1cli.rewards.code_tests import CODE_REWARDS  # noqa: F401  (rows checked by running code; read here)
 from r1cli.rewards.language import LANGUAGES, language_share, script_counts
 from r1cli.rewards.shaping import repetition_ratio
 from r1cli.rewards.words import words
@@ -21,7 +22,6 @@ CODE_FENCE = "```"
 # Below this many words a reasoning is too short to loop, and its n-grams repeat by nature ("1*1=1, 1*1=1" is
 # six words and three quarters repeated 3-grams): the repetition filter leaves it alone.
 REPETITION_MIN_WORDS = 32
-CODE_REWARDS = ("code", "code_binary")  # rows checked by running code: fenced code is the answer there
 # The script a prompt is mostly written in -> the language whose words the reasoning should use. Latin stands
 # for English: the script cannot tell English from French, and the measure only compares scripts anyway.
 SCRIPT_LANGUAGE = {"latin": "en", "han": "zh", "kana": "ja", "hangul": "ko", "cyrillic": "ru", "arabic": "ar",

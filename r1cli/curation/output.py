@@ -29,7 +29,8 @@ from r1cli.curation.pipeline import Sample
 LABELS = {
     "prompts": "prompts", "contaminated_prompts": "contaminated prompts (not sampled)",
     "generated": "generated", "truncated": "truncated (token limit)", "unfinished_think": "unfinished think",
-    "no_answer": "no answer", "wrong": "wrong", "unscorable": "reference not checkable",
+    "no_answer": "no answer", "wrong": "wrong", "failed_tests": "program failed a test",
+    "unscorable": "reference not checkable",
     "no_reference": "no reference answer", "no_think": "no reasoning block",
     "bad_layout": "tags inside the reasoning or summary",
     "short_reasoning": "reasoning too short", "long_reasoning": "reasoning too long", "mixed_language": "mixed language",

@@ -11,6 +11,7 @@ to the number generated. Reasons, in pipeline order (REASONS):
   unfinished_think  stopped with a <think> or <answer> still open
   no_answer         no final answer to read (and no judge to ask)
   wrong             the rule reward says wrong
+  failed_tests      a program that fails at least one of its row's tests (code rows)
   unscorable        the reward gives no verdict on the reference answer (and no judge)
   no_reference      the row has no reference answer (and no judge)
   no_think          no reasoning block to put in the R1 layout
@@ -41,10 +42,10 @@ from typing import Any
 
 from r1cli.curation import dedupe
 from r1cli.curation.decontaminate import prompt_text
-from r1cli.curation.filters import CODE_REWARDS, Readability, prompt_language
+from r1cli.curation.filters import Readability, prompt_language
 from r1cli.curation.layout import r1_layout, split_r1, stray_tags
 
-REASONS = ("truncated", "unfinished_think", "no_answer", "wrong", "unscorable", "no_reference", "no_think", "bad_layout",
+REASONS = ("truncated", "unfinished_think", "no_answer", "wrong", "failed_tests", "unscorable", "no_reference", "no_think", "bad_layout",
            "short_reasoning", "long_reasoning", "mixed_language", "long_paragraph", "code_block", "repetition",
            "judged_wrong", "judge_unparsable", "bad_summary", "duplicate", "near_duplicate", "over_cap", "kept")
 JUDGE_WHEN = ("unparsable", "always")
@@ -194,7 +195,9 @@ class Curator:
         return self.settings.language or row.get("language") or prompt_language(prompt_text(row["prompt"]))
 
     def code_prompt(self, i: int) -> bool:
-        return (self.settings.reward or self.rows[i].get("reward")) in CODE_REWARDS
+        from r1cli import scoring
+
+        return scoring.is_code(self.row_with_reward(i))
 
     # --- the judge ---------------------------------------------------------------------------------------
     def pending(self) -> list[Sample]:

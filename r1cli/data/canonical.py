@@ -8,9 +8,10 @@ from typing import Any
 
 from r1cli.data.files import scratch_file
 from r1cli.errors import UserError
+from r1cli.rewards.code_tests import has_tests
 from r1cli.rewards.extract import last_boxed  # the same \boxed{} reader the rewards use
 
-PROMPT_COLUMNS = ("prompt", "problem", "question", "input", "instruction", "query")
+PROMPT_COLUMNS = ("prompt", "problem", "question", "input", "instruction", "query", "question_content")
 SOLUTION_COLUMNS = ("solution", "response", "output", "completion")
 ID_COLUMNS = ("id", "unique_id", "idx", "problem_id")
 
@@ -93,7 +94,8 @@ def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"
     answer = pick("answer", ("answer", "final_answer", "target", "gold"), False)
     solution = pick("solution", SOLUTION_COLUMNS, False)
     id_field = pick("id", ID_COLUMNS, False)
-    if answer is None and solution is None and require_answer:
+    tested = has_tests(cols)  # a code row's tests are its gold: it needs no answer
+    if answer is None and solution is None and require_answer and not tested:
         raise UserError(f"{spec} has no answer column and no solution to extract one from "
                         f"(columns: {', '.join(sorted(cols))}; name one with '?answer=COLUMN')")
     prefix = "__src_"
@@ -115,7 +117,7 @@ def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"
     ds = ds.map(convert, with_indices=True, remove_columns=[prefix + c for c in drop],
                 cache_file_name=scratch_file("canonical"))
     bad = sum(1 for a in ds["answer"] if not a)
-    if bad == len(ds) and require_answer:
+    if bad == len(ds) and require_answer and not tested:
         raise UserError(f"no row of {spec} yielded a gold answer (name the column with '?answer=COLUMN')")
     return ds
 

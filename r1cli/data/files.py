@@ -27,7 +27,8 @@ def write_jsonl(rows, path: Path) -> None:
     tmp = Path(path).with_suffix(Path(path).suffix + ".tmp")
     with open(tmp, "w") as f:
         for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            # default=str: dates (LiveCodeBench's contest_date loads as a timestamp) are written as text
+            f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
     os.replace(tmp, path)
 
 

@@ -96,7 +96,9 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
         if heldout is not None:
             evaluator = heldout_check.callback(list(heldout["prompt"]), list(heldout["answer"]), tokenizer,
                                                cfg.eval_every, cfg.max_completion_length, metrics_path,
-                                               run.path / "best" if cfg.keep_best else None)
+                                               run.path / "best" if cfg.keep_best else None,
+                                               {c: list(heldout[c]) for c in heldout.column_names
+                                                if c not in ("prompt", "answer")})
             callbacks.append(evaluator)
         training.mute_import_noise()
         trainer = trainer_class()(model=model_path, reward_funcs=[fn for _, fn, _ in specs], args=targs,

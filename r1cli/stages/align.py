@@ -4,7 +4,7 @@ It runs on the RL core that `r1 grpo` runs on (r1cli.rl: the same options, metri
 --eval-every), with rewards routed by row:
 
 - a row's kind comes from its `kind` column (`reasoning` or `general`) when it has one, else from its reference
-  answer: a row with an answer is a reasoning row, a row without one a general row;
+  answer: a row with an answer (or with tests: a code problem) is a reasoning row, a row without one a general row;
 - reasoning rows are judged by the rule rewards (`--reward`, default accuracy + format + language_consistency);
 - general rows by reward models: `--helpfulness-rm PATH[:WEIGHT]` reads only the *summary* (the text after
   `</think>`; a response whose think block never closed gets --missing-summary-reward), so the judge is neither
@@ -58,7 +58,7 @@ ROUTING = "kind"
 
 
 def route(ds, spec: str):
-    """The dataset with a `kind` column: its own, checked, or derived from the answer."""
+    """The dataset with a `kind` column: its own, checked, or derived from the answer or tests."""
     from r1cli.rewards.preference import KINDS
 
     if ROUTING in ds.column_names:
@@ -67,7 +67,11 @@ def route(ds, spec: str):
                 raise UserError(f"--dataset {spec} row {i}: column 'kind' must be {' or '.join(KINDS)}, "
                                 f"got {value!r}")
         return ds
-    return ds.map(lambda row: {ROUTING: "reasoning" if str(row["answer"] or "").strip() else "general"})
+    from r1cli.rewards.code_tests import has_tests
+
+    # a row with a gold answer, or with tests (a code problem), is checked by rule
+    return ds.map(lambda row: {ROUTING: "reasoning" if str(row["answer"] or "").strip() or has_tests(row)
+                               else "general"})
 
 
 def same_columns(parts: list) -> list:

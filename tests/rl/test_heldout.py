@@ -28,3 +28,7 @@ def test_heldout_check_decodes_the_live_model_through_the_generation_core(sft_ar
     value = greedy_pass_at_1(model, tok, prompts, golds, max_new_tokens=64, batch_size=16)
     assert model.training
     assert value == sum(expected) / len(expected) and value >= 0.2
+    # each row is judged by its own verifier: as code problems (tests, no fenced program) none is correct
+    tests = [[{"input": "", "output": g}] for g in golds]
+    assert greedy_pass_at_1(model, tok, prompts, golds, max_new_tokens=64, batch_size=16,
+                            columns={"tests": tests}) == 0.0

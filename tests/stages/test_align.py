@@ -18,6 +18,9 @@ def test_rows_are_routed_by_their_kind_column_or_their_answer():
     assert mix["user_prompt"] == mix["prompt"] and mix["secret"][:3] == [None] * 3
     bare = data.load("task:general?n=2", require_answer=False).remove_columns(["kind", "answer"])
     assert list(align.route(bare.add_column("answer", ["", " "]), "x")["kind"]) == ["general", "general"]
+    # a code problem has no answer: its tests make it a reasoning row
+    tested = bare.add_column("answer", ["", ""]).add_column("tests", ['["assert f() == 1"]', ""])
+    assert list(align.route(tested, "x")["kind"]) == ["reasoning", "general"]
     with pytest.raises(UserError, match="row 0: column 'kind' must be reasoning or general, got 'chat'"):
         align.route(bare.add_column("kind", ["chat", "general"]), "x")
 

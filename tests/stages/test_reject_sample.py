@@ -234,3 +234,43 @@ def test_smollm2_judge(checkpoint, tmp_path):
     assert judged > 0 and counts["generated"] == sum(counts[r] for r in REASONS)
     for r in data.load_pairs(str(tmp_path / "out"))[0]:
         assert r["verified_by"] == "judge"
+
+
+def test_code_prompts_keep_only_passing_programs(tiny_model, tmp_path):
+    """A code set (tests, no answer column) in one command: the prompt asks for a fenced Python block, only
+    programs passing every test are kept, the stats count the others, and the manifest names the isolation."""
+    from r1cli.benchmarks import CODE_INSTRUCTION
+    from r1cli.generation.base import Completion, Engine
+
+    class Programs(Engine):
+        """Sample 0 echoes its input (right); sample 1 prints a constant (passes one test of two)."""
+
+        name = "programs"
+
+        def __init__(self, tokenizer):
+            super().__init__("programs", tokenizer, None)
+            self.prompts = []
+
+        def _run(self, requests, sampling, done):
+            for pos, req in enumerate(requests):
+                self.prompts.append(self.tokenizer.decode(req.ids))
+                codes = ["print(input())", "print('a')"]
+                done(pos, [Completion(f"<think>\nI read one line and print it back as it is, nothing else "
+                                      f"to do here.\n</think>\n```python\n{codes[j % 2]}\n```", 30, "stop")
+                           for j in range(sampling.n)])
+
+    rows = [{"id": f"echo{i}", "prompt": f"Print the line you read ({i}).",
+             "tests": json.dumps([{"input": "a\n", "output": "a\n"}, {"input": "b\n", "output": "b\n"}])}
+            for i in range(3)]
+    data.write_jsonl(rows, tmp_path / "code.jsonl")
+    from transformers import AutoTokenizer
+
+    engine = Programs(AutoTokenizer.from_pretrained(tiny_model))
+    out = tmp_path / "out"
+    stats = rs.run(make_cfg(model=tiny_model, dataset=str(tmp_path / "code.jsonl"), output=str(out),
+                            template="boxed", num_samples=2), engine=engine)
+    assert stats["counts"]["kept"] == 3 and stats["counts"]["failed_tests"] == 3
+    kept = data.load(str(out), require_answer=False)
+    assert all("print(input())" in m[-1]["content"] for m in kept["messages"])
+    assert CODE_INSTRUCTION in engine.prompts[0] and "boxed" not in engine.prompts[0]
+    assert json.loads((out / "r1_manifest.json").read_text()).get("code_isolation")
