@@ -206,7 +206,8 @@ def open_server(cfg, port: int = 0) -> tuple[ThreadingHTTPServer, str, Store]:
 def main(cfg) -> dict[str, Any]:
     """Serve until interrupted; returns the review counts."""
     server, url, store = open_server(cfg)
-    log.console.print(f"Review the samples at [bold]{url}[/bold]  (Ctrl+C stops; every change is already saved)")
+    log.console.print("Review the samples at this address (Ctrl+C stops the server; every change is saved as made):")
+    print(url, flush=True)  # stdout, one line: to copy, or for a script to read
     try:
         server.serve_forever()
     except KeyboardInterrupt:
