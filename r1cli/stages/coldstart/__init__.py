@@ -17,8 +17,9 @@ not the verified one rejects its sample: "bad_summary").
 
 Output folder: dataset/ (messages, prompt, answer, id, mode, source, num_tokens, verified_by), review.jsonl
 (one editable row per kept sample, for a human pass: edit `reasoning`/`summary`, set `accept` false to drop
-a row, then --from-review; or --review: the same in the browser, r1cli.stages.coldstart.serve), preview.html (prompt, reasoning and summary side by side, one self-contained
-page), rejected.jsonl, stats.json (the count per reason) and the manifest.
+a row, then --from-review; or --review DIR: the same in the browser, r1cli.stages.coldstart.serve),
+preview.html (prompt, reasoning and summary side by side, one self-contained page), rejected.jsonl,
+stats.json (the count per reason) and the manifest.
 """
 
 from __future__ import annotations
