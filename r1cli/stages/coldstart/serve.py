@@ -184,7 +184,7 @@ def handler(store: Store, token: str, title: str):
     return Handler
 
 
-def open_server(cfg, port: int = 0) -> tuple[ThreadingHTTPServer, str, Store]:
+def open_server(cfg) -> tuple[ThreadingHTTPServer, str, Store]:
     """The review server of cfg.review (not yet serving) and its URL; every row is checked first."""
     from r1cli.errors import UserError
 
@@ -192,13 +192,13 @@ def open_server(cfg, port: int = 0) -> tuple[ThreadingHTTPServer, str, Store]:
     path = folder / review.REVIEW if folder.is_dir() else folder
     if not path.is_file():
         raise UserError(f"--review {cfg.review}: no {review.REVIEW} there (the folder of an r1 coldstart run)")
-    rows = review.read(str(path), "--review")
+    count = len(review.read(str(path), "--review"))  # a bad file is one error before anything starts
     store = Store(path, review.checker(cfg))
-    log.info(f"checking {len(rows):,} samples")
+    log.info(f"checking {count:,} samples")
     store.rows()
     token = secrets.token_urlsafe(24)
     title = html.escape(f"r1 coldstart review: {path}")
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler(store, token, title))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(store, token, title))
     server.daemon_threads = True
     return server, f"http://127.0.0.1:{server.server_address[1]}/?token={token}", store
 
