@@ -3,6 +3,7 @@ readable layout that the base model is fine-tuned on before reasoning RL.
 
     r1 coldstart --model runs/demo/grpo --dataset 'task:arith?n=500' --mode zero --template plain --output runs/cs
     r1 coldstart --model SmolLM2 --dataset gsm8k --mode fewshot --template chat --output runs/cs
+    r1 coldstart --review runs/cs
     r1 coldstart --from-review runs/cs/review.jsonl --output runs/cs-reviewed
 
 The generator is prompted one of three ways (--mode, r1cli.curation.prompts): few-shot long-CoT exemplars,
@@ -16,8 +17,9 @@ not the verified one rejects its sample: "bad_summary").
 
 Output folder: dataset/ (messages, prompt, answer, id, mode, source, num_tokens, verified_by), review.jsonl
 (one editable row per kept sample, for a human pass: edit `reasoning`/`summary`, set `accept` false to drop
-a row, then --from-review), preview.html (prompt, reasoning and summary side by side, one self-contained
-page), rejected.jsonl, stats.json (the count per reason) and the manifest.
+a row, then --from-review; or --review DIR: the same in the browser, r1cli.stages.coldstart.serve),
+preview.html (prompt, reasoning and summary side by side, one self-contained page), rejected.jsonl,
+stats.json (the count per reason) and the manifest.
 """
 
 from __future__ import annotations
@@ -67,8 +69,12 @@ class Config(CurationOptions):
     max_reasoning_tokens: int = option(0, "Most tokens of reasoning a kept sample has; 0: no bound.", min=0)
     from_review: str | None = option(None, "A review.jsonl of an earlier run, edited by hand: re-check its "
                                      "accepted rows (layout, answer, filters) and write them as the dataset.")
+    review: str | None = option(None, "A run's folder: serve its review.jsonl as a page on 127.0.0.1 to accept, "
+                                "reject and edit samples in the browser (saved to the file as you go; then "
+                                "--from-review). Not with --dataset or --from-review.")
+    # required unless --review, which only edits the run it is given (checked in run)
     output: str | None = option(None, "Output folder (dataset/, review.jsonl, preview.html, rejected.jsonl, "
-                                "stats.json, manifest).", short="-o", required=True)
+                                "stats.json, manifest).", short="-o")
     resume: bool = option(False, "Continue a killed run from the shards in OUTPUT.partial.")
     overwrite: bool = option(False, "Replace the output folder if it exists.")
 
@@ -81,6 +87,14 @@ def run(cfg: Config, engine=None) -> dict:
     from r1cli.errors import UserError
     from r1cli.stages.coldstart import review
 
+    if cfg.review:
+        if cfg.from_review or cfg.dataset:
+            raise UserError(f"--review serves an existing run; drop --{'from-review' if cfg.from_review else 'dataset'}")
+        from r1cli.stages.coldstart import serve
+
+        return serve.main(cfg)
+    if not cfg.output:
+        raise UserError("--output is required")
     if cfg.from_review:
         return review.finalize(cfg)
     if not cfg.dataset:

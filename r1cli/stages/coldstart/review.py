@@ -12,6 +12,7 @@ another run's file (or a file beside another run's stats.json) is refused before
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -105,23 +106,14 @@ def check(row: dict[str, Any], readability, length) -> str:
     return length(reasoning) or readability.check(reasoning, language, row.get("reward") in CODE_REWARDS) or "kept"
 
 
-def finalize(cfg) -> dict[str, Any]:
-    """--from-review: re-check the reviewed rows and write the accepted ones as the dataset."""
-    from datasets import Dataset
-
-    from r1cli import data, runs
+def checker(cfg) -> Callable[[dict[str, Any]], str]:
+    """check() with the filters cfg's options set: the one re-check of --from-review and of the review page
+    (--review), so a row the page passes is a row the dataset keeps."""
     from r1cli.curation import Settings, curate
     from r1cli.curation.filters import Readability
-    from r1cli.curation.layout import r1_layout
-    from r1cli.curation.output import user_turns
     from r1cli.curation.pipeline import Curator
     from r1cli.errors import UserError
 
-    rows = read(cfg.from_review)
-    if log.verbosity() <= 0:  # the dataset is built here, not loaded through r1cli.data, which does this
-        import datasets
-
-        datasets.disable_progress_bars()
     try:
         readability = Readability(cfg.min_language_consistency, cfg.max_paragraph_chars, cfg.reject_code_blocks,
                                   cfg.max_repetition)
@@ -130,9 +122,27 @@ def finalize(cfg) -> dict[str, Any]:
     bounds = Settings(min_reasoning_tokens=cfg.min_reasoning_tokens, max_reasoning_tokens=cfg.max_reasoning_tokens)
     counter = curate._token_counter(cfg) if cfg.min_reasoning_tokens or cfg.max_reasoning_tokens else None
     length = Curator([], bounds, count_tokens=counter).length
+    return lambda row: check(row, readability, length)
+
+
+def finalize(cfg) -> dict[str, Any]:
+    """--from-review: re-check the reviewed rows and write the accepted ones as the dataset."""
+    from datasets import Dataset
+
+    from r1cli import data, runs
+    from r1cli.curation import curate
+    from r1cli.curation.layout import r1_layout
+    from r1cli.curation.output import user_turns
+
+    rows = read(cfg.from_review)
+    if log.verbosity() <= 0:  # the dataset is built here, not loaded through r1cli.data, which does this
+        import datasets
+
+        datasets.disable_progress_bars()
+    verdict = checker(cfg)
     with runs.run_dir("coldstart", cfg.output, cfg, overwrite=cfg.overwrite) as run:
         run.add_input("dataset", cfg.from_review)
-        reasons = [check(row, readability, length) for row in rows]
+        reasons = [verdict(row) for row in rows]
         kept = [row for row, reason in zip(rows, reasons, strict=True) if reason == "kept"]
         replies = [r1_layout(r["reasoning"], r["summary"]) for r in kept]
         turns = ({"completion": replies} if rows[0]["format"] == "text" else
