@@ -7,7 +7,8 @@ another reward such as countdown, its `numbers`/`target`, `subject`/`level`, ...
 as scored (prefill included), their token counts and finish reasons.
 
 Each sample gets a Verdict:
-- extracted: its final answer (r1cli.rewards.extract_answer), None when there is none to read;
+- extracted: its final answer as its reward reads it (r1cli.rewards.answer_of: the math answer, or the option
+  letter of a multiple-choice row), None when there is none to read;
 - truncated: it ended on the token limit (finish_reason "length") or left a <think> or <answer> open;
 - correct: its value from the reward registry (accuracy, or the row's own `reward`), 0.0 where the reward gives
   no verdict; r1cli.metrics.solved says whether the value counts as correct;
@@ -23,6 +24,7 @@ cut off after its \\boxed{} answer can be right. Truncated and answerless sample
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,10 +94,12 @@ def verdicts(texts: Sequence[str], golds: Sequence[Any], finish_reasons: Sequenc
     from r1cli import metrics, rewards
 
     finish = finish_reasons or ["stop"] * len(texts)
-    values = rewards.correctness(list(texts), list(golds), **{k: list(v) for k, v in columns.items()})
+    names = rewards.row_rewards(len(texts), columns.get("reward"), columns.get("choices"))
+    cols = {k: list(v) for k, v in columns.items() if k != "reward"}
+    values = rewards.correctness(list(texts), list(golds), names, **cols)
     out = []
-    for text, reason_ended, value in zip(texts, finish, values, strict=True):
-        extracted, cut = rewards.extract_answer(text)
+    for text, reason_ended, value, name in zip(texts, finish, values, names, strict=True):
+        extracted, cut = rewards.answer_of(text, name)
         truncated = cut or reason_ended == "length"
         correct = 0.0 if value is None else value
         if truncated:
@@ -129,7 +133,12 @@ def vote_labels(samples: Sequence[Verdict]) -> list[int | None]:
     voters = [i for i, v in enumerate(samples) if v.votes]
     if not voters:
         return [None] * len(samples)
-    labels = dict(zip(voters, rewards.equivalence_classes([samples[i].extracted for i in voters]), strict=True))
+    answers = [samples[i].extracted for i in voters]
+    if all(re.fullmatch("[A-J]", a or "") for a in answers):  # option letters: equal only when the same letter
+        classes = [sorted(set(answers), key=answers.index).index(a) for a in answers]
+    else:
+        classes = rewards.equivalence_classes(answers)
+    labels = dict(zip(voters, classes, strict=True))
     return [labels.get(i) for i in range(len(samples))]
 
 

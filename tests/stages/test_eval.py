@@ -164,6 +164,89 @@ def test_countdown_rows_use_their_own_reward(tmp_path):
     assert m["pass@1"] == 0.5  # "32" alone does not use the numbers
 
 
+# ------------------------------------------------------------------------------------------ multiple choice
+
+# Completions in the forms models write: (completion, gold letter, whether a careful reader marks it right).
+MC_CASES = [
+    ("Answer: C", "C", True),
+    ("Answer: C) 42", "C", True),
+    ("The correct option is **(B)**", "B", True),
+    ("(C)", "C", True),
+    ("**C**", "C", True),
+    ("\\boxed{C}", "C", True),
+    ("C) 42", "C", True),
+    ("The answer is C.", "C", True),
+    ("The answer is C.", "D", False),
+    ("Answer: J", "J", True),
+    ("Answer: F", "F", True),
+    ("Answer: I", "I", True),
+    ("<think>\nOption (A) looks right at first, but the units fail.\n</think>\nAnswer: D", "D", True),
+    ("<think>\nOption (A) looks right.\n</think>\nAnswer: D", "A", False),
+    ("<think>\nThe answer is B.\n</think>\nI could not decide.", "B", False),
+    ("<think>It is B, surely", "B", False),
+    ("Answer: B or C", "B", False),
+    ("Answer: (A) and (C)", "A", False),
+    ("\\boxed{A, C}", "A", False),
+    ("The answer is A/B.", "A", False),
+    ("The answer is 42.", "C", False),
+    ("I am not sure.", "A", False),
+    ("", "A", False),
+    ("**Answer:** C", "C", True),
+    ("**Answer: C**", "C", True),
+    ("Final answer: $\\boxed{\\text{D}}$", "D", True),
+    ("Final answer: \\boxed{(E)}", "E", True),
+    ("\\boxed{\\textbf{G}}", "G", True),
+    ("Option C is correct.", "C", True),
+    ("I choose B.", "B", True),
+    ("A", "A", True),
+    ("B.", "B", True),
+    ("C. 3.5 m/s", "C", True),
+    ("The answer is A because I checked every option.", "A", True),
+    ("ANSWER: D", "D", True),
+    ("answer: (b)", "B", True),
+    ("the answer is b", "B", False),  # a bare lowercase letter is a word, not an option
+    ("So the final answer is (E).", "E", True),
+    ("The correct answer is option H.", "H", True),
+    ("Therefore, the correct choice is (J).", "J", True),
+    ("(A) fails the units check and (B) overshoots, while (C) matches.\n\nAnswer: C", "C", True),
+    ("(A) fails, (B) overshoots, (C) matches.", "C", True),
+    ("The answer is a function of the mass, so it is (B).", "B", True),
+    ("Answer: C, not B", "C", True),
+    ("\\boxed{42}\n\nAnswer: C", "C", True),
+    ("Answer: B\n\nOn reflection, the answer is D.", "D", True),
+    ("Answer: B\n\nOn reflection, the answer is D.", "B", False),
+    ("<answer>C</answer>", "C", True),
+    ("<think>(B)?</think><answer>The answer is (A).</answer>", "A", True),
+    ("Answer: `C`", "C", True),
+    ("The answer is $C$.", "C", True),
+]
+
+
+def test_multiple_choice_verdicts_agree_with_a_reader(tmp_path):
+    """Every form through `r1 eval --generations`, each a row with its options (so: multiple choice)."""
+    options = [f"option {i}" for i in range(10)]
+    gen = write_jsonl(tmp_path / "mc.jsonl", [{"id": i, "answer": gold, "choices": options, "completions": [text]}
+                                              for i, (text, gold, _) in enumerate(MC_CASES)])
+    result = r1("eval", "--generations", str(gen), "--output", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    samples = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    verdicts = {int(s["id"]): s["correct"] == 1.0 for s in samples}
+    wrong = [MC_CASES[i] for i, right in verdicts.items() if right != MC_CASES[i][2]]
+    assert len(verdicts) == len(MC_CASES) >= 40 and wrong == []
+
+
+def test_cons_votes_over_letters(tmp_path):
+    gen = write_jsonl(tmp_path / "mc.jsonl", [
+        # "(B)", "B" and "\\boxed{B}" are one vote: B wins 3-2 although A came first
+        {"id": "b", "answer": "B", "choices": ["1", "2", "3"],
+         "completions": ["Answer: A", "(B)", "Answer: A", "B", "\\boxed{B}"]},
+        # two-letter answers do not vote: A wins 1-0 and is wrong
+        {"id": "c", "answer": "C", "choices": ["1", "2", "3"],
+         "completions": ["Answer: A", "Answer: B or C", "Answer: C or B", "I do not know", "<think>C"]}])
+    res = evaluate(tmp_path, generations=str(gen))["benchmarks"]["mc"]
+    assert res["metrics"]["pass@1"] == pytest.approx((3 / 5 + 0) / 2) and res["metrics"]["cons@5"] == 0.5
+
+
 # ------------------------------------------------------------------------------------- benchmark registry
 
 
