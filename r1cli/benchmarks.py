@@ -3,8 +3,12 @@ folder (the `../shared/data` layout: NAME/test.jsonl), and how to prompt it.
 
 `template` is the prompt hint used when `r1 eval` gets no --template: "math" means the paper's
 "Please reason step by step, and put your final answer within \\boxed{}." instruction, inside the model's chat
-template when its tokenizer has one (`chat`), as plain text otherwise (`boxed`). `paper_k` is the number of
-samples per problem the DeepSeek-R1 paper used (documentation only; --num-samples decides).
+template when its tokenizer has one (`chat`), as plain text otherwise (`boxed`); "choice" means the row's own
+multiple-choice prompt (r1cli.choices), inside the chat template when there is one, else as it is. `rows` names
+the r1cli.choices loader that turns the hub's columns into rows with lettered options. `paper_k` is the number
+of samples per problem the DeepSeek-R1 paper used (documentation only; --num-samples decides).
+
+A local file is NAME/test.jsonl, .csv or .parquet under --data-dir, in the hub's own columns.
 
 Anything else given as a benchmark is a dataset spec read by r1cli.data.load: `task:NAME?split=test&n=500`,
 a local file or folder, or a hub dataset with prompt/answer columns. Task specs are prompted as they are
@@ -26,6 +30,7 @@ class Benchmark:
     file: str  # path relative to a --data-dir
     template: str = "math"
     paper_k: int = 16
+    rows: str | None = None  # an r1cli.choices loader
 
 
 BENCHMARKS: dict[str, Benchmark] = {
@@ -33,7 +38,14 @@ BENCHMARKS: dict[str, Benchmark] = {
     "math500": Benchmark(hub="HuggingFaceH4/MATH-500?split=test", file="math500/test.jsonl", paper_k=4),
     "aime24": Benchmark(hub="HuggingFaceH4/aime_2024?split=train", file="aime24/test.jsonl", paper_k=64),
     "amc23": Benchmark(hub="math-ai/amc23?split=test", file="amc23/test.jsonl", paper_k=16),
+    "gpqa-diamond": Benchmark(hub="Idavidrein/gpqa?config=gpqa_diamond&split=train", file="gpqa-diamond/test.jsonl",
+                              template="choice", paper_k=64, rows="gpqa"),
+    "mmlu": Benchmark(hub="cais/mmlu?config=all&split=test", file="mmlu/test.jsonl", template="choice", paper_k=1,
+                      rows="mmlu"),
+    "mmlu-pro": Benchmark(hub="TIGER-Lab/MMLU-Pro?split=test", file="mmlu-pro/test.jsonl", template="choice",
+                          paper_k=1, rows="mmlu-pro"),
 }
+LOCAL_FORMATS = (".jsonl", ".csv", ".parquet")
 
 
 def is_spec(name: str) -> bool:
@@ -51,9 +63,11 @@ def source(name: str, *, data_dir: str | None = None, data_file: str | None = No
         if data_dir is None:
             return bench.hub
         local = Path(data_dir).expanduser() / bench.file
-        if not local.is_file():
-            raise UserError(f"benchmark {name}: {local} not found (--data-dir must hold {bench.file})")
-        return str(local)
+        found = [local.with_suffix(ext) for ext in LOCAL_FORMATS if local.with_suffix(ext).is_file()]
+        if not found:
+            raise UserError(f"benchmark {name}: {local} not found (--data-dir must hold {bench.file}, "
+                            f"or the same as .csv or .parquet)")
+        return str(found[0])
     if is_spec(name):
         return name
     raise UserError(f"unknown benchmark '{name}' (known: {', '.join(BENCHMARKS)}; or give task:NAME, "

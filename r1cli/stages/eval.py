@@ -5,8 +5,9 @@ scored by answer correctness, reported as pass@k, cons@K (majority vote) and fri
     r1 eval --model tiny --benchmark 'task:arith?split=test&n=200' --num-samples 8 --output runs/eval-arith
     r1 eval --generations old/generations.jsonl --output runs/rescored      # score without a model
 
-Benchmarks: gsm8k, math500, aime24, amc23 (hub by default, or NAME/test.jsonl under --data-dir; see
-r1cli.benchmarks), or any dataset spec (task:NAME?..., a file, a hub name with prompt/answer columns). Several
+Benchmarks: gsm8k, math500, aime24, amc23, and the multiple-choice gpqa-diamond (options shuffled with --seed,
+recorded as shuffle_seed), mmlu and mmlu-pro (hub by default, or NAME/test.{jsonl,csv,parquet} under --data-dir
+in the hub's columns; see r1cli.benchmarks and r1cli.choices), or any dataset spec (task:NAME?..., a file, a hub name with prompt/answer columns). Several
 benchmarks share one engine load. The paper sampled 64 times per AIME problem and 4-16 times otherwise, with
 32,768 new tokens; the defaults here (4 samples, 2,048 tokens) fit a small machine.
 
@@ -107,7 +108,7 @@ class Config:
 
 def run(cfg: Config, engine=None) -> dict:
     """Run the evaluation; `engine` may be an already open generation Engine (it is reused, not closed)."""
-    from r1cli import data, models, runs
+    from r1cli import choices, data, models, runs
 
     _check(cfg, engine)
     if cfg.model and engine is None:  # a bad --model fails before the output folder exists
@@ -118,7 +119,7 @@ def run(cfg: Config, engine=None) -> dict:
     else:
         names = _names(cfg.benchmark) or [cfg.data_file]
         sources = {name: _source(name, cfg) for name in names}
-        loaded = {name: _load(name, spec, cfg.limit) for name, spec in sources.items()}
+        loaded = {name: _load(name, spec, cfg.limit, cfg.seed) for name, spec in sources.items()}
     with runs.run_dir("eval", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
         for spec in dict.fromkeys(sources.values()):
             run.add_input("dataset", spec)
@@ -134,6 +135,8 @@ def run(cfg: Config, engine=None) -> dict:
             k = min(len(p.texts) for p in probs)
             res, sample_rows = score_benchmark(name, probs, k)
             res["source"], res["template"] = sources[name], used_templates.get(name)
+            if not cfg.generations and _loader(name) in choices.SHUFFLED:
+                res["shuffle_seed"] = cfg.seed  # the same seed asks the same prompts, options in the same order
             results["benchmarks"][name] = res
             rows += sample_rows
         (run.path / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
@@ -181,12 +184,30 @@ def _source(name: str, cfg: Config) -> str:
     return benchmarks.source(name, data_dir=cfg.data_dir, data_file=cfg.data_file)
 
 
-def _load(name: str, spec: str, limit: int | None):
-    from r1cli import benchmarks, data
+def _loader(name: str) -> str | None:
+    from r1cli import benchmarks
+
+    return getattr(benchmarks.BENCHMARKS.get(name), "rows", None)
+
+
+def _load(name: str, spec: str, limit: int | None, seed: int):
+    """The benchmark's rows; a multiple-choice benchmark's hub columns become lettered options
+    (r1cli.choices), shuffled with `seed` where its loader shuffles."""
+    from r1cli import benchmarks, choices, data
     from r1cli.errors import UserError
 
     try:
-        return data.load(spec, limit=limit)
+        loader = _loader(name)
+        if loader is None:
+            return data.load(spec, limit=limit)
+        import datasets as hf_datasets
+
+        raw = data.load(spec, limit=limit, canonical=False)
+        try:
+            rows = choices.LOADERS[loader](list(raw), seed)
+        except UserError as e:
+            raise UserError(f"benchmark {name} ({spec}): {e}") from None
+        return hf_datasets.Dataset.from_list(rows)
     except UserError as e:
         if spec == getattr(benchmarks.BENCHMARKS.get(name), "hub", None):
             hint = f"; or pass --data-dir DIR holding {benchmarks.BENCHMARKS[name].file}"
@@ -215,7 +236,10 @@ def _generate_all(cfg: Config, datasets: dict, work: Path, engine):
         for name, ds in datasets.items():
             template = cfg.template or _auto_template(name, engine)
             sampling = _sampling(cfg, template, prefill)
-            prompts = [templates.render(p, template, cfg.system_prompt) for p in ds["prompt"]]
+            # a multiple-choice prompt holds its own instruction: chat messages as they are, or plain text
+            own = cfg.template is None and benchmarks.template_hint(name) == "choice"
+            prompts = [templates.render([{"role": "user", "content": p}] if own and template == "chat" else p,
+                                        "plain" if own else template, cfg.system_prompt) for p in ds["prompt"]]
             shard_dir = work / "shards" / benchmarks.folder_name(name)
             outs = generate(engine, prompts, sampling, shard_dir=shard_dir, shard_size=SHARD_SIZE,
                             resume=cfg.resume, progress_desc=name)
@@ -231,9 +255,12 @@ def _generate_all(cfg: Config, datasets: dict, work: Path, engine):
 def _auto_template(name: str, engine) -> str:
     from r1cli import benchmarks
 
-    if benchmarks.template_hint(name) == "plain":
+    hint = benchmarks.template_hint(name)
+    if hint == "plain":
         return "plain"
     has_chat = bool(getattr(getattr(engine, "tokenizer", None), "chat_template", None))
+    if hint == "choice":
+        return "chat" if has_chat else "plain"
     return "chat" if has_chat else "boxed"
 
 

@@ -300,6 +300,48 @@ def arith_reply(prompt, j):
         return "<think>sum</think> <answer>" + str(value), 5, "stop"
     return "<think>hm", 8, "length"
 
+def right_option_reply(prompt, j):
+    """Commits to the option whose text starts with "right" (the project-made rows' gold), in a think block."""
+    letter = next(line[0] for line in prompt.splitlines() if line[1:].startswith(") right"))
+    return f"<think>(A) or ({letter})?</think>\nThe answer is **({letter})**.", 9, "stop"
+
+
+def test_multiple_choice_benchmarks_from_a_data_dir(tmp_path):
+    """GPQA (csv), MMLU (jsonl) and MMLU-Pro (parquet) rows in the hub's own columns, answered by reading the
+    prompt: every gold letter lands where the prompt put the right option, GPQA's shuffle follows --seed."""
+    import datasets
+
+    gpqa_rows = [{"Question": f"q{i}", "Correct Answer": f"right {i}", "Incorrect Answer 1": "wrong 1",
+                  "Incorrect Answer 2": "wrong 2", "Incorrect Answer 3": "wrong 3"} for i in range(8)]
+    data = tmp_path / "data"
+    for name in ("gpqa-diamond", "mmlu", "mmlu-pro"):
+        (data / name).mkdir(parents=True)
+    datasets.Dataset.from_list(gpqa_rows).to_csv(str(data / "gpqa-diamond" / "test.csv"))
+    write_jsonl(data / "mmlu" / "test.jsonl", [{"question": f"q{i}", "subject": "s", "answer": i % 4,
+                                               "choices": [("right" if k == i % 4 else "wrong") + f" {k}"
+                                                           for k in range(4)]} for i in range(4)])
+    datasets.Dataset.from_list([{"question_id": i, "question": f"q{i}", "answer": "ABCDEFGHIJ"[i], "category": "c",
+                                 "options": [("right" if k == i else "wrong") + f" {k}" for k in range(10)]}
+                                for i in range(10)]).to_parquet(str(data / "mmlu-pro" / "test.parquet"))
+    opts = dict(model="scripted", benchmark=["gpqa-diamond,mmlu,mmlu-pro"], data_dir=str(data), num_samples=2)
+    engine = ScriptedEngine(right_option_reply)
+    res = evaluate(tmp_path, **opts, seed=5, _engine=engine)["benchmarks"]
+    for name in ("gpqa-diamond", "mmlu", "mmlu-pro"):
+        assert res[name]["metrics"]["pass@1"] == 1.0 and res[name]["metrics"]["cons@2"] == 1.0
+        assert res[name]["template"] == "plain"  # no chat template: the prompt as it is
+    assert res["gpqa-diamond"]["shuffle_seed"] == 5 and "shuffle_seed" not in res["mmlu"]
+    assert res["mmlu-pro"]["num_problems"] == 10 and res["gpqa-diamond"]["num_problems"] == 8
+    asked = list(engine.prompts)
+    again = ScriptedEngine(right_option_reply)
+    evaluate(tmp_path, **opts, seed=5, _engine=again, output=str(tmp_path / "again"))
+    assert again.prompts == asked  # one seed, identical prompts
+    other = ScriptedEngine(right_option_reply)
+    evaluate(tmp_path, **opts, seed=6, _engine=other, output=str(tmp_path / "other"))
+    assert other.prompts[:8] != asked[:8] and other.prompts[8:] == asked[8:]  # only GPQA is shuffled
+    samples = (tmp_path / "out" / "samples.jsonl").read_text()
+    assert '"extracted": "J"' in samples
+
+
 
 def test_scripted_engine_r1_zero_shards_and_resume(tmp_path, monkeypatch):
     monkeypatch.setattr(ev, "SHARD_SIZE", 2)
