@@ -63,8 +63,9 @@ def _engines() -> list[str]:
 
 @dataclass
 class Config:
-    model: str | None = option(
-        None, "Model: tiny, a checkpoint folder (an r1 output folder works) or a hub name.", short="-m")
+    model: list[str] = option(
+        [], "Model: tiny, a checkpoint folder (an r1 output folder works) or a hub name. Several (repeated or "
+        "comma-separated) make one table, a model per row.", short="-m")
     benchmark: list[str] = option(
         [], "Benchmarks, comma-separated: gsm8k, math500, aime24, amc23, task:NAME?split=test&n=500, "
         "a data file, or a hub dataset spec.", short="-b")
@@ -108,14 +109,16 @@ class Config:
 
 def run(cfg: Config, engine=None) -> dict:
     """Run the evaluation; `engine` may be an already open generation Engine (it is reused, not closed)."""
-    from r1cli import choices, data, models, runs
+    from r1cli import benchmarks, choices, data, models, papertable, runs
 
     _check(cfg, engine)
-    if cfg.model and engine is None:  # a bad --model fails before the output folder exists
-        models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
+    model_specs = _names(cfg.model)
+    if engine is None:  # a bad --model fails before the output folder exists
+        for spec in model_specs:
+            models.resolve(spec, flag="--model", trust_remote_code=cfg.trust_remote_code)
     if cfg.generations:
-        problems = load_generations(cfg.generations, cfg.num_samples, cfg.limit)
-        sources = {name: cfg.generations for name in problems}
+        by_model = _by_model(load_generations(cfg.generations, cfg.num_samples, cfg.limit))
+        sources = {name: cfg.generations for benches in by_model.values() for name in benches}
     else:
         names = _names(cfg.benchmark) or [cfg.data_file]
         sources = {name: _source(name, cfg) for name in names}
@@ -123,39 +126,73 @@ def run(cfg: Config, engine=None) -> dict:
     with runs.run_dir("eval", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
         for spec in dict.fromkeys(sources.values()):
             run.add_input("dataset", spec)
-        used_templates: dict[str, str | None] = {}
+        used_templates: dict[str, dict[str, str | None]] = {}
         if not cfg.generations:
-            run.add_input("model", cfg.model or engine.model_path)
-            problems, used_templates = _generate_all(cfg, loaded, run.path, engine)
-        model = cfg.model or getattr(engine, "model_path", None)
-        results = {"benchmarks": {}, "model": model, "generations": cfg.generations,
-                   "sampling": None if cfg.generations else _sampling_record(cfg)}
+            paths = model_specs or [engine.model_path]
+            label = papertable.labels(paths)
+            by_model = {}
+            for path in paths:
+                run.add_input("model", path)
+                # one model keeps the shard layout --resume knows; several get a shard folder each
+                work = run.path if len(paths) == 1 else run.path / "shards" / benchmarks.folder_name(label[path])
+                by_model[label[path]], used_templates[label[path]] = _generate_all(cfg, path, loaded, work, engine)
+            model_of = {label[p]: p for p in paths}
+        else:
+            model_of = {m: m for m in by_model}
+        evaluated: dict[str, dict[str, Any]] = {}
         rows: list[dict[str, Any]] = []
-        for name, probs in problems.items():
-            k = min(len(p.texts) for p in probs)
-            res, sample_rows = score_benchmark(name, probs, k)
-            res["source"], res["template"] = sources[name], used_templates.get(name)
-            if not cfg.generations and _loader(name) in choices.SHUFFLED:
-                res["shuffle_seed"] = cfg.seed  # the same seed asks the same prompts, options in the same order
-            results["benchmarks"][name] = res
-            rows += sample_rows
+        several = len(by_model) > 1
+        for model, problems in by_model.items():
+            evaluated[model] = {}
+            for name, probs in problems.items():
+                k = min(len(p.texts) for p in probs)
+                res, sample_rows = score_benchmark(name, probs, k)
+                res["source"], res["template"] = sources[name], used_templates.get(model, {}).get(name)
+                if not cfg.generations and _loader(name) in choices.SHUFFLED:
+                    res["shuffle_seed"] = cfg.seed  # the same seed asks the same prompts, options in the same order
+                evaluated[model][name] = res
+                rows += [dict(r, model=model) if several else r for r in sample_rows]
+        results: dict[str, Any] = {"generations": cfg.generations,
+                                   "sampling": None if cfg.generations else _sampling_record(cfg)}
+        if several:
+            results["models"] = {m: {"model": model_of[m], "benchmarks": b} for m, b in evaluated.items()}
+        else:
+            (model, benches), = evaluated.items()
+            results.update(benchmarks=benches, model=model_of[model])
+        results["table"] = papertable.build(evaluated)
         (run.path / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
         data.write_jsonl(rows, run.path / "samples.jsonl")
-        data.write_jsonl([_generation_row(name, p) for name, probs in problems.items() for p in probs],
-                         run.path / "generations.jsonl")
+        data.write_jsonl([dict(_generation_row(name, p), **({"model": model} if several else {}))
+                          for model, problems in by_model.items() for name, probs in problems.items()
+                          for p in probs], run.path / "generations.jsonl")
         import datasets as hf_datasets
 
         if log.verbosity() <= 0:
             hf_datasets.disable_progress_bars()
         data.save(hf_datasets.Dataset.from_list(rows), run.path)
-        run.metrics = {name: res["metrics"] for name, res in results["benchmarks"].items()}
+        run.metrics = ({m: {n: r["metrics"] for n, r in b.items()} for m, b in evaluated.items()} if several
+                       else {name: res["metrics"] for name, res in results["benchmarks"].items()})
         shutil.rmtree(run.path / "shards", ignore_errors=True)  # only --resume reads them, and a finished run is not resumed
     log.info(f"wrote {len(rows):,} samples and results.json to {run.final}")
-    # stdout carries the results: the table, or with --json only the JSON (the table then goes to stderr)
-    print_table(results, log.console if cfg.json else log.stdout)
+    # stdout carries the results: the tables, or with --json only the JSON (the tables then go to stderr)
+    console = log.console if cfg.json else log.stdout
+    if not several:
+        print_table(results, console)
+    papertable.print_rich(results["table"], console)
     if cfg.json:
         print(json.dumps(results, indent=2, default=str))
     return results
+
+
+def _by_model(problems: dict[str, list[Problem]]) -> dict[str | None, dict[str, list[Problem]]]:
+    """{model: {benchmark: problems}} from generations rows, split by their `model` column (written by a run of
+    several models; rows without one belong to one unnamed model)."""
+    out: dict[str | None, dict[str, list[Problem]]] = {}
+    for name, probs in problems.items():
+        for p in probs:
+            model = p.extras.pop("model", None)
+            out.setdefault(model, {}).setdefault(name, []).append(p)
+    return out
 
 
 def _check(cfg: Config, engine) -> None:
@@ -221,14 +258,14 @@ def _sampling_record(cfg: Config) -> dict[str, Any]:
             "prefill": cfg.prefill, "system_prompt": cfg.system_prompt}
 
 
-def _generate_all(cfg: Config, datasets: dict, work: Path, engine):
-    """Sample every benchmark with one engine; returns ({name: problems}, {name: template used})."""
+def _generate_all(cfg: Config, model: str, datasets: dict, work: Path, engine):
+    """Sample every benchmark of `model` with one engine; returns ({name: problems}, {name: template used})."""
     from r1cli import benchmarks, templates
     from r1cli.generation import generate, open_engine
 
     owned = engine is None
     if owned:
-        engine = open_engine(cfg.model, cfg.engine, max_model_len=cfg.max_model_len,
+        engine = open_engine(model, cfg.engine, max_model_len=cfg.max_model_len,
                              server_url=cfg.server_url, seed=cfg.seed, trust_remote_code=cfg.trust_remote_code)
     problems, used = {}, {}
     prefill = cfg.prefill.replace("\\n", "\n")

@@ -264,6 +264,37 @@ def test_benchmark_sources(shared_data):
     assert "/" not in benchmarks.folder_name("task:arith?split=test&n=5")
 
 
+# ------------------------------------------------------------------------------------------- one table
+
+
+def test_one_table_for_two_models_over_three_benchmarks(tmp_path):
+    """Generations rows of two models (their `model` column) on three benchmarks: one table, models as rows,
+    pass@1 and cons@K columns, every cell in results.json, and the same table on stdout."""
+    rows = []
+    for model, right in (("runs/small", 1), ("runs/big", 3)):
+        for bench in ("aime24", "math500", "gpqa-diamond"):
+            mc = bench == "gpqa-diamond"
+            comps = (["Answer: B"] * right + ["Answer: A"] * (4 - right) if mc
+                     else ["\\boxed{7}"] * right + ["\\boxed{8}"] * (4 - right))
+            rows.append({"id": 0, "benchmark": bench, "model": model, "answer": "B" if mc else "7",
+                         **({"choices": ["x", "y"]} if mc else {}), "completions": comps})
+    gen = write_jsonl(tmp_path / "gen.jsonl", rows)
+    result = r1("eval", "--generations", str(gen), "--output", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    table = res["table"]
+    assert table["columns"] == [f"{b} {m}" for b in ("aime24", "math500", "gpqa-diamond") for m in ("pass@1", "cons@4")]
+    assert table["rows"]["runs/small"] == dict.fromkeys(table["columns"][::2], 0.25) | dict.fromkeys(table["columns"][1::2], 0.0)
+    assert table["rows"]["runs/big"] == dict.fromkeys(table["columns"][::2], 0.75) | dict.fromkeys(table["columns"][1::2], 1.0)
+    assert res["models"]["runs/big"]["benchmarks"]["gpqa-diamond"]["metrics"]["pass@1"] == 0.75
+    lines = [line for line in result.stdout.splitlines() if "runs/" in line]
+    assert [line.split()[1] for line in lines] == ["runs/small", "runs/big"]
+    assert "75.0" in lines[1] and "100.0" in lines[1]
+    # the run's own generations.jsonl keeps the model column: rescored, the same table
+    again = evaluate(tmp_path, generations=str(tmp_path / "out" / "generations.jsonl"), output=str(tmp_path / "again"))
+    assert again["table"] == table
+
+
 # ---------------------------------------------------------------------------------------- scripted engine
 
 
@@ -340,6 +371,10 @@ def test_multiple_choice_benchmarks_from_a_data_dir(tmp_path):
     assert other.prompts[:8] != asked[:8] and other.prompts[8:] == asked[8:]  # only GPQA is shuffled
     samples = (tmp_path / "out" / "samples.jsonl").read_text()
     assert '"extracted": "J"' in samples
+    two = evaluate(tmp_path, **dict(opts, model=["runs/a", "runs/b"]), _engine=ScriptedEngine(right_option_reply),
+                   output=str(tmp_path / "two"))
+    assert list(two["table"]["rows"]) == ["a", "b"] and set(two["models"]) == {"a", "b"}
+    assert two["table"]["rows"]["a"]["mmlu-pro cons@2"] == 1.0 and two["models"]["a"]["model"] == "runs/a"
 
 
 
