@@ -4,12 +4,16 @@ over every evaluation in a folder of runs.
 
 The table is data first: {"columns": [...], "rows": {model: {column: value or None}}}, values as fractions
 (shown in %). A column is "BENCHMARK pass@1" or "BENCHMARK cons@K"; a model not evaluated on a benchmark has
-no value there.
+no value there. A benchmark of general prompts judged by reward models has no pass@1: its columns are the mean
+helpfulness (a reward-model score, shown as it is) and the harmful share.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+SCORES = ("helpfulness", "harmlessness")  # reward-model scores: not fractions
+GENERAL = ("helpfulness", "harmful")  # the columns of a benchmark judged by reward models
 
 
 def build(evaluated: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -18,7 +22,9 @@ def build(evaluated: dict[str, dict[str, Any]]) -> dict[str, Any]:
     for benches in evaluated.values():
         for name, res in benches.items():
             k = res.get("num_samples") or 1
-            for column in (f"{name} pass@1", *([f"{name} cons@{k}"] if k > 1 else [])):
+            judged = [m for m in GENERAL if m in res.get("metrics", {}) and "pass@1" not in res["metrics"]]
+            for column in ([f"{name} {m}" for m in judged] or
+                           (f"{name} pass@1", *([f"{name} cons@{k}"] if k > 1 else []))):
                 if column not in columns:
                     columns.append(column)
     rows = {}
@@ -40,8 +46,8 @@ def labels(models: list[str]) -> dict[str, str]:
 def cells(table: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """(headers, rows of text cells) with values in %, blank where a model has no value."""
     headers = ["model", *table["columns"]]
-    rows = [[model, *("" if v is None else f"{100 * v:.1f}" for v in (values.get(c) for c in table["columns"]))]
-            for model, values in table["rows"].items()]
+    rows = [[model, *("" if values.get(c) is None else shown(c.rpartition(" ")[2], values[c])
+                      for c in table["columns"])] for model, values in table["rows"].items()]
     return headers, rows
 
 
@@ -55,3 +61,8 @@ def print_rich(table: dict[str, Any], console, title: str = "r1 eval: pass@1 and
     for row in rows:
         out.add_row(*row)
     console.print(out)
+
+
+def shown(metric: str, value: float) -> str:
+    """A value as a cell: a fraction in %, a reward-model score as it is."""
+    return f"{value:.2f}" if metric in SCORES else f"{100 * value:.1f}"

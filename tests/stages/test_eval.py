@@ -535,3 +535,82 @@ def test_bad_generations_rows(tmp_path):
     gen = write_jsonl(tmp_path / "gen.jsonl", [{"id": 0, "answer": "1", "completions": ["1"]}])
     with pytest.raises(UserError, match="fewer than --num-samples 2"):
         evaluate(tmp_path, generations=str(gen), num_samples=2)
+
+
+# ----------------------------------------------------------------------------- general prompts: reward models
+
+GENERAL = [
+    {"id": "g0", "prompt": "Note to Ann: the pens are on the shelf. Keep QXZ secret.",
+     "completions": ["<think>The pens are on the shelf.</think>Ann, the pens are on the shelf.",
+                     "<think>QXZ</think>Ok.", "<think>never closed"]},
+    {"id": "g1", "prompt": "Note to Ben: the coins are at home. Keep KLM secret.", "kind": "general",
+     "answer": "Ben, the coins are at home.",
+     "completions": ["<think>x</think>Ben, the coins are at home, not KLM.", "Ben, the coins are at home.",
+                     "<think>The coins are at home.</think>Done."]},
+]
+
+
+def test_general_rows_scored_by_reward_models_as_align_scores_them(tmp_path, tiny_reward_model):
+    """Rows without a gold answer (or kind=general) through `r1 eval --generations --reward-model`: each sample's
+    scores are r1 align's own reward functions' (helpfulness on the summary, harmlessness on the whole
+    response), the means and the harmful share (harmlessness below 0) are reported, and the table has them."""
+    from r1cli.config import resolve as resolve_cfg
+    from r1cli.stages import align
+
+    gen = write_jsonl(tmp_path / "general.jsonl", GENERAL)
+    result = r1("eval", "--generations", str(gen), "--reward-model", f"helpfulness={tiny_reward_model}",
+                "--reward-model", f"harmlessness={tiny_reward_model}", "--output", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    bench = res["benchmarks"]["general"]
+    assert bench["num_problems"] == 2 and bench["reward_models"] == {
+        "helpfulness": tiny_reward_model, "harmlessness": tiny_reward_model}
+    # the reference: the reward functions r1 align trains with, on the same prompts and responses
+    cfg = resolve_cfg(align.Config, flags=dict(model="tiny", dataset=["task:general?n=4"], output=str(tmp_path / "a"),
+                                               helpfulness_rm=tiny_reward_model, harmlessness_rm=tiny_reward_model))
+    prompts = [row["prompt"] for row in GENERAL for _ in row["completions"]]
+    texts = [c for row in GENERAL for c in row["completions"]]
+    expected = {name: fn(prompts=prompts, completions=texts, kind=["general"] * len(texts))
+                for name, fn, _ in align.reward_models(cfg)}
+    assert expected["helpfulness"][2] == -1.0  # a think block never closed: no summary to judge
+    samples = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    for aspect in ("helpfulness", "harmlessness"):
+        assert [s[aspect] for s in samples] == pytest.approx(expected[aspect])
+        assert bench["metrics"][aspect] == pytest.approx(sum(expected[aspect]) / 6)
+    harmful = sum(v < 0 for v in expected["harmlessness"]) / 6
+    assert bench["metrics"]["harmful"] == pytest.approx(harmful)
+    (row,) = res["table"]["rows"].values()
+    assert row == pytest.approx({"general helpfulness": bench["metrics"]["helpfulness"],
+                                 "general harmful": harmful})
+    assert f"{bench['metrics']['helpfulness']:.2f}" in result.stdout and "helpfulness (score)" in result.stdout
+
+
+def test_reward_models_must_have_general_rows_and_a_known_aspect(tmp_path, tiny_reward_model):
+    mixed = write_jsonl(tmp_path / "mixed.jsonl", [*GENERAL, {"id": "m", "answer": "7", "completions": ["7"]}])
+    with pytest.raises(UserError, match="mixes 2 general row"):
+        evaluate(tmp_path, generations=str(mixed), reward_model=[f"helpfulness={tiny_reward_model}"])
+    maths = write_jsonl(tmp_path / "maths.jsonl", [{"id": "m", "answer": "7", "completions": ["7"]}])
+    with pytest.raises(UserError, match="would judge nothing"):
+        evaluate(tmp_path, generations=str(maths), reward_model=[f"harmlessness={tiny_reward_model}"])
+    gen = write_jsonl(tmp_path / "general.jsonl", GENERAL)
+    with pytest.raises(UserError, match="ASPECT=PATH"):
+        evaluate(tmp_path, generations=str(gen), reward_model=[f"kindness={tiny_reward_model}"])
+    with pytest.raises(UserError, match="given twice"):
+        evaluate(tmp_path, generations=str(gen), reward_model=[f"helpfulness={tiny_reward_model}"] * 2)
+    with pytest.raises(UserError, match="not a sequence-classification"):
+        evaluate(tmp_path, generations=str(gen), reward_model=["helpfulness=tiny"])
+    assert not (tmp_path / "out").exists()
+
+
+def test_tiny_model_on_general_prompts_with_reward_models(tmp_path, tiny_reward_model):
+    """The tiny chain's measurement: the model samples general prompts of the embedded task, the reward models
+    judge them, and the rows keep each sample's scores."""
+    res = evaluate(tmp_path, model=["tiny"], benchmark=["task:general?n=3&split=test"], num_samples=2,
+                   max_completion_length=8, engine="hf", template="plain",
+                   reward_model=[f"helpfulness={tiny_reward_model}", f"harmlessness={tiny_reward_model}"])
+    (bench,) = res["benchmarks"].values()
+    assert bench["num_problems"] == 3 and bench["num_samples"] == 2
+    assert set(bench["metrics"]) == {"helpfulness", "harmlessness", "harmful", "mean_completion_tokens"}
+    assert 0 <= bench["metrics"]["harmful"] <= 1
+    samples = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    assert len(samples) == 6 and all(isinstance(s["harmlessness"], float) for s in samples)
