@@ -4,8 +4,10 @@ folder (the `../shared/data` layout: NAME/test.jsonl), and how to prompt it.
 `template` is the prompt hint used when `r1 eval` gets no --template: "math" means the paper's
 "Please reason step by step, and put your final answer within \\boxed{}." instruction, inside the model's chat
 template when its tokenizer has one (`chat`), as plain text otherwise (`boxed`); "choice" means the row's own
-multiple-choice prompt (r1cli.choices), inside the chat template when there is one, else as it is. `rows` names
-the r1cli.choices loader that turns the hub's columns into rows with lettered options. `paper_k` is the number
+multiple-choice prompt (r1cli.choices), inside the chat template when there is one, else as it is; "question"
+the same for a question asked as it is (SimpleQA). `rows` names the r1cli.choices loader that turns the hub's
+columns into rows with lettered options. A `judged` benchmark's answers are graded by `r1 eval --judge MODEL`
+(correct, incorrect or not attempted), no rule being able to compare short factual answers. `paper_k` is the number
 of samples per problem the DeepSeek-R1 paper used (documentation only; --num-samples decides).
 
 A local file is NAME/test.jsonl, .csv or .parquet under --data-dir, in the hub's own columns.
@@ -31,6 +33,7 @@ class Benchmark:
     template: str = "math"
     paper_k: int = 16
     rows: str | None = None  # an r1cli.choices loader
+    judged: bool = False  # graded by --judge
 
 
 BENCHMARKS: dict[str, Benchmark] = {
@@ -44,6 +47,9 @@ BENCHMARKS: dict[str, Benchmark] = {
                       rows="mmlu"),
     "mmlu-pro": Benchmark(hub="TIGER-Lab/MMLU-Pro?split=test", file="mmlu-pro/test.jsonl", template="choice",
                           paper_k=1, rows="mmlu-pro"),
+    # the published CSV (metadata, problem, answer), one split
+    "simpleqa": Benchmark(hub="basicv8vc/SimpleQA?split=train", file="simpleqa/test.csv", template="question",
+                          paper_k=1, judged=True),
 }
 LOCAL_FORMATS = (".jsonl", ".csv", ".parquet")
 
@@ -65,8 +71,9 @@ def source(name: str, *, data_dir: str | None = None, data_file: str | None = No
         local = Path(data_dir).expanduser() / bench.file
         found = [local.with_suffix(ext) for ext in LOCAL_FORMATS if local.with_suffix(ext).is_file()]
         if not found:
+            others = " or ".join(ext for ext in LOCAL_FORMATS if ext != local.suffix)
             raise UserError(f"benchmark {name}: {local} not found (--data-dir must hold {bench.file}, "
-                            f"or the same as .csv or .parquet)")
+                            f"or the same as {others})")
         return str(found[0])
     if is_spec(name):
         return name
@@ -79,6 +86,15 @@ def template_hint(name: str) -> str:
     if name in BENCHMARKS:
         return BENCHMARKS[name].template
     return "plain" if name.startswith("task:") else "math"
+
+
+def own_prompt(name: str) -> bool:
+    """Whether the benchmark's rows carry their whole prompt (no instruction is added to it)."""
+    return template_hint(name) in ("choice", "question")
+
+
+def judged(name: str) -> bool:
+    return name in BENCHMARKS and BENCHMARKS[name].judged
 
 
 def folder_name(name: str) -> str:

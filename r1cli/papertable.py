@@ -4,8 +4,9 @@ over every evaluation in a folder of runs.
 
 The table is data first: {"columns": [...], "rows": {model: {column: value or None}}}, values as fractions
 (shown in %). A column is "BENCHMARK pass@1" or "BENCHMARK cons@K"; a model not evaluated on a benchmark has
-no value there. A benchmark of general prompts judged by reward models has no pass@1: its columns are the mean
-helpfulness (a reward-model score, shown as it is) and the harmful share.
+no value there; a benchmark graded by a judge has no cons@K (free answers are not voted on). A benchmark of
+general prompts judged by reward models has no pass@1: its columns are the mean helpfulness (a reward-model
+score, shown as it is) and the harmful share.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def build(evaluated: dict[str, dict[str, Any]]) -> dict[str, Any]:
             k = res.get("num_samples") or 1
             judged = [m for m in GENERAL if m in res.get("metrics", {}) and "pass@1" not in res["metrics"]]
             for column in ([f"{name} {m}" for m in judged] or
-                           (f"{name} pass@1", *([f"{name} cons@{k}"] if k > 1 else []))):
+                           (f"{name} pass@1", *([f"{name} cons@{k}"] if k > 1 and f"cons@{k}" in res["metrics"] else []))):
                 if column not in columns:
                     columns.append(column)
     rows = {}

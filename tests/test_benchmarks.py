@@ -23,3 +23,13 @@ def test_multiple_choice_benchmarks_use_their_own_prompt():
                                                                                         "mmlu-pro"}
     assert benchmarks.BENCHMARKS["gpqa-diamond"].hub.startswith("Idavidrein/gpqa?config=gpqa_diamond")
     assert benchmarks.template_hint("mmlu") == "choice" and benchmarks.template_hint("math500") == "math"
+
+
+def test_simpleqa_is_its_published_csv_asked_as_it_is_and_judged(tmp_path):
+    with pytest.raises(UserError, match=r"simpleqa/test.csv, or the same as .jsonl or .parquet"):
+        benchmarks.source("simpleqa", data_dir=str(tmp_path))
+    (tmp_path / "simpleqa").mkdir()
+    (tmp_path / "simpleqa" / "test.csv").write_text("metadata,problem,answer\n")
+    assert benchmarks.source("simpleqa", data_dir=str(tmp_path)) == str(tmp_path / "simpleqa" / "test.csv")
+    assert benchmarks.judged("simpleqa") and not benchmarks.judged("math500") and not benchmarks.judged("x.jsonl")
+    assert benchmarks.own_prompt("simpleqa") and benchmarks.own_prompt("mmlu") and not benchmarks.own_prompt("aime24")

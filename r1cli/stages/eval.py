@@ -7,9 +7,10 @@ scored by answer correctness, reported as pass@k, cons@K (majority vote) and fri
 
 Benchmarks: gsm8k, math500, aime24, amc23, and the multiple-choice gpqa-diamond (options shuffled with --seed,
 recorded as shuffle_seed), mmlu and mmlu-pro (hub by default, or NAME/test.{jsonl,csv,parquet} under --data-dir
-in the hub's columns; see r1cli.benchmarks and r1cli.choices), or any dataset spec (task:NAME?..., a file, a hub name with prompt/answer columns). Several
-benchmarks share one engine load. The paper sampled 64 times per AIME problem and 4-16 times otherwise, with
-32,768 new tokens; the defaults here (4 samples, 2,048 tokens) fit a small machine.
+in the hub's columns; see r1cli.benchmarks and r1cli.choices), simpleqa (graded by --judge), or any dataset spec
+(task:NAME?..., a file, a hub name with prompt/answer columns). Several benchmarks share one engine load. The
+paper sampled 64 times per AIME problem and 4-16 times otherwise, with 32,768 new tokens; the defaults here (4
+samples, 2,048 tokens) fit a small machine.
 
 Each sample is judged by r1cli.scoring: its answer is extracted from `prefill + completion`, its correctness
 comes from the reward registry (accuracy, or the row's own `reward` such as countdown), and it is truncated
@@ -23,6 +24,16 @@ finish_reasons count as "stop"; without num_tokens, mean_completion_tokens is nu
 first K completions of each row; by default every row uses all of its own and K (the k values, the cons@K
 name) is the fewest any row of its benchmark has. Every run writes `generations.jsonl` in that format, so
 rescoring a run's own generations reproduces its metrics.
+
+What no rule scores has a grader of its own:
+- `--judge MODEL` (with --judge-server-url, any engine) grades the short answers of simpleqa with the curation
+  core's judge (r1cli.curation.judge: reject-sample's prompt and strict parsing, "not attempted" offered too):
+  pass@1 (correct), incorrect, not_attempted, unparsable and correct_given_attempted; the judge is named in
+  results.json. A response whose reasoning never closed is not attempted without asking.
+- `--reward-model helpfulness=DIR --reward-model harmlessness=DIR` judges benchmarks of general rows (kind=general,
+  or no gold answer) as r1 align does (r1cli.rewards.preference): helpfulness on the summary after the
+  reasoning, harmlessness on the whole response; reported as their mean scores and the harmful share (the
+  harmlessness score below 0).
 
 Output folder: results.json, samples.jsonl and dataset/ (one row per sample), generations.jsonl and the
 manifest. The raw generations are kept in shards/ of OUTPUT.partial while the run works (--resume continues
@@ -139,6 +150,7 @@ def run(cfg: Config, engine=None) -> dict:
         general = {name: _general_count([p.gold for p in probs], [p.extras.get("kind") for p in probs])
                    for benches in by_model.values() for name, probs in benches.items()}
     _check_general(general, graders)
+    _check_judge(cfg, list(general))
     with runs.run_dir("eval", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
         for spec in dict.fromkeys(sources.values()):
             run.add_input("dataset", spec)
@@ -158,12 +170,15 @@ def run(cfg: Config, engine=None) -> dict:
         evaluated: dict[str, dict[str, Any]] = {}
         rows: list[dict[str, Any]] = []
         several = len(by_model) > 1
+        judge_replies = _judge_all(cfg, by_model, run.path) if cfg.judge else {}
         for model, problems in by_model.items():
             evaluated[model] = {}
             for name, probs in problems.items():
                 k = min(len(p.texts) for p in probs)
                 if graders and general[name][0]:
                     res, sample_rows = score_general(name, probs, graders)
+                elif benchmarks.judged(name):
+                    res, sample_rows = score_judged(name, probs, judge_replies[model, name], cfg.judge)
                 else:
                     res, sample_rows = score_benchmark(name, probs, k)
                 res["source"], res["template"] = sources[name], used_templates.get(model, {}).get(name)
@@ -192,7 +207,8 @@ def run(cfg: Config, engine=None) -> dict:
         data.save(hf_datasets.Dataset.from_list(rows), run.path)
         run.metrics = ({m: {n: r["metrics"] for n, r in b.items()} for m, b in evaluated.items()} if several
                        else {name: res["metrics"] for name, res in results["benchmarks"].items()})
-        shutil.rmtree(run.path / "shards", ignore_errors=True)  # only --resume reads them, and a finished run is not resumed
+        for shards in ("shards", "judge-shards"):  # only --resume reads them, and a finished run is not resumed
+            shutil.rmtree(run.path / shards, ignore_errors=True)
     log.info(f"wrote {len(rows):,} samples and results.json to {run.final}")
     # stdout carries the results: the tables, or with --json only the JSON (the tables then go to stderr)
     console = log.console if cfg.json else log.stdout
@@ -316,6 +332,28 @@ def _check_general(general: dict[str, tuple[int, int]], graders: dict[str, Any])
                             "with reasoning rows: give them as two benchmarks")
 
 
+def _check_judge(cfg: Config, names: list[str]) -> None:
+    """A judged benchmark needs --judge, and --judge a judged benchmark; the judge model is checked before any
+    output (its tokenizer formats the judge's prompts, also for --judge-server-url)."""
+    from r1cli import benchmarks, models
+    from r1cli.errors import UserError
+
+    judged = [name for name in names if benchmarks.judged(name)]
+    if cfg.judge_server_url and not cfg.judge:
+        raise UserError("--judge-server-url needs --judge MODEL (the judge's tokenizer formats its prompts)")
+    if judged and not cfg.judge:
+        raise UserError(f"benchmark {judged[0]} is graded by a judge model (no rule compares short answers): "
+                        "give --judge MODEL")
+    if cfg.judge and not judged:
+        raise UserError(f"--judge given but no benchmark is graded by one (those that are: "
+                        f"{', '.join(n for n in benchmarks.BENCHMARKS if benchmarks.judged(n))})")
+    if cfg.judge:
+        if cfg.judge.startswith(("http://", "https://")):
+            raise UserError("--judge takes the judge's model (its tokenizer formats the prompts); give its server "
+                            "with --judge-server-url URL")
+        models.resolve(cfg.judge, flag="--judge", trust_remote_code=cfg.trust_remote_code)
+
+
 def _sampling_record(cfg: Config) -> dict[str, Any]:
     return {"num_samples": cfg.num_samples or DEFAULT_SAMPLES, "temperature": cfg.temperature,
             "top_p": cfg.top_p, "max_completion_length": cfg.max_completion_length, "seed": cfg.seed, "template": cfg.template,
@@ -338,7 +376,7 @@ def _generate_all(cfg: Config, model: str, datasets: dict, work: Path, engine):
             template = cfg.template or _auto_template(name, engine)
             sampling = _sampling(cfg, template, prefill)
             # a multiple-choice prompt holds its own instruction: chat messages as they are, or plain text
-            own = cfg.template is None and benchmarks.template_hint(name) == "choice"
+            own = cfg.template is None and benchmarks.own_prompt(name)
             prompts = [templates.render([{"role": "user", "content": p}] if own and template == "chat" else p,
                                         "plain" if own else template, cfg.system_prompt) for p in ds["prompt"]]
             shard_dir = work / "shards" / benchmarks.folder_name(name)
@@ -360,7 +398,7 @@ def _auto_template(name: str, engine) -> str:
     if hint == "plain":
         return "plain"
     has_chat = bool(getattr(getattr(engine, "tokenizer", None), "chat_template", None))
-    if hint == "choice":
+    if benchmarks.own_prompt(name):
         return "chat" if has_chat else "plain"
     return "chat" if has_chat else "boxed"
 
@@ -445,6 +483,73 @@ def score_general(name: str, problems: list[Problem], graders: dict[str, Any]) -
     k = min(len(p.texts) for p in problems)
     return {"num_problems": len(problems), "num_samples": k, "metrics": summary,
             "reward_models": {aspect: fn.path for aspect, fn in graders.items()}}, rows
+
+
+def _candidate(text: str) -> str | None:
+    """The final answer a judge grades: the summary after the reasoning, or the whole text when it has no think
+    block; None when the reasoning never ended (nothing was answered)."""
+    from r1cli.rewards.extract import THINK_OPEN
+    from r1cli.rewards.preference import summary
+
+    after = summary(text)
+    if after is None:
+        return None if THINK_OPEN in text else text
+    return after
+
+
+def _judge_all(cfg: Config, by_model: dict, work: Path) -> dict[tuple[Any, str], list[tuple[str | None, str]]]:
+    """{(model, benchmark): (grade, reply) per sample} for the judged benchmarks, with one judge engine for
+    every model, through the curation core's judge (its prompt, with "not attempted" offered, and its strict
+    parsing) and the generation core, greedy, in resumable shards. A sample without an answer is not attempted
+    without asking."""
+    from r1cli import benchmarks
+    from r1cli.curation import judge
+    from r1cli.curation.decontaminate import prompt_text
+    from r1cli.generation import open_engine
+
+    asked: dict[tuple[Any, str], list[str | None]] = {}
+    for model, problems in by_model.items():
+        for name, probs in problems.items():
+            if benchmarks.judged(name):
+                asked[model, name] = [None if (c := _candidate(t)) is None or not c.strip() else
+                                      judge.build_prompt(prompt_text(p.prompt), c, p.gold, abstention=True)
+                                      for p in probs for t in p.texts]
+    prompts = [q for qs in asked.values() for q in qs if q is not None]
+    log.info("asking the judge about %d answer(s)", len(prompts))
+    kind = "server" if cfg.judge_server_url else ("auto" if cfg.engine == "server" else cfg.engine)
+    with open_engine(cfg.judge, kind, server_url=cfg.judge_server_url,
+                     trust_remote_code=cfg.trust_remote_code) as eng:
+        replies = iter(judge.grade(eng, prompts, max_new_tokens=cfg.judge_max_completion_length,
+                                   shard_dir=work / "judge-shards", resume=cfg.resume))
+    return {key: [("not attempted", "") if q is None else next(replies) for q in qs] for key, qs in asked.items()}
+
+
+def score_judged(name: str, problems: list[Problem], graded: list[tuple[str | None, str]],
+                 judge_model: str) -> tuple[dict, list[dict[str, Any]]]:
+    """A judged benchmark (SimpleQA's grading): the share of samples graded correct (pass@1, per problem then
+    averaged), incorrect, not attempted and unparsable (a reply the strict parsing cannot read: never correct),
+    and the correct share of the attempted ones."""
+    from r1cli import metrics
+
+    flat = [(p, j) for p in problems for j in range(len(p.texts))]
+    grades = [g for g, _ in graded]
+    per_problem, at = [], 0
+    for p in problems:
+        per_problem.append(metrics.mean([float(g == "correct") for g in grades[at:at + len(p.texts)]]))
+        at += len(p.texts)
+    share = {g: metrics.mean([float(x == g) for x in grades]) for g in ("correct", "incorrect", "not attempted")}
+    attempted = grades.count("correct") + grades.count("incorrect")
+    tokens = [t for p in problems for t in p.tokens]
+    summary = {"pass@1": metrics.mean(per_problem), "incorrect": share["incorrect"],
+               "not_attempted": share["not attempted"], "unparsable": metrics.mean([float(g is None) for g in grades]),
+               "correct_given_attempted": grades.count("correct") / attempted if attempted else 0.0,
+               "mean_completion_tokens": None if None in tokens else metrics.mean([float(t) for t in tokens])}
+    rows = [{"benchmark": name, "id": p.id, "sample": j, "prompt": _as_text(p.prompt), "completion": p.texts[j],
+             "answer": p.gold, "grade": grade, "judge_reply": reply, "correct": float(grade == "correct"),
+             "truncated": p.finish[j] == "length", "num_tokens": p.tokens[j], "finish_reason": p.finish[j]}
+            for (p, j), (grade, reply) in zip(flat, graded, strict=True)]
+    k = min(len(p.texts) for p in problems)
+    return {"num_problems": len(problems), "num_samples": k, "metrics": summary, "judge": judge_model}, rows
 
 
 def _same_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -614,3 +614,129 @@ def test_tiny_model_on_general_prompts_with_reward_models(tmp_path, tiny_reward_
     assert 0 <= bench["metrics"]["harmful"] <= 1
     samples = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
     assert len(samples) == 6 and all(isinstance(s["harmlessness"], float) for s in samples)
+
+
+# --------------------------------------------------------------------------------- judged answers: SimpleQA
+
+SIMPLEQA = [  # (completion, the grade a careful reader gives it; None: the judge's reply cannot be read)
+    {"id": "q1", "benchmark": "simpleqa", "prompt": "What is the capital of France?", "answer": "Paris",
+     "completions": ["<think>France.</think>Paris", "The capital is Paris.", "<think>Lyon?</think>Lyon",
+                     "I don't know."]},
+    {"id": "q2", "benchmark": "simpleqa", "prompt": "Who developed general relativity?", "answer": "Albert Einstein",
+     "completions": ["<think>never closed", "Albert Einstein", "Isaac Newton", "??? hmm"]},
+]
+GRADES = ["correct", "correct", "incorrect", "not attempted", "not attempted", "correct", "incorrect", None]
+
+
+@pytest.fixture
+def grader(tiny_model):
+    """An OpenAI-compatible judge server on 127.0.0.1 that grades as a careful reader: it reads each judge
+    prompt (token ids, decoded with the judge model's tokenizer, as a vLLM server would), compares the student's
+    answer with the reference and replies in the judge's format ('??? ' answers get a reply no parser reads)."""
+    import re
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    seen: list[str] = []
+    pair = re.compile(r"Reference answer:\n(.*?)(?:\n\n|<unk>)Student's final answer:\n(.*?)(?:\n\n|<unk>)", re.S)
+
+    def reply(prompt: str) -> str:
+        reference, answer = pair.search(prompt).groups()
+        if answer.startswith("???"):
+            return "probably correct"
+        if "don't know" in answer:
+            return '{"verdict": "not attempted"}'
+        return '{"verdict": "%s"}' % ("correct" if reference.lower() in answer.lower() else "incorrect")
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_):
+            pass
+
+        def _send(self, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            self._send({"data": [{"id": "grader", "max_model_len": 4096}]})
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            prompt = tokenizer.decode(body["prompt"])
+            seen.append(prompt)
+            self._send({"choices": [{"text": reply(prompt), "finish_reason": "stop"}],
+                        "usage": {"completion_tokens": 4}})
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/v1", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_judge_grades_short_answers_correct_incorrect_or_not_attempted(tmp_path, grader):
+    """SimpleQA-style generations through `r1 eval --generations --judge MODEL --judge-server-url URL`: the curation
+    core's judge prompt (with "not attempted" offered) goes to the judge server, its replies are parsed strictly,
+    and each grade's share is reported with the judge named."""
+    url, seen = grader
+    gen = write_jsonl(tmp_path / "simpleqa.jsonl", SIMPLEQA)
+    result = r1("eval", "--generations", str(gen), "--judge", "tiny", "--judge-server-url", url,
+                "--output", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    bench = res["benchmarks"]["simpleqa"]
+    assert bench["judge"] == "tiny"
+    assert len(seen) == 7 and all('{"verdict": "not attempted"}' in p for p in seen)  # the unclosed think: not asked
+    samples = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    assert [s["grade"] for s in samples] == GRADES
+    assert bench["metrics"] == pytest.approx({
+        "pass@1": (2 / 4 + 1 / 4) / 2, "incorrect": 2 / 8, "not_attempted": 2 / 8, "unparsable": 1 / 8,
+        "correct_given_attempted": 3 / 5, "mean_completion_tokens": None})
+    assert res["table"]["columns"] == ["simpleqa pass@1"]
+    assert not (tmp_path / "out" / "judge-shards").exists()
+
+
+def test_simpleqa_from_a_data_dir_sampled_and_judged(tmp_path, grader):
+    """The published CSV's columns under --data-dir: the question is asked as it is, the tiny model answers, the
+    judge server grades every sample; then the tiny model itself judges (transformers engine), its replies
+    unparsable or not, every sample graded one way."""
+    url, seen = grader
+    (tmp_path / "data" / "simpleqa").mkdir(parents=True)
+    (tmp_path / "data" / "simpleqa" / "test.csv").write_text(
+        "metadata,problem,answer\n"
+        "\"{'topic': 'Geography'}\",What is the capital of France?,Paris\n"
+        "\"{'topic': 'Science'}\",Who developed general relativity?,Albert Einstein\n")
+    common = dict(model=["tiny"], benchmark=["simpleqa"], data_dir=str(tmp_path / "data"), num_samples=2,
+                  max_completion_length=8, engine="hf", judge="tiny")
+    res = evaluate(tmp_path, **common, judge_server_url=[url])
+    bench = res["benchmarks"]["simpleqa"]
+    assert bench["num_problems"] == 2 and bench["template"] == "chat"
+    assert len(seen) + 4 * bench["metrics"]["not_attempted"] == 4
+    assert any("What is the capital of France?" in p for p in seen)
+    shares = [bench["metrics"][m] for m in ("incorrect", "not_attempted", "unparsable")]
+    assert bench["metrics"]["pass@1"] + sum(shares) == pytest.approx(1)
+    again = evaluate(tmp_path, **common, judge_max_completion_length=8, output=str(tmp_path / "hf-judge"))
+    metrics = again["benchmarks"]["simpleqa"]["metrics"]
+    assert metrics["pass@1"] + metrics["incorrect"] + metrics["not_attempted"] + metrics["unparsable"] == pytest.approx(1)
+
+
+def test_judged_benchmarks_and_the_judge_go_together(tmp_path):
+    gen = write_jsonl(tmp_path / "simpleqa.jsonl", SIMPLEQA)
+    with pytest.raises(UserError, match="give --judge MODEL"):
+        evaluate(tmp_path, generations=str(gen))
+    maths = write_jsonl(tmp_path / "maths.jsonl", [{"id": "m", "answer": "7", "completions": ["7"]}])
+    with pytest.raises(UserError, match="no benchmark is graded by one"):
+        evaluate(tmp_path, generations=str(maths), judge="tiny")
+    with pytest.raises(UserError, match="--judge-server-url URL"):
+        evaluate(tmp_path, generations=str(gen), judge="http://127.0.0.1:1/v1")
+    with pytest.raises(UserError, match="needs --judge MODEL"):
+        evaluate(tmp_path, generations=str(gen), judge_server_url=["http://127.0.0.1:1/v1"])
+    assert not (tmp_path / "out").exists()
