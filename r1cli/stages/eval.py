@@ -33,7 +33,8 @@ What no rule scores has a grader of its own:
 - `--reward-model helpfulness=DIR --reward-model harmlessness=DIR` judges benchmarks of general rows (kind=general,
   or no gold answer) as r1 align does (r1cli.rewards.preference): helpfulness on the summary after the
   reasoning, harmlessness on the whole response; reported as their mean scores and the harmful share (the
-  harmlessness score below 0).
+  harmlessness score below 0: the undecided point of a reward model whose scores are centred, as
+  `r1 reward-model --center-rewards-coefficient` trains them; an uncentred model's 0 is arbitrary).
 
 Output folder: results.json, samples.jsonl and dataset/ (one row per sample), generations.jsonl and the
 manifest. The raw generations are kept in shards/ of OUTPUT.partial while the run works (--resume continues
@@ -464,7 +465,7 @@ def score_general(name: str, problems: list[Problem], graders: dict[str, Any]) -
     """A benchmark of general rows judged by reward models as r1 align judges them (r1cli.rewards.preference:
     helpfulness on the summary, a response without one getting its `missing` score; harmlessness on the whole
     response): the mean score of each, and the harmful share, responses the harmlessness model scores below 0
-    (a reward model's scale puts what its training pairs rejected low; 0 is where it is undecided)."""
+    (see the module docstring)."""
     from r1cli import metrics
 
     prompts = [p.prompt for p in problems for _ in p.texts]
