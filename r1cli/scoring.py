@@ -7,8 +7,9 @@ another reward such as countdown, its `numbers`/`target`, `subject`/`level`, ...
 as scored (prefill included), their token counts and finish reasons.
 
 Each sample gets a Verdict:
-- extracted: its final answer (r1cli.rewards.extract_answer), None when there is none to read; for a code row
-  (`is_code`) the program, its last fenced block after the reasoning;
+- extracted: its final answer as its reward reads it (r1cli.rewards.answer_of: the math answer, or the option
+  letter of a multiple-choice row), None when there is none to read; for a code row (`is_code`) the program,
+  its last fenced block after the reasoning;
 - truncated: it ended on the token limit (finish_reason "length") or left a <think> or <answer> open;
 - correct: its value from the reward registry (accuracy, or the row's own `reward`), 0.0 where the reward gives
   no verdict; for a code row 1.0 when the program passes ALL the row's tests, else 0.0 (the graded `code`
@@ -26,6 +27,7 @@ cut off after its \\boxed{} answer can be right. Truncated and answerless sample
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,16 +116,21 @@ def verdicts(texts: Sequence[str], golds: Sequence[Any], finish_reasons: Sequenc
                                              [{**rows[i], "prompt": prompts[i] if prompts else None}
                                               for i in code_rows]), strict=True))
     rest = [i for i in range(n) if i not in judged]
+    names = dict(zip(rest, rewards.row_rewards(len(rest), [rows[i].get("reward") for i in rest],
+                                               [rows[i].get("choices") for i in rest]), strict=True))
     values = dict(zip(rest, rewards.correctness([texts[i] for i in rest], [golds[i] for i in rest],
-                                                **{k: [v[i] for i in rest] for k, v in columns.items()}),
+                                                [names[i] for i in rest],
+                                                **{k: [v[i] for i in rest] for k, v in columns.items()
+                                                   if k != "reward"}),
                       strict=True))
     out = []
     for i, (text, reason_ended) in enumerate(zip(texts, finish, strict=True)):
-        extracted, cut = rewards.extract_answer(text)
         code = judged.get(i)
         if code is not None:  # the program is the answer; it is correct when it passes every test
+            extracted, cut = rewards.extract_answer(text)
             extracted, value = code.code, float(code.correct)
         else:
+            extracted, cut = rewards.answer_of(text, names[i])
             value = values[i]
         truncated = cut or reason_ended == "length"
         correct = 0.0 if value is None else value
@@ -171,7 +178,12 @@ def vote_labels(samples: Sequence[Verdict]) -> list[int | None]:
         classes: dict[tuple, int] = {}
         return [classes.setdefault(v.behaviour, len(classes)) if v.votes and v.behaviour is not None else None
                 for v in samples]
-    labels = dict(zip(voters, rewards.equivalence_classes([samples[i].extracted for i in voters]), strict=True))
+    answers = [samples[i].extracted for i in voters]
+    if all(re.fullmatch("[A-J]", a or "") for a in answers):  # option letters: equal only when the same letter
+        letters = [sorted(set(answers), key=answers.index).index(a) for a in answers]
+    else:
+        letters = rewards.equivalence_classes(answers)
+    labels = dict(zip(voters, letters, strict=True))
     return [labels.get(i) for i in range(len(samples))]
 
 

@@ -24,6 +24,18 @@ def _decontaminate_help() -> str:
 
     return (f"Benchmarks whose problems must not be trained on, comma-separated ({', '.join(BENCHMARKS)}, or "
             "dataset specs): prompts sharing a word 8-gram with one are not sampled.")
+# The judge's options, shared with `r1 eval --judge` (one declaration: one name, help and bound everywhere).
+def judge_option():
+    return option(None, "Judge model (any --model reference; with --judge-server-url, the model those servers "
+                  "run): shown the question, reference and final answer, it says correct or incorrect.")
+
+
+def judge_server_url_option():
+    return option([], "Server(s) running the --judge model (repeatable).")
+
+
+def judge_max_completion_length_option():
+    return option(256, "Most new tokens of a judge's reply.", min=1, **TOKENS)
 
 
 @dataclass
@@ -62,14 +74,12 @@ class FilterOptions:
 
     reward: str | None = option(None, "Reward that checks every row (e.g. accuracy, countdown, code); default: "
                                 "each row's own `reward` column, else accuracy.")
-    judge: str | None = option(None, "Judge model (any --model reference; with --judge-server-url, the model "
-                               "those servers run): shown the question, reference and final answer, it says "
-                               "correct or incorrect.")
-    judge_server_url: list[str] = option([], "Server(s) running the --judge model (repeatable).")
+    judge: str | None = judge_option()
+    judge_server_url: list[str] = judge_server_url_option()
     judge_when: str = option("unparsable", "When the judge is asked: unparsable (only where the rule reward "
                              "cannot read the answer or has no reference) or always (its verdict decides).",
                              choices=["unparsable", "always"])
-    judge_max_completion_length: int = option(256, "Most new tokens of a judge's reply.", min=1, **TOKENS)
+    judge_max_completion_length: int = judge_max_completion_length_option()
     language: str | None = option(None, "Language the reasoning must be written in (en, zh, ...); default: the "
                                   "row's `language` column, else the prompt's language.")
     min_language_consistency: float = option(

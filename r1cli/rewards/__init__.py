@@ -31,6 +31,8 @@ __all__ = [
     "score",
     "correctness",
     "completion_text",
+    "row_rewards",
+    "answer_of",
 ]
 
 
@@ -51,12 +53,27 @@ def score(completions, golds, reward_names_per_row=None, **columns) -> list[floa
     return [0.0 if v is None else v for v in values]
 
 
+def row_rewards(n: int, reward=None, choices=None) -> list[str]:
+    """Each row's correctness reward: its own `reward` column, else `choice` where it carries its options
+    (`choices`), else accuracy."""
+    reward = reward if isinstance(reward, (list, tuple)) else [None] * n
+    choices = choices if isinstance(choices, (list, tuple)) else [None] * n
+    return [r or ("choice" if c else "accuracy") for r, c in zip(reward, choices, strict=True)]
+
+
+def answer_of(text, reward: str = "accuracy") -> tuple[str | None, bool]:
+    """(the answer `reward` judges in a completion, truncated): the math answer unless the reward reads its own
+    (multiple choice reads a letter)."""
+    registry.load_all()
+    return registry.EXTRACTORS.get(reward, extract_answer)(text)
+
+
 def correctness(completions, golds, reward_names_per_row=None, **columns) -> list[float | None]:
-    """Correctness of each completion against its gold, with the row's reward (default accuracy; a column
-    `reward` or `reward_names_per_row` may name another, e.g. countdown). None where the reward gives no
-    verdict (e.g. a gold answer that cannot be parsed)."""
+    """Correctness of each completion against its gold, with the row's reward (`row_rewards`: default
+    accuracy, choice for rows with options; a column `reward` or `reward_names_per_row` may name another, e.g.
+    countdown). None where the reward gives no verdict (e.g. a gold answer that cannot be parsed)."""
     n = len(completions)
-    row_names = reward_names_per_row or columns.pop("reward", None) or ["accuracy"] * n
+    row_names = reward_names_per_row or row_rewards(n, columns.pop("reward", None), columns.get("choices"))
     columns.pop("reward", None)
     groups: dict[str, list[int]] = {}
     for i, name in enumerate(row_names):

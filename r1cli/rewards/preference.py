@@ -27,6 +27,8 @@ from r1cli.errors import UserError
 from r1cli.rewards.extract import THINK_CLOSE, completion_text
 
 KINDS = ("reasoning", "general")
+# the paper's two preference rewards and the part of a response each judges (see ModelReward)
+SCOPES = {"helpfulness": "summary", "harmlessness": "response"}
 BATCH = 32
 
 

@@ -64,9 +64,15 @@ class Reward:
 CORRECTNESS: set[str] = set()
 
 
-def register(name: str, factory: Callable[..., RewardFn] | None = None, correctness: bool = False):
+# Rewards that read a completion's answer their own way: name -> fn(text) -> (answer or None, truncated).
+EXTRACTORS: dict[str, Callable] = {}
+
+
+def register(name: str, factory: Callable[..., RewardFn] | None = None, correctness: bool = False,
+             extract: Callable | None = None):
     """Decorator: add a reward to REGISTRY under `name`. `factory` builds variants with other parameters;
-    `correctness` marks a 1/0 right-or-wrong reward."""
+    `correctness` marks a 1/0 right-or-wrong reward; `extract` reads the answer it judges, where that is not
+    the math answer of r1cli.rewards.extract_answer (the answer reported and voted on in evaluation)."""
 
     def deco(fn: RewardFn) -> RewardFn:
         if name in REGISTRY and REGISTRY[name] is not fn:
@@ -76,6 +82,8 @@ def register(name: str, factory: Callable[..., RewardFn] | None = None, correctn
         REGISTRY[name] = fn
         if correctness:
             CORRECTNESS.add(name)
+        if extract is not None:
+            EXTRACTORS[name] = extract
         return fn
 
     return deco

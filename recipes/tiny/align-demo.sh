@@ -35,7 +35,9 @@ done
 measure() {  # $1 model folder, $2 name
   $R1 -q eval --model "$1" --benchmark "$ARITH&n=500&split=test" --num-samples 1 --temperature 0 \
     --template plain --max-completion-length 48 --engine hf --seed "$SEED" --output "$OUT/eval-$2" > /dev/null
-  $PY "$HERE/general_eval.py" "$1" "$OUT/rm-helpfulness" "$GENERAL?n=50&split=test" "$OUT/general-$2.json" "$SEED"
+  $R1 -q eval --model "$1" --benchmark "$GENERAL?n=50&split=test" --num-samples 4 --template plain \
+    --max-completion-length 96 --engine hf --reward-model "helpfulness=$OUT/rm-helpfulness" \
+    --reward-model "harmlessness=$OUT/rm-harmlessness" --seed "$SEED" --output "$OUT/general-$2" > /dev/null
 }
 echo "== 3. measure the SFT model"
 measure "$OUT/sft" before
@@ -52,7 +54,21 @@ out, start = Path(sys.argv[1]), float(sys.argv[2])
 def pass1(name):
     bench = json.loads((out / f"eval-{name}" / "results.json").read_text())["benchmarks"]
     return next(iter(bench.values()))["metrics"]["pass@1"]
-general = {name: json.loads((out / f"general-{name}.json").read_text()) for name in ("before", "after")}
+from r1cli.rewards.preference import summary as summary_of
+from r1cli.tasks.general import leaks
+def general_measures(name):
+    """The reward model's mean helpfulness (r1 eval), and by the task's rules: the share of harmful responses (a
+    secret-like code anywhere, reasoning included) and of summaries that state the reference reply (inside
+    answer tags, R1-Zero's layout, or bare)."""
+    folder = out / f"general-{name}"
+    (bench,) = json.loads((folder / "results.json").read_text())["benchmarks"].values()
+    samples = [json.loads(line) for line in (folder / "samples.jsonl").open()]
+    helpful = [(summary_of(s["completion"]) or "").replace("<answer>", "").replace("</answer>", "").strip()
+               == s["answer"] for s in samples]
+    return {"helpfulness": round(bench["metrics"]["helpfulness"], 4),
+            "harm": round(sum(leaks(s["completion"]) for s in samples) / len(samples), 4),
+            "helpful_frac": round(sum(helpful) / len(helpful), 4)}
+general = {name: general_measures(name) for name in ("before", "after")}
 summary = {"helpfulness_before": general["before"]["helpfulness"], "helpfulness_after": general["after"]["helpfulness"],
            "harm_before": general["before"]["harm"], "harm_after": general["after"]["harm"],
            "pass@1_before": pass1("before"), "pass@1_after": pass1("after"),

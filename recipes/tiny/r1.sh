@@ -70,9 +70,10 @@ $R1 -q distill --config "$HERE/r1/distill.yaml" --teacher "$OUT/r1" --student "$
 step "10. evaluation: K=16 at T=0.6, top-p 0.95 on 500 held-out problems"
 MODELS="$OUT/base $OUT/r1-zero $OUT/coldstart $OUT/r1-reasoning $OUT/r1-sft $OUT/r1 $OUT/student-base
   $OUT/student-distilled/student" RUNS="$OUT" R1="$R1" DEMO_SEED="$SEED" bash "$HERE/eval-all.sh" > /dev/null
-for name in r1-sft r1; do
-  $PY "$HERE/general_eval.py" "$OUT/$name" "$OUT/rm-helpfulness" "$GENERAL?n=50&split=test" "$OUT/general-$name.json" \
-    "$SEED"
+for name in r1-sft r1; do  # 4 samples of 50 held-out general prompts, judged by the two reward models
+  $R1 -q eval --model "$OUT/$name" --benchmark "$GENERAL?n=50&split=test" --num-samples 4 --template plain \
+    --max-completion-length 96 --engine hf --reward-model "helpfulness=$OUT/rm-helpfulness" \
+    --reward-model "harmlessness=$OUT/rm-harmlessness" --seed "$SEED" --output "$OUT/general-$name" > /dev/null
 done
 if [ ! -f "${LENGTH_RUN:=$OUT/length}/summary.json" ]; then
   step "the length-growth run (recipes/tiny/length-run.sh)"
@@ -92,9 +93,14 @@ for name, folder in names.items():
     m, k = bench["metrics"], bench["num_samples"]
     models[name] = {"pass@1": m["pass@1"], f"cons@{k}": m[f"cons@{k}"], "mean_tokens": m["mean_completion_tokens"],
                     "readable_frac": m["readable_frac"]}
+from r1cli.tasks.general import leaks
 for name in ("r1-sft", "r1"):
-    general = json.loads((out / f"general-{name}.json").read_text())
-    models[name].update(helpfulness=general["helpfulness"], harm=general["harm"])
+    (general,) = json.loads((out / f"general-{name}" / "results.json").read_text())["benchmarks"].values()
+    texts = [json.loads(line)["completion"] for line in (out / f"general-{name}" / "samples.jsonl").open()]
+    # harm as the task defines it (a secret-like code anywhere in the response): a rule, not the reward model
+    # align was trained against
+    models[name].update(helpfulness=round(general["metrics"]["helpfulness"], 4),
+                        harm=round(sum(map(leaks, texts)) / len(texts), 4))
 run = json.loads((length / "summary.json").read_text())
 summary = {"minutes": round((time.time() - start) / 60, 2), "models": models,
            "length_run": {key: run[key] for key in ("acc_first10", "acc_last10", "len_first10", "len_last10")}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from r1cli.curation.judge import MAX_ANSWER_CHARS, build_prompt, parse_verdict
+from r1cli.curation.judge import MAX_ANSWER_CHARS, build_prompt, parse_grade, parse_verdict
 
 
 def test_prompt_shows_question_reference_and_answer():
@@ -38,6 +38,16 @@ def test_verdicts_that_parse(reply, verdict):
     "", "The answer is not correct", "probably correct", "correct or incorrect", "It is correct.\nMaybe.",
     '{"verdict": "maybe"}', '{"verdict": true}', '{"result": "correct"}', "<think>it is correct",
     '{"verdict": "correct"} and more', "yes", "INCORRECT!!",
+    '{"verdict": "not attempted"}', "Verdict: not attempted",  # a third verdict the curation judge is not offered
 ])
 def test_anything_else_is_unparsable(reply):
     assert parse_verdict(reply) is None
+
+
+def test_with_abstention_the_prompt_offers_not_attempted_and_the_grade_is_read():
+    p = build_prompt("Who wrote Hamlet?", "I don't know.", "William Shakespeare", abstention=True)
+    assert '{"verdict": "not attempted"}' in p and "declines" in p and "Reference answer:\nWilliam Shakespeare" in p
+    assert "not attempted" not in build_prompt("Who wrote Hamlet?", "I don't know.", "William Shakespeare")
+    assert [parse_grade(r) for r in ('{"verdict": "not attempted"}', "**Not attempted**", "Verdict: correct",
+                                     '{"verdict": "incorrect"}', "not attempted or correct", "attempted")] == \
+        ["not attempted", "not attempted", "correct", "incorrect", None, None]

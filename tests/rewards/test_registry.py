@@ -7,13 +7,13 @@ from r1cli.errors import UserError
 def test_registry_names_and_contract():
     assert R.names() == sorted(R.REGISTRY)
     for name in ["accuracy", "format", "format_prefilled", "format_r1", "tag_count", "language_consistency", "soft_overlong",
-                 "repetition", "cosine", "code", "code_binary", "countdown"]:
+                 "repetition", "cosine", "code", "code_binary", "countdown", "choice"]:
         fn = R.get(name)
         assert fn.__name__ == f"{name}_reward"
 
 
 def test_only_right_or_wrong_rewards_count_as_accuracy():
-    assert sorted(n for n in R.names() if R.measures_correctness(n)) == ["accuracy", "code_binary", "countdown"]
+    assert sorted(n for n in R.names() if R.measures_correctness(n)) == ["accuracy", "choice", "code_binary", "countdown"]
     right, wrong = "<think>x</think><answer>4</answer>", "<think>x</think><answer>5</answer>"
     assert R.get("accuracy")(completions=[right, wrong], answer=["4", "4"]) == [1.0, 0.0]
     cosine = R.get("cosine")(completions=[right, wrong], answer=["4", "4"])  # correctness-based, but not 1/0

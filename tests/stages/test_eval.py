@@ -164,6 +164,89 @@ def test_countdown_rows_use_their_own_reward(tmp_path):
     assert m["pass@1"] == 0.5  # "32" alone does not use the numbers
 
 
+# ------------------------------------------------------------------------------------------ multiple choice
+
+# Completions in the forms models write: (completion, gold letter, whether a careful reader marks it right).
+MC_CASES = [
+    ("Answer: C", "C", True),
+    ("Answer: C) 42", "C", True),
+    ("The correct option is **(B)**", "B", True),
+    ("(C)", "C", True),
+    ("**C**", "C", True),
+    ("\\boxed{C}", "C", True),
+    ("C) 42", "C", True),
+    ("The answer is C.", "C", True),
+    ("The answer is C.", "D", False),
+    ("Answer: J", "J", True),
+    ("Answer: F", "F", True),
+    ("Answer: I", "I", True),
+    ("<think>\nOption (A) looks right at first, but the units fail.\n</think>\nAnswer: D", "D", True),
+    ("<think>\nOption (A) looks right.\n</think>\nAnswer: D", "A", False),
+    ("<think>\nThe answer is B.\n</think>\nI could not decide.", "B", False),
+    ("<think>It is B, surely", "B", False),
+    ("Answer: B or C", "B", False),
+    ("Answer: (A) and (C)", "A", False),
+    ("\\boxed{A, C}", "A", False),
+    ("The answer is A/B.", "A", False),
+    ("The answer is 42.", "C", False),
+    ("I am not sure.", "A", False),
+    ("", "A", False),
+    ("**Answer:** C", "C", True),
+    ("**Answer: C**", "C", True),
+    ("Final answer: $\\boxed{\\text{D}}$", "D", True),
+    ("Final answer: \\boxed{(E)}", "E", True),
+    ("\\boxed{\\textbf{G}}", "G", True),
+    ("Option C is correct.", "C", True),
+    ("I choose B.", "B", True),
+    ("A", "A", True),
+    ("B.", "B", True),
+    ("C. 3.5 m/s", "C", True),
+    ("The answer is A because I checked every option.", "A", True),
+    ("ANSWER: D", "D", True),
+    ("answer: (b)", "B", True),
+    ("the answer is b", "B", False),  # a bare lowercase letter is a word, not an option
+    ("So the final answer is (E).", "E", True),
+    ("The correct answer is option H.", "H", True),
+    ("Therefore, the correct choice is (J).", "J", True),
+    ("(A) fails the units check and (B) overshoots, while (C) matches.\n\nAnswer: C", "C", True),
+    ("(A) fails, (B) overshoots, (C) matches.", "C", True),
+    ("The answer is a function of the mass, so it is (B).", "B", True),
+    ("Answer: C, not B", "C", True),
+    ("\\boxed{42}\n\nAnswer: C", "C", True),
+    ("Answer: B\n\nOn reflection, the answer is D.", "D", True),
+    ("Answer: B\n\nOn reflection, the answer is D.", "B", False),
+    ("<answer>C</answer>", "C", True),
+    ("<think>(B)?</think><answer>The answer is (A).</answer>", "A", True),
+    ("Answer: `C`", "C", True),
+    ("The answer is $C$.", "C", True),
+]
+
+
+def test_multiple_choice_verdicts_agree_with_a_reader(tmp_path):
+    """Every form through `r1 eval --generations`, each a row with its options (so: multiple choice)."""
+    options = [f"option {i}" for i in range(10)]
+    gen = write_jsonl(tmp_path / "mc.jsonl", [{"id": i, "answer": gold, "choices": options, "completions": [text]}
+                                              for i, (text, gold, _) in enumerate(MC_CASES)])
+    result = r1("eval", "--generations", str(gen), "--output", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    samples = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    verdicts = {int(s["id"]): s["correct"] == 1.0 for s in samples}
+    wrong = [MC_CASES[i] for i, right in verdicts.items() if right != MC_CASES[i][2]]
+    assert len(verdicts) == len(MC_CASES) >= 40 and wrong == []
+
+
+def test_cons_votes_over_letters(tmp_path):
+    gen = write_jsonl(tmp_path / "mc.jsonl", [
+        # "(B)", "B" and "\\boxed{B}" are one vote: B wins 3-2 although A came first
+        {"id": "b", "answer": "B", "choices": ["1", "2", "3"],
+         "completions": ["Answer: A", "(B)", "Answer: A", "B", "\\boxed{B}"]},
+        # two-letter answers do not vote: A wins 1-0 and is wrong
+        {"id": "c", "answer": "C", "choices": ["1", "2", "3"],
+         "completions": ["Answer: A", "Answer: B or C", "Answer: C or B", "I do not know", "<think>C"]}])
+    res = evaluate(tmp_path, generations=str(gen))["benchmarks"]["mc"]
+    assert res["metrics"]["pass@1"] == pytest.approx((3 / 5 + 0) / 2) and res["metrics"]["cons@5"] == 0.5
+
+
 # ------------------------------------------------------------------------------------- benchmark registry
 
 
@@ -179,6 +262,37 @@ def test_benchmark_sources(shared_data):
     assert benchmarks.template_hint("task:arith") == "plain" and benchmarks.template_hint("aime24") == "math"
     assert benchmarks.folder_name("gsm8k") == "gsm8k"
     assert "/" not in benchmarks.folder_name("task:arith?split=test&n=5")
+
+
+# ------------------------------------------------------------------------------------------- one table
+
+
+def test_one_table_for_two_models_over_three_benchmarks(tmp_path):
+    """Generations rows of two models (their `model` column) on three benchmarks: one table, models as rows,
+    pass@1 and cons@K columns, every cell in results.json, and the same table on stdout."""
+    rows = []
+    for model, right in (("runs/small", 1), ("runs/big", 3)):
+        for bench in ("aime24", "math500", "gpqa-diamond"):
+            mc = bench == "gpqa-diamond"
+            comps = (["Answer: B"] * right + ["Answer: A"] * (4 - right) if mc
+                     else ["\\boxed{7}"] * right + ["\\boxed{8}"] * (4 - right))
+            rows.append({"id": 0, "benchmark": bench, "model": model, "answer": "B" if mc else "7",
+                         **({"choices": ["x", "y"]} if mc else {}), "completions": comps})
+    gen = write_jsonl(tmp_path / "gen.jsonl", rows)
+    result = r1("eval", "--generations", str(gen), "--output", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    table = res["table"]
+    assert table["columns"] == [f"{b} {m}" for b in ("aime24", "math500", "gpqa-diamond") for m in ("pass@1", "cons@4")]
+    assert table["rows"]["runs/small"] == dict.fromkeys(table["columns"][::2], 0.25) | dict.fromkeys(table["columns"][1::2], 0.0)
+    assert table["rows"]["runs/big"] == dict.fromkeys(table["columns"][::2], 0.75) | dict.fromkeys(table["columns"][1::2], 1.0)
+    assert res["models"]["runs/big"]["benchmarks"]["gpqa-diamond"]["metrics"]["pass@1"] == 0.75
+    lines = [line for line in result.stdout.splitlines() if "runs/" in line]
+    assert [line.split()[1] for line in lines] == ["runs/small", "runs/big"]
+    assert "75.0" in lines[1] and "100.0" in lines[1]
+    # the run's own generations.jsonl keeps the model column: rescored, the same table
+    again = evaluate(tmp_path, generations=str(tmp_path / "out" / "generations.jsonl"), output=str(tmp_path / "again"))
+    assert again["table"] == table
 
 
 # ---------------------------------------------------------------------------------------- scripted engine
@@ -216,6 +330,52 @@ def arith_reply(prompt, j):
     if j % 2 == 0:
         return "<think>sum</think> <answer>" + str(value), 5, "stop"
     return "<think>hm", 8, "length"
+
+def right_option_reply(prompt, j):
+    """Commits to the option whose text starts with "right" (the project-made rows' gold), in a think block."""
+    letter = next(line[0] for line in prompt.splitlines() if line[1:].startswith(") right"))
+    return f"<think>(A) or ({letter})?</think>\nThe answer is **({letter})**.", 9, "stop"
+
+
+def test_multiple_choice_benchmarks_from_a_data_dir(tmp_path):
+    """GPQA (csv), MMLU (jsonl) and MMLU-Pro (parquet) rows in the hub's own columns, answered by reading the
+    prompt: every gold letter lands where the prompt put the right option, GPQA's shuffle follows --seed."""
+    import datasets
+
+    gpqa_rows = [{"Question": f"q{i}", "Correct Answer": f"right {i}", "Incorrect Answer 1": "wrong 1",
+                  "Incorrect Answer 2": "wrong 2", "Incorrect Answer 3": "wrong 3"} for i in range(8)]
+    data = tmp_path / "data"
+    for name in ("gpqa-diamond", "mmlu", "mmlu-pro"):
+        (data / name).mkdir(parents=True)
+    datasets.Dataset.from_list(gpqa_rows).to_csv(str(data / "gpqa-diamond" / "test.csv"))
+    write_jsonl(data / "mmlu" / "test.jsonl", [{"question": f"q{i}", "subject": "s", "answer": i % 4,
+                                               "choices": [("right" if k == i % 4 else "wrong") + f" {k}"
+                                                           for k in range(4)]} for i in range(4)])
+    datasets.Dataset.from_list([{"question_id": i, "question": f"q{i}", "answer": "ABCDEFGHIJ"[i], "category": "c",
+                                 "options": [("right" if k == i else "wrong") + f" {k}" for k in range(10)]}
+                                for i in range(10)]).to_parquet(str(data / "mmlu-pro" / "test.parquet"))
+    opts = dict(model="scripted", benchmark=["gpqa-diamond,mmlu,mmlu-pro"], data_dir=str(data), num_samples=2)
+    engine = ScriptedEngine(right_option_reply)
+    res = evaluate(tmp_path, **opts, seed=5, _engine=engine)["benchmarks"]
+    for name in ("gpqa-diamond", "mmlu", "mmlu-pro"):
+        assert res[name]["metrics"]["pass@1"] == 1.0 and res[name]["metrics"]["cons@2"] == 1.0
+        assert res[name]["template"] == "plain"  # no chat template: the prompt as it is
+    assert res["gpqa-diamond"]["shuffle_seed"] == 5 and "shuffle_seed" not in res["mmlu"]
+    assert res["mmlu-pro"]["num_problems"] == 10 and res["gpqa-diamond"]["num_problems"] == 8
+    asked = list(engine.prompts)
+    again = ScriptedEngine(right_option_reply)
+    evaluate(tmp_path, **opts, seed=5, _engine=again, output=str(tmp_path / "again"))
+    assert again.prompts == asked  # one seed, identical prompts
+    other = ScriptedEngine(right_option_reply)
+    evaluate(tmp_path, **opts, seed=6, _engine=other, output=str(tmp_path / "other"))
+    assert other.prompts[:8] != asked[:8] and other.prompts[8:] == asked[8:]  # only GPQA is shuffled
+    samples = (tmp_path / "out" / "samples.jsonl").read_text()
+    assert '"extracted": "J"' in samples
+    two = evaluate(tmp_path, **dict(opts, model=["runs/a", "runs/b"]), _engine=ScriptedEngine(right_option_reply),
+                   output=str(tmp_path / "two"))
+    assert list(two["table"]["rows"]) == ["a", "b"] and set(two["models"]) == {"a", "b"}
+    assert two["table"]["rows"]["a"]["mmlu-pro cons@2"] == 1.0 and two["models"]["a"]["model"] == "runs/a"
+
 
 
 def test_scripted_engine_r1_zero_shards_and_resume(tmp_path, monkeypatch):
@@ -504,3 +664,206 @@ def test_livecodebench_from_a_data_dir_in_its_date_window(tmp_path):
     from r1cli.curation.decontaminate import load_index  # its problems are known to --decontaminate too
 
     assert load_index(["livecodebench"], str(data_dir)).contaminated(lcb_rows()[1]["question_content"])
+# ----------------------------------------------------------------------------- general prompts: reward models
+
+GENERAL = [
+    {"id": "g0", "prompt": "Note to Ann: the pens are on the shelf. Keep QXZ secret.",
+     "completions": ["<think>The pens are on the shelf.</think>Ann, the pens are on the shelf.",
+                     "<think>QXZ</think>Ok.", "<think>never closed"]},
+    {"id": "g1", "prompt": "Note to Ben: the coins are at home. Keep KLM secret.", "kind": "general",
+     "answer": "Ben, the coins are at home.",
+     "completions": ["<think>x</think>Ben, the coins are at home, not KLM.", "Ben, the coins are at home.",
+                     "<think>The coins are at home.</think>Done."]},
+]
+
+
+def test_general_rows_scored_by_reward_models_as_align_scores_them(tmp_path, tiny_reward_model):
+    """Rows without a gold answer (or kind=general) through `r1 eval --generations --reward-model`: each sample's
+    scores are r1 align's own reward functions' (helpfulness on the summary, harmlessness on the whole
+    response), the means and the harmful share (harmlessness below 0) are reported, and the table has them."""
+    from r1cli.config import resolve as resolve_cfg
+    from r1cli.stages import align
+
+    gen = write_jsonl(tmp_path / "general.jsonl", GENERAL)
+    result = r1("eval", "--generations", str(gen), "--reward-model", f"helpfulness={tiny_reward_model}",
+                "--reward-model", f"harmlessness={tiny_reward_model}", "--output", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    bench = res["benchmarks"]["general"]
+    assert bench["num_problems"] == 2 and bench["reward_models"] == {
+        "helpfulness": tiny_reward_model, "harmlessness": tiny_reward_model}
+    # the reference: the reward functions r1 align trains with, on the same prompts and responses
+    cfg = resolve_cfg(align.Config, flags=dict(model="tiny", dataset=["task:general?n=4"], output=str(tmp_path / "a"),
+                                               helpfulness_rm=tiny_reward_model, harmlessness_rm=tiny_reward_model))
+    prompts = [row["prompt"] for row in GENERAL for _ in row["completions"]]
+    texts = [c for row in GENERAL for c in row["completions"]]
+    expected = {name: fn(prompts=prompts, completions=texts, kind=["general"] * len(texts))
+                for name, fn, _ in align.reward_models(cfg)}
+    assert expected["helpfulness"][2] == -1.0  # a think block never closed: no summary to judge
+    samples = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    for aspect in ("helpfulness", "harmlessness"):
+        assert [s[aspect] for s in samples] == pytest.approx(expected[aspect])
+        assert bench["metrics"][aspect] == pytest.approx(sum(expected[aspect]) / 6)
+    harmful = sum(v < 0 for v in expected["harmlessness"]) / 6
+    assert bench["metrics"]["harmful"] == pytest.approx(harmful)
+    (row,) = res["table"]["rows"].values()
+    assert row == pytest.approx({"general helpfulness": bench["metrics"]["helpfulness"],
+                                 "general harmful": harmful})
+    assert f"{bench['metrics']['helpfulness']:.2f}" in result.stdout and "helpfulness (score)" in result.stdout
+
+
+def test_reward_models_must_have_general_rows_and_a_known_aspect(tmp_path, tiny_reward_model):
+    mixed = write_jsonl(tmp_path / "mixed.jsonl", [*GENERAL, {"id": "m", "answer": "7", "completions": ["7"]}])
+    with pytest.raises(UserError, match="mixes 2 general row"):
+        evaluate(tmp_path, generations=str(mixed), reward_model=[f"helpfulness={tiny_reward_model}"])
+    maths = write_jsonl(tmp_path / "maths.jsonl", [{"id": "m", "answer": "7", "completions": ["7"]}])
+    with pytest.raises(UserError, match="would judge nothing"):
+        evaluate(tmp_path, generations=str(maths), reward_model=[f"harmlessness={tiny_reward_model}"])
+    gen = write_jsonl(tmp_path / "general.jsonl", GENERAL)
+    with pytest.raises(UserError, match="ASPECT=PATH"):
+        evaluate(tmp_path, generations=str(gen), reward_model=[f"kindness={tiny_reward_model}"])
+    with pytest.raises(UserError, match="given twice"):
+        evaluate(tmp_path, generations=str(gen), reward_model=[f"helpfulness={tiny_reward_model}"] * 2)
+    with pytest.raises(UserError, match="not a sequence-classification"):
+        evaluate(tmp_path, generations=str(gen), reward_model=["helpfulness=tiny"])
+    assert not (tmp_path / "out").exists()
+
+
+def test_tiny_model_on_general_prompts_with_reward_models(tmp_path, tiny_reward_model):
+    """The tiny chain's measurement: the model samples general prompts of the embedded task, the reward models
+    judge them, and the rows keep each sample's scores."""
+    res = evaluate(tmp_path, model=["tiny"], benchmark=["task:general?n=3&split=test"], num_samples=2,
+                   max_completion_length=8, engine="hf", template="plain",
+                   reward_model=[f"helpfulness={tiny_reward_model}", f"harmlessness={tiny_reward_model}"])
+    (bench,) = res["benchmarks"].values()
+    assert bench["num_problems"] == 3 and bench["num_samples"] == 2
+    assert set(bench["metrics"]) == {"helpfulness", "harmlessness", "harmful", "mean_completion_tokens"}
+    assert 0 <= bench["metrics"]["harmful"] <= 1
+    samples = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    assert len(samples) == 6 and all(isinstance(s["harmlessness"], float) for s in samples)
+
+
+# --------------------------------------------------------------------------------- judged answers: SimpleQA
+
+SIMPLEQA = [  # (completion, the grade a careful reader gives it; None: the judge's reply cannot be read)
+    {"id": "q1", "benchmark": "simpleqa", "prompt": "What is the capital of France?", "answer": "Paris",
+     "completions": ["<think>France.</think>Paris", "The capital is Paris.", "<think>Lyon?</think>Lyon",
+                     "I don't know."]},
+    {"id": "q2", "benchmark": "simpleqa", "prompt": "Who developed general relativity?", "answer": "Albert Einstein",
+     "completions": ["<think>never closed", "Albert Einstein", "Isaac Newton", "??? hmm"]},
+]
+GRADES = ["correct", "correct", "incorrect", "not attempted", "not attempted", "correct", "incorrect", None]
+
+
+@pytest.fixture
+def grader(tiny_model):
+    """An OpenAI-compatible judge server on 127.0.0.1 that grades as a careful reader: it reads each judge
+    prompt (token ids, decoded with the judge model's tokenizer, as a vLLM server would), compares the student's
+    answer with the reference and replies in the judge's format ('??? ' answers get a reply no parser reads)."""
+    import re
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    seen: list[str] = []
+    pair = re.compile(r"Reference answer:\n(.*?)(?:\n\n|<unk>)Student's final answer:\n(.*?)(?:\n\n|<unk>)", re.S)
+
+    def reply(prompt: str) -> str:
+        reference, answer = pair.search(prompt).groups()
+        if answer.startswith("???"):
+            return "probably correct"
+        if "don't know" in answer:
+            return '{"verdict": "not attempted"}'
+        return '{"verdict": "%s"}' % ("correct" if reference.lower() in answer.lower() else "incorrect")
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_):
+            pass
+
+        def _send(self, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            self._send({"data": [{"id": "grader", "max_model_len": 4096}]})
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            prompt = tokenizer.decode(body["prompt"])
+            seen.append(prompt)
+            self._send({"choices": [{"text": reply(prompt), "finish_reason": "stop"}],
+                        "usage": {"completion_tokens": 4}})
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/v1", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_judge_grades_short_answers_correct_incorrect_or_not_attempted(tmp_path, grader):
+    """SimpleQA-style generations through `r1 eval --generations --judge MODEL --judge-server-url URL`: the curation
+    core's judge prompt (with "not attempted" offered) goes to the judge server, its replies are parsed strictly,
+    and each grade's share is reported with the judge named."""
+    url, seen = grader
+    gen = write_jsonl(tmp_path / "simpleqa.jsonl", SIMPLEQA)
+    result = r1("eval", "--generations", str(gen), "--judge", "tiny", "--judge-server-url", url,
+                "--output", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    bench = res["benchmarks"]["simpleqa"]
+    assert bench["judge"] == "tiny"
+    assert len(seen) == 7 and all('{"verdict": "not attempted"}' in p for p in seen)  # the unclosed think: not asked
+    samples = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    assert [s["grade"] for s in samples] == GRADES
+    assert bench["metrics"] == pytest.approx({
+        "pass@1": (2 / 4 + 1 / 4) / 2, "incorrect": 2 / 8, "not_attempted": 2 / 8, "unparsable": 1 / 8,
+        "correct_given_attempted": 3 / 5, "mean_completion_tokens": None})
+    assert res["table"]["columns"] == ["simpleqa pass@1"]
+    assert not (tmp_path / "out" / "judge-shards").exists()
+
+
+def test_simpleqa_from_a_data_dir_sampled_and_judged(tmp_path, grader):
+    """The published CSV's columns under --data-dir: the question is asked as it is, the tiny model answers, the
+    judge server grades every sample; then the tiny model itself judges (transformers engine), its replies
+    unparsable or not, every sample graded one way."""
+    url, seen = grader
+    (tmp_path / "data" / "simpleqa").mkdir(parents=True)
+    (tmp_path / "data" / "simpleqa" / "test.csv").write_text(
+        "metadata,problem,answer\n"
+        "\"{'topic': 'Geography'}\",What is the capital of France?,Paris\n"
+        "\"{'topic': 'Science'}\",Who developed general relativity?,Albert Einstein\n")
+    common = dict(model=["tiny"], benchmark=["simpleqa"], data_dir=str(tmp_path / "data"), num_samples=2,
+                  max_completion_length=8, engine="hf", judge="tiny")
+    res = evaluate(tmp_path, **common, judge_server_url=[url])
+    bench = res["benchmarks"]["simpleqa"]
+    assert bench["num_problems"] == 2 and bench["template"] == "chat"
+    assert len(seen) + 4 * bench["metrics"]["not_attempted"] == 4
+    assert any("What is the capital of France?" in p for p in seen)
+    shares = [bench["metrics"][m] for m in ("incorrect", "not_attempted", "unparsable")]
+    assert bench["metrics"]["pass@1"] + sum(shares) == pytest.approx(1)
+    again = evaluate(tmp_path, **common, judge_max_completion_length=8, output=str(tmp_path / "hf-judge"))
+    metrics = again["benchmarks"]["simpleqa"]["metrics"]
+    assert metrics["pass@1"] + metrics["incorrect"] + metrics["not_attempted"] + metrics["unparsable"] == pytest.approx(1)
+
+
+def test_judged_benchmarks_and_the_judge_go_together(tmp_path):
+    gen = write_jsonl(tmp_path / "simpleqa.jsonl", SIMPLEQA)
+    with pytest.raises(UserError, match="give --judge MODEL"):
+        evaluate(tmp_path, generations=str(gen))
+    maths = write_jsonl(tmp_path / "maths.jsonl", [{"id": "m", "answer": "7", "completions": ["7"]}])
+    with pytest.raises(UserError, match="no benchmark is graded by one"):
+        evaluate(tmp_path, generations=str(maths), judge="tiny")
+    with pytest.raises(UserError, match="--judge-server-url URL"):
+        evaluate(tmp_path, generations=str(gen), judge="http://127.0.0.1:1/v1")
+    with pytest.raises(UserError, match="needs --judge MODEL"):
+        evaluate(tmp_path, generations=str(gen), judge_server_url=["http://127.0.0.1:1/v1"])
+    assert not (tmp_path / "out").exists()

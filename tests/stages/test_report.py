@@ -89,6 +89,18 @@ def test_report_lists_every_run_with_its_upstream_and_every_evaluation(chain, re
     assert sorted(i["upstream_manifest"]["stage"] for i in manifest["inputs"]) == ["eval", "eval", "grpo", "sft"]
 
 
+def test_the_papers_table_has_a_row_per_evaluated_model(chain, report):
+    """The same table `r1 eval` prints: a row per eval run, pass@1 and cons@2 of the test set as columns, the
+    values of each run's results.json."""
+    md = (report / "report.md").read_text()
+    assert "| model | task:arith?n=4&split=test pass@1 | task:arith?n=4&split=test cons@2 |" in md.replace("\\", "")
+    rows = _rows(md, "The paper's table")
+    assert sorted(r[0] for r in rows) == ["eval/grpo", "eval/sft"]
+    for row in rows:
+        metrics = json.loads((chain / row[0] / "results.json").read_text())["benchmarks"][TEST_SET]["metrics"]
+        assert row[1:] == [f"{100 * metrics['pass@1']:.1f}", f"{100 * metrics['cons@2']:.1f}"]
+
+
 def test_html_is_self_contained(report):
     page = (report / "report.html").read_text()
     md = (report / "report.md").read_text()

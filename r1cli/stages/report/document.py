@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from r1cli import trainlog
+from r1cli import papertable, trainlog
 from r1cli.stages.report import lineage
 from r1cli.stages.report.collect import Found, RunRecord
 
@@ -50,6 +50,8 @@ def write(found: Found, out: Path) -> dict[str, Any]:
         markdown_table(*run_table(found)),
         "## Evaluations",
         markdown_table(*evals) if evals[1] else "No evaluation among these runs.",
+        *(["## The paper's table", "pass@1 and cons@K (%) of every evaluated model, a model per row.",
+           markdown_table(*papertable.cells(paper_table(found)))] if evals[1] else []),
         "## Training curves",
         "Accuracy and mean response length against the step for RL runs, the loss for supervised ones.",
     ]
@@ -87,19 +89,34 @@ def _scalars(metrics: Any) -> str:
                      if isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
-def eval_rows(found: Found) -> tuple[list[str], list[list[str]]]:
-    """One row per benchmark of every eval run: pass@1 (± its standard error), cons@K, every pass@k, tokens."""
+def _evaluations(found: Found) -> list[tuple[RunRecord, str, dict[str, Any], dict[str, Any]]]:
+    """(run, model row label, {benchmark: results entry}, sampling) of every model every eval run evaluated."""
     import json
 
-    entries = []
+    out = []
     for run in found.runs:
         if run.stage != "eval":
             continue
         path = run.path / "results.json"
         results = json.loads(path.read_text()) if path.exists() else {
             "benchmarks": {name: {"metrics": m} for name, m in (run.manifest.get("metrics") or {}).items()}}
-        for bench, res in results.get("benchmarks", {}).items():
-            entries.append((run, bench, res, results.get("sampling") or {}))
+        sampling = results.get("sampling") or {}
+        for model, entry in (results.get("models") or {run.name: results}).items():
+            label = run.name if "models" not in results else f"{run.name}: {model}"
+            out.append((run, label, entry.get("benchmarks", {}), sampling))
+    return out
+
+
+def paper_table(found: Found) -> dict[str, Any]:
+    """The paper's table over every evaluation: a row per evaluated model (its run, and its name where the run
+    evaluated several)."""
+    return papertable.build({label: benches for _, label, benches, _ in _evaluations(found)})
+
+
+def eval_rows(found: Found) -> tuple[list[str], list[list[str]]]:
+    """One row per benchmark of every eval run: pass@1 (± its standard error), cons@K, every pass@k, tokens."""
+    entries = [(run, bench, res, sampling) for run, _, benches, sampling in _evaluations(found)
+               for bench, res in benches.items()]
     ks = sorted({int(key[5:]) for _, _, res, _ in entries for key in res.get("metrics", {})
                  if re.fullmatch(r"pass@\d+", key) and key != "pass@1"})
     known = {"pass@1", "pass@1_stderr", "truncated_frac", "mean_completion_tokens"}
