@@ -220,7 +220,6 @@ def _train_on_policy(cfg: Config, prompts, workdir, final) -> dict:
         max_completion_length=cfg.max_completion_length,
         temperature=cfg.temperature,
         top_p=cfg.top_p,
-        save_total_limit=None if cfg.keep_checkpoints else 2,
         save_only_model=False,
     )
     metrics_path = workdir / "metrics.jsonl"
