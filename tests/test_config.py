@@ -140,7 +140,7 @@ def test_help_and_choices_given_as_functions_are_called_only_when_needed():
 def test_a_check_says_what_a_range_cannot():
     from r1cli.stages import sft
 
-    base = {"dataset": ["task:arith"], "output": "o"}
+    base = {"model": "tiny", "dataset": ["task:arith"], "output": "o"}
     assert resolve(sft.Config, {}, {**base, "warmup_steps": 0.03}).warmup_steps == 0.03  # a ratio
     assert resolve(sft.Config, {}, {**base, "warmup_steps": 10}).warmup_steps == 10  # steps
     with pytest.raises(UserError, match=r"^--warmup-steps must be a fraction below 1 or a whole number of steps, "

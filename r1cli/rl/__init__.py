@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from r1cli.config import TOKENS, defaults, option
+from r1cli.config import defaults, option
+from r1cli.generation.options import DecodingOptions
 from r1cli.models import remote_code_option
-from r1cli.templates import TEMPLATES
 from r1cli.training import TrainingOptions
 
 
@@ -43,7 +43,8 @@ class _Inputs:
 
 
 @dataclass
-class RLOptions(defaults(TrainingOptions, learning_rate=3e-6, lr_scheduler_type="constant",
+class RLOptions(defaults(DecodingOptions, temperature=1.0, top_p=1.0, max_completion_length=1024, template="r1-zero"),
+                defaults(TrainingOptions, learning_rate=3e-6, lr_scheduler_type="constant",
                          per_device_train_batch_size=None, save_steps=100), _Inputs):
     group_size: int = option(16, "Completions per prompt, G (TRL num_generations). Paper: 16.", min=2)
     beta: float = option(0.001, "KL coefficient to the reference model (paper: 0.001; 0 skips the reference).",
@@ -55,15 +56,9 @@ class RLOptions(defaults(TrainingOptions, learning_rate=3e-6, lr_scheduler_type=
     scale_rewards: str = option("group", "Divide advantages by the group std, the batch std, or not at all.",
                                 choices=["group", "batch", "none"])
     num_iterations: int = option(1, "Policy updates per generated batch (GRPO's mu).", min=1)
-    # Not 0: GRPO needs sampled rollouts, and the log-probabilities are computed at this temperature.
-    temperature: float = option(1.0, "Sampling temperature of the rollouts.", min=0, min_open=True)
-    top_p: float = option(1.0, "Nucleus sampling of the rollouts.", min=0, max=1, min_open=True)
-    max_completion_length: int = option(1024, "Longest completion in tokens.", min=1, **TOKENS)
     resume: bool = option(False, "Continue from the last checkpoint in OUTPUT.partial (or extend a finished OUTPUT "
                           "that kept its checkpoints).")
     seed: int = option(0, "Seed of sampling, shuffling and initialisation.", min=0, max=2**32 - 1)
-    template: str = option("r1-zero", "Prompt template.", choices=TEMPLATES)
-    system_prompt: str | None = option(None, "System prompt for --template chat.")
     use_vllm: str = option("auto", "Rollouts with vLLM (auto: when a CUDA GPU is present).",
                            choices=["auto", "true", "false"])
     vllm_mode: str = option("colocate", "colocate: vLLM shares the training GPUs; server: a separate "
