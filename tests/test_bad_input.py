@@ -325,7 +325,7 @@ CASES = [
     Case("grpo-top-p", [*GRPO, "--top-p", "2"], ["--top-p must be in (0, 1], got 2"]),
     Case("grpo-beta", [*GRPO, "--beta", "-1"], ["--beta must be at least 0, got -1"]),
     Case("grpo-max-steps", [*GRPO, "--max-steps", "0"], ["--max-steps must be at least 1"]),
-    Case("grpo-temperature", [*GRPO, "--temperature", "-1"], ["--temperature must be greater than 0"]),
+    Case("grpo-temperature", [*GRPO, "--temperature", "0"], ["--temperature must be greater than 0"]),
     Case("grpo-epsilon-high-below-epsilon", [*GRPO, "--epsilon", "0.3", "--epsilon-high", "0.1"],
          ["--epsilon-high (0.1) must be at least --epsilon (0.3)"]),
     Case("eval-completion-length-huge", [*EVAL, "--max-completion-length", str(10**11)],
