@@ -1,4 +1,5 @@
-"""Helpers shared by the trainer stages (sft, grpo): device and precision, model loading, common arguments.
+"""What the trainer stages (sft, distill, reward-model, grpo, align) share: their options, device and precision,
+model loading, the TrainingArguments they have in common.
 
 - Precision is chosen from the hardware: on CPU the model trains in fp32 and no bf16/fp16 flag is set (TRL
   turns bf16 on by default, which fails without a GPU); on a CUDA GPU with bf16 support the weights load in
