@@ -253,3 +253,20 @@ def _check_number(f: dataclasses.Field, v: float) -> None:
         raise UserError(f"{flag(f)} must be {bounds_text(f)}{reason}, got {_num(v)}")
     if isinstance(v, int) and abs(v) > _INT64:
         raise UserError(f"{flag(f)} does not fit in a 64-bit integer, got {v}")
+
+
+def defaults(base, **values):
+    """A subclass of the options dataclass `base` whose named options have other defaults, their help, bounds
+    and choices unchanged: a stage that trains at another learning rate takes the shared declaration instead of
+    writing its own (whose help and bounds would then drift from the other stages')."""
+    by_name = {f.name: f for f in fields(base)}
+    unknown = sorted(set(values) - set(by_name))
+    if unknown:
+        raise TypeError(f"{base.__name__} has no option {', '.join(unknown)}")
+    namespace: dict[str, Any] = {"__annotations__": {}, "__module__": base.__module__, "__doc__": base.__doc__,
+                                 "defaults_of": base}
+    for name, value in values.items():
+        f = by_name[name]
+        namespace["__annotations__"][name] = _hints(base)[name]
+        namespace[name] = option(value, **{k: v for k, v in f.metadata.items()})
+    return dataclasses.dataclass(type(base.__name__, (base,), namespace))

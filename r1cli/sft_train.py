@@ -17,33 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from r1cli import log
-from r1cli.config import TOKENS, option
-from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
+from r1cli.config import TOKENS, defaults, option
+from r1cli.training import TrainingOptions
 
 
 @dataclass
-class SFTOptions:
+class SFTOptions(defaults(TrainingOptions, lr_scheduler_type="cosine", warmup_steps=0.03)):
     """How the model is fine-tuned (the model and the data are the stage's own options)."""
 
     max_length: int = option(1024, "Longest tokenized prompt+completion; longer ones are truncated.", min=1, **TOKENS)
     packing: bool = option(False, "Pack several examples into each --max-length sequence.")
     completion_only_loss: bool = option(True, "Compute the loss on completion tokens only.")
-    num_train_epochs: float = option(1.0, "Passes over the (mixed) dataset; ignored when --max-steps is set.",
-                                     min=0, min_open=True)
-    max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides --num-train-epochs).",
-                                   min=1)
-    learning_rate: float = option(2e-5, "Peak learning rate.", min=0, min_open=True)
-    lr_scheduler_type: str = option("cosine", "Learning-rate schedule.", choices=SCHEDULERS)
-    warmup_steps: float = option(0.03, WARMUP_HELP, min=0, check=check_warmup)
-    per_device_train_batch_size: int = option(8, "Examples per device per forward pass.", min=1)
-    gradient_accumulation_steps: int = option(1, "Forward passes per optimizer step.", min=1)
-    gradient_checkpointing: bool = option(False, "Recompute activations in the backward pass (saves memory).")
     lora: bool = option(False, "Train a LoRA adapter (peft) instead of all weights; merged into the output.")
     lora_r: int = option(16, "LoRA rank.", min=1)
     lora_alpha: int = option(32, "LoRA alpha (scale = alpha / r).", min=1)
-    save_steps: int = option(500, "Save a checkpoint every N steps (0: none) for --resume.", min=0)
-    keep_checkpoints: bool = option(False, KEEP_CHECKPOINTS_HELP)
-    logging_steps: int = option(1, "Log the loss every N steps.", min=1)
 
 
 def lora_config(cfg):
@@ -77,7 +64,6 @@ def train(cfg, model_ref: str, train_ds, info: dict, workdir, final, *, stage: s
         packing=cfg.packing,
         completion_only_loss=cfg.completion_only_loss,
         eos_token=eot,  # a chat template's end-of-turn token also stops generation (see end_of_turn_token)
-        save_total_limit=None if cfg.keep_checkpoints else 2,
         save_only_model=False,
     )
     metrics_path = workdir / "metrics.jsonl"

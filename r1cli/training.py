@@ -1,16 +1,17 @@
-"""Helpers shared by the trainer stages (sft, grpo): device and precision, model loading, common arguments.
+"""What the trainer stages (sft, distill, reward-model, grpo, align) share: their options, device and precision,
+model loading, the TrainingArguments they have in common.
 
 - Precision is chosen from the hardware: on CPU the model trains in fp32 and no bf16/fp16 flag is set (TRL
   turns bf16 on by default, which fails without a GPU); on a CUDA GPU with bf16 support the weights load in
   bf16 and `bf16=True`; on an older GPU fp16 mixed precision.
 - `load_model` resolves a model reference through `r1cli.models.resolve` (so `tiny`, a folder or a hub name
   all work); `load_tokenizer` gives the tokenizer a chat template and a pad token when it has none.
-- `common_args` maps the option names every trainer stage shares onto `TrainingArguments` fields.
+- `TrainingOptions` declares the options every trainer stage shares; `common_args` maps them onto
+  `TrainingArguments` fields.
 - `tidy_console` leaves one progress bar with a few rounded metrics; `mute_import_noise` drops a known
   irrelevant import-time warning.
 - `last_checkpoint` / `remove_checkpoints` find and clean `checkpoint-N` folders for `--resume`; a finished run
-  removes them (weights and optimizer state, several times the model's size) unless `--keep-checkpoints`
-  (KEEP_CHECKPOINTS_HELP, the same option in every trainer stage).
+  removes them (weights and optimizer state, several times the model's size) unless `--keep-checkpoints`.
 
 Everything heavy (torch, transformers) is imported inside the functions, so importing this module is cheap.
 """
@@ -20,15 +21,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from r1cli import log
+from r1cli.config import option
 
 # The learning-rate schedules offered by every trainer stage (transformers' SchedulerType names).
 SCHEDULERS = ["linear", "cosine", "cosine_with_min_lr", "constant", "constant_with_warmup"]
-WARMUP_HELP = ("Warmup of the learning rate: a fraction of the total steps when below 1 (0.03 = 3 %), else a "
-               "whole number of steps.")
+# The trackers a run may also log to (TrainingArguments' report_to; none: metrics.jsonl only).
+REPORTERS = ["none", "tensorboard", "wandb"]
 
 
 def check_warmup(value: float) -> str | None:
@@ -37,8 +40,34 @@ def check_warmup(value: float) -> str | None:
 
 
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
-KEEP_CHECKPOINTS_HELP = ("Keep the intermediate checkpoints (weights and optimizer state) in the output folder; "
-                         "by default they are removed when the run finishes.")
+
+
+@dataclass
+class TrainingOptions:
+    """How a trainer stage optimizes, declared once for sft, distill, reward-model, grpo and align (TrainingArguments'
+    names). A stage with other defaults takes `config.defaults(TrainingOptions, ...)`, so help, bounds and
+    choices stay these."""
+
+    num_train_epochs: float = option(1.0, "Passes over the training data; ignored when --max-steps is set.", min=0,
+                                     min_open=True)
+    max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides --num-train-epochs).",
+                                   min=1)
+    learning_rate: float = option(2e-5, "Peak learning rate.", min=0, min_open=True)
+    lr_scheduler_type: str = option("linear", "Learning-rate schedule.", choices=SCHEDULERS)
+    warmup_steps: float = option(0.0, "Warmup of the learning rate: a fraction of the total steps when below 1 "
+                                 "(0.03 = 3 %), else a whole number of steps.", min=0, check=check_warmup)
+    per_device_train_batch_size: int = option(
+        8, "Examples per device per forward pass (grpo and align count completions, not prompts, and default to "
+        "the group size: one prompt).", min=1)
+    gradient_accumulation_steps: int = option(1, "Forward passes per optimizer step.", min=1)
+    gradient_checkpointing: bool = option(False, "Recompute activations in the backward pass (saves memory).")
+    save_steps: int = option(500, "Save a checkpoint every N steps (0: none) for --resume.", min=0)
+    save_total_limit: int = option(2, "Checkpoints kept while training (older ones are deleted).", min=1)
+    keep_checkpoints: bool = option(False, "Keep the last --save-total-limit checkpoints (weights and optimizer "
+                                    "state) in the output folder; by default they are removed when the run "
+                                    "finishes.")
+    logging_steps: int = option(1, "Log the metrics every N steps.", min=1)
+    report_to: str = option("none", "Also log to a tracker.", choices=REPORTERS)
 
 
 # ------------------------------------------------------------------------------------------- device, dtype
@@ -164,42 +193,35 @@ def end_of_turn_token(tokenizer) -> str | None:
 
 
 def common_args(cfg, output_dir: str | Path) -> dict[str, Any]:
-    """TrainingArguments fields from the options every trainer stage shares (missing options are skipped).
-
-    Shared option names (TrainingArguments' own): learning_rate, lr_scheduler_type, warmup_steps (a ratio below
-    1, see WARMUP_HELP), num_train_epochs, max_steps, per_device_train_batch_size, gradient_accumulation_steps,
-    save_steps, seed, gradient_checkpointing, logging_steps, report_to; and trust_remote_code, a field of every
-    TRL trainer config (off unless the stage's --trust-remote-code). Precision comes from `precision()`, so a
-    stage never sets bf16/fp16 itself.
+    """TrainingArguments fields from a stage config: its TrainingOptions, its seed and its trust_remote_code (a
+    field of every TRL trainer config). Every value is the config's own: a stage config lacking one is a bug.
+    Precision comes from `precision()`, so a stage never sets bf16/fp16 itself.
     """
-    get = lambda name, default=None: getattr(cfg, name, default)  # noqa: E731
     prec = precision()
-    save_steps = get("save_steps", 0) or 0
-    max_steps = get("max_steps")
-    warmup = float(get("warmup_steps", 0.0) or 0.0)
-    report_to = get("report_to", "none") or "none"
+    warmup = float(cfg.warmup_steps)
     args: dict[str, Any] = {
         "output_dir": str(output_dir),
-        "seed": get("seed", 0),
-        "data_seed": get("seed", 0),
-        "learning_rate": get("learning_rate", 1e-5),
-        "lr_scheduler_type": get("lr_scheduler_type", "linear"),
+        "seed": cfg.seed,
+        "data_seed": cfg.seed,
+        "learning_rate": cfg.learning_rate,
+        "lr_scheduler_type": cfg.lr_scheduler_type,
         "warmup_steps": warmup if 0 < warmup < 1 else int(warmup),
-        "num_train_epochs": float(get("num_train_epochs", 1) or 1),
-        "max_steps": int(max_steps) if max_steps else -1,
-        "per_device_train_batch_size": get("per_device_train_batch_size", 8),
-        "gradient_accumulation_steps": get("gradient_accumulation_steps", 1),
-        "gradient_checkpointing": bool(get("gradient_checkpointing", False)),
-        "logging_steps": get("logging_steps", 1) or 1,
+        "num_train_epochs": float(cfg.num_train_epochs),
+        "max_steps": cfg.max_steps or -1,
+        "per_device_train_batch_size": cfg.per_device_train_batch_size,
+        "gradient_accumulation_steps": cfg.gradient_accumulation_steps,
+        "gradient_checkpointing": cfg.gradient_checkpointing,
+        "logging_steps": cfg.logging_steps,
         "logging_first_step": True,
-        "save_strategy": "steps" if save_steps > 0 else "no",
-        "save_steps": save_steps if save_steps > 0 else 500,
-        "report_to": "none" if report_to == "none" else [report_to],
+        "save_strategy": "steps" if cfg.save_steps > 0 else "no",
+        "save_steps": cfg.save_steps if cfg.save_steps > 0 else 500,  # unused without a save strategy
+        "save_total_limit": cfg.save_total_limit,
+        "report_to": "none" if cfg.report_to == "none" else [cfg.report_to],
         "disable_tqdm": log.verbosity() < 0,
         "bf16": prec["bf16"],
         "fp16": prec["fp16"],
         "dataloader_num_workers": 0,
-        "trust_remote_code": bool(get("trust_remote_code", False)),
+        "trust_remote_code": cfg.trust_remote_code,
     }
     if args["lr_scheduler_type"] == "cosine_with_min_lr":  # the paper's decay to a tenth of the peak rate
         args["lr_scheduler_kwargs"] = {"min_lr_rate": 0.1}

@@ -226,13 +226,13 @@ def _held(root: Path, tiny: str):
 
 # ------------------------------------------------------------------------------------------------- cases
 
-SFT = ["sft", "-d", "task:arith?n=8", "-o", "out"]
+SFT = ["sft", "-m", "tiny", "-d", "task:arith?n=8", "-o", "out"]  # a case's own -m comes later and wins
 GRPO = ["grpo", "-m", "tiny", "-d", "task:arith?n=8", "-o", "out"]
 EVAL = ["eval", "-m", "tiny", "-b", "task:arith?n=2", "-o", "out"]
 # --benchmark is a list: a case's own would be added to EVAL's, not replace it.
 EVAL_WITHOUT_BENCHMARK = ["eval", "-m", "tiny", "-o", "out"]
 DATA = ["data", "-o", "out"]
-DISTILL = ["distill", "-d", "task:arith?n=8", "-o", "out"]
+DISTILL = ["distill", "--teacher", "tiny", "--student", "tiny", "-d", "task:arith?n=8", "-o", "out"]
 RS = ["reject-sample", "-m", "tiny", "-d", "task:arith?n=4", "-o", "out"]
 ALIGN = ["align", "-m", "tiny", "-o", "out"]
 MIXED = ["-d", "task:arith?n=4,task:general?n=4"]
@@ -255,10 +255,11 @@ CASES = [
          ["--exemplars bad.jsonl", "line 1 has no prompt, reasoning, summary"]),
     Case("coldstart-malformed-review", ["coldstart", "--from-review", "bad.jsonl", "-o", "out"],
          ["--from-review bad.jsonl", "line 1"]),
-    Case("coldstart-summary-model-without-summarizer", ["coldstart", "-d", "task:arith?n=2", "--summary", "model",
+    Case("coldstart-summary-model-without-summarizer", ["coldstart", "-m", "tiny", "-d", "task:arith?n=2", "--summary", "model",
                                                         "-o", "out"], ["--summary model needs --summarizer"]),
-    Case("coldstart-exemplars-outside-fewshot", ["coldstart", "-d", "task:arith?n=2", "--exemplars", "ok.jsonl",
-                                                 "-o", "out"], ["--exemplars", "--mode fewshot"]),
+    Case("coldstart-exemplars-outside-fewshot", ["coldstart", "-m", "tiny", "-d", "task:arith?n=2", "--exemplars",
+                                                 "ok.jsonl", "-o", "out"], ["--exemplars", "--mode fewshot"]),
+    Case("coldstart-without-model", ["coldstart", "-d", "task:arith?n=2", "-o", "out"], ["--model is required"]),
     # --- align and reward-model: reward models, the mix and the pairs are checked before any training
     Case("align-rm-not-a-reward-model", [*ALIGN, *MIXED, "--helpfulness-rm", "ckpt"],
          ["--helpfulness-rm ckpt", "not a sequence-classification checkpoint"], _causal_model),
@@ -270,7 +271,7 @@ CASES = [
     # --- an output folder is owned by one run; a forgotten --resume or a failed --overwrite loses nothing
     Case("second-run-on-a-locked-output", ["data", "-d", "task:arith?n=4", "-o", "out", "--overwrite"],
          ["out is in use by another run", "r1 sft, pid", "--output"], _held),
-    Case("forgotten-resume", ["sft", "-d", "task:arith?n=8", "-o", "sft"],
+    Case("forgotten-resume", ["sft", "-m", "tiny", "-d", "task:arith?n=8", "-o", "sft"],
          ["holds checkpoint-500", "pass --resume to continue or --overwrite to discard it"], _interrupted),
     Case("overwrite-that-fails-keeps-the-old-output",
          ["eval", "-m", "tiny", "--data-file", "task:arith?n=2", "--engine", "hf", "-k", "1",
@@ -309,11 +310,20 @@ CASES = [
          ["--teacher runs/sfft: folder not found (did you mean runs/sft?)"], _sibling_run),
     Case("distill-student-missing", [*DISTILL, "--student", "./models/missing"],
          ["--student ./models/missing: folder not found"]),
-    Case("distill-without-prompts", ["distill", "-o", "out"], ["--dataset is required"]),
-    Case("distill-traces-missing", ["distill", "--traces", "runs/nowhere", "-o", "out"], ["--traces runs/nowhere"]),
-    Case("distill-on-policy-without-prompts", ["distill", "--method", "on-policy", "-o", "out"],
+    Case("distill-without-prompts", [*DISTILL[:5], "-o", "out"], ["--dataset is required"]),
+    Case("distill-traces-missing", [*DISTILL[:5], "--traces", "runs/nowhere", "-o", "out"],
+         ["--traces runs/nowhere"]),
+    Case("distill-on-policy-without-prompts", [*DISTILL[:5], "--method", "on-policy", "-o", "out"],
          ["--dataset is required", "--traces"]),
-    Case("model-empty", [*SFT, "-m", ""], ["--model is empty"]),
+    Case("model-empty", [*SFT, "-m", ""], ["--model is required"]),  # an empty value is no model given
+    # --- no silent toy: every stage that trains or samples is told which model
+    Case("sft-without-model", ["sft", "-d", "task:arith?n=8", "-o", "out"], ["--model is required"]),
+    Case("reject-sample-without-model", ["reject-sample", "-d", "task:arith?n=4", "-o", "out"],
+         ["--model is required"]),
+    Case("distill-without-student", ["distill", "--teacher", "tiny", "-d", "task:arith?n=8", "-o", "out"],
+         ["--student is required"]),
+    Case("distill-without-teacher", ["distill", "--student", "tiny", "-d", "task:arith?n=8", "-o", "out"],
+         ["--teacher is required", "--traces"]),
     Case("model-unknown-architecture", [*EVAL, "-m", "ckpt"], ["ckpt/config.json has model_type 'bogus'"],
          _unknown_architecture),
     Case("model-type-not-a-name", [*SFT, "-m", "ckpt"], ["ckpt/config.json has model_type 5"], _model_type_not_a_name),
@@ -333,7 +343,7 @@ CASES = [
     Case("grpo-top-p", [*GRPO, "--top-p", "2"], ["--top-p must be in (0, 1], got 2"]),
     Case("grpo-beta", [*GRPO, "--beta", "-1"], ["--beta must be at least 0, got -1"]),
     Case("grpo-max-steps", [*GRPO, "--max-steps", "0"], ["--max-steps must be at least 1"]),
-    Case("grpo-temperature", [*GRPO, "--temperature", "-1"], ["--temperature must be greater than 0"]),
+    Case("grpo-temperature", [*GRPO, "--temperature", "0"], ["--temperature must be greater than 0"]),
     Case("grpo-epsilon-high-below-epsilon", [*GRPO, "--epsilon", "0.3", "--epsilon-high", "0.1"],
          ["--epsilon-high (0.1) must be at least --epsilon (0.3)"]),
     Case("eval-completion-length-huge", [*EVAL, "--max-completion-length", str(10**11)],

@@ -129,14 +129,14 @@ def test_helps_that_name_benchmarks_follow_the_benchmark_table(monkeypatch):
 
 # The smallest valid command line of each stage; a bound's case adds one bad flag to it.
 BASE = {
-    "sft": ["-d", "task:arith", "-o", "{out}"],
+    "sft": ["-m", "tiny", "-d", "task:arith", "-o", "{out}"],
     "grpo": ["-m", "tiny", "-d", "task:arith", "-o", "{out}"],
     "reward-model": ["-m", "tiny", "-d", "task:prefs", "-o", "{out}"],
     "align": ["-m", "tiny", "-d", "task:arith", "-o", "{out}"],
     "eval": ["-m", "tiny", "-b", "task:arith", "-o", "{out}"],
-    "reject-sample": ["-d", "task:arith", "-o", "{out}"],
-    "coldstart": ["-d", "task:arith", "-o", "{out}"],
-    "distill": ["-d", "task:arith", "-o", "{out}"],
+    "reject-sample": ["-m", "tiny", "-d", "task:arith", "-o", "{out}"],
+    "coldstart": ["-m", "tiny", "-d", "task:arith", "-o", "{out}"],
+    "distill": ["--teacher", "tiny", "--student", "tiny", "-d", "task:arith", "-o", "{out}"],
     "report": ["runs", "-o", "{out}"],  # a positional option comes first
     "data": ["-d", "task:arith", "-o", "{out}"],
     "tiny-model": ["-o", "{out}"],
@@ -213,3 +213,29 @@ def test_every_declared_bound_is_one_line_exit_2_naming_the_flag_and_nothing_is_
     assert res.exit_code == 2 and len(lines) == 1, res.output
     assert lines[0].startswith(message), lines[0]
     assert "Traceback" not in res.output and list(tmp_path.iterdir()) == []
+
+
+# Every stage has a seed (what it seeds is the stage's own) and a --trust-remote-code, whose one declaration is
+# models.remote_code_option; sft's --template leaves out boxed (its completions answer in <answer> tags).
+_OWN_IN_EACH_STAGE = {"seed", "trust_remote_code", "template"}
+
+
+def test_each_training_and_sampling_option_is_declared_once():
+    """No stage (nor a core class it builds on) declares a training or sampling option again: each is declared by
+    TrainingOptions, DecodingOptions or SamplingOptions alone, and a stage's other default goes through
+    config.defaults, which keeps the declaration."""
+    from r1cli.generation.options import DecodingOptions, SamplingOptions
+    from r1cli.training import TrainingOptions
+
+    bases = (TrainingOptions, DecodingOptions, SamplingOptions)
+    shared = {f.name for base in bases for f in cfgmod.fields(base)} - _OWN_IN_EACH_STAGE
+    declared_by: dict[str, set[str]] = {name: set() for name in shared}
+    for _, module in STAGES:
+        for cls in importlib.import_module(module).Config.__mro__:
+            if "defaults_of" in vars(cls):  # a config.defaults subclass: new defaults, the base's declaration
+                continue
+            for name in set(vars(cls).get("__annotations__", {})) & shared:
+                declared_by[name].add(f"{cls.__module__}.{cls.__qualname__}")
+    owners = {f"{b.__module__}.{b.__qualname__}" for b in bases}
+    assert {name: where for name, where in declared_by.items() if len(where) != 1 or not where <= owners} == {}
+    assert all(declared_by.values())  # each is offered by some stage

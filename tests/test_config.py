@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from r1cli import config
 from r1cli.config import load_yaml, option, resolve
 from r1cli.errors import UserError
 
@@ -139,9 +140,25 @@ def test_help_and_choices_given_as_functions_are_called_only_when_needed():
 def test_a_check_says_what_a_range_cannot():
     from r1cli.stages import sft
 
-    base = {"dataset": ["task:arith"], "output": "o"}
+    base = {"model": "tiny", "dataset": ["task:arith"], "output": "o"}
     assert resolve(sft.Config, {}, {**base, "warmup_steps": 0.03}).warmup_steps == 0.03  # a ratio
     assert resolve(sft.Config, {}, {**base, "warmup_steps": 10}).warmup_steps == 10  # steps
     with pytest.raises(UserError, match=r"^--warmup-steps must be a fraction below 1 or a whole number of steps, "
                                         r"got 2.5$"):
         resolve(sft.Config, {}, {**base, "warmup_steps": 2.5})
+
+
+def test_defaults_changes_only_the_defaults_of_the_named_options():
+    @dataclass
+    class Base:
+        rate: float = option(1.0, "Peak rate.", min=0, min_open=True)
+        mode: str = option("a", "Mode.", choices=["a", "b"])
+
+    Other = config.defaults(Base, rate=3.0)
+    assert Other().rate == 3.0 and Other().mode == "a" and Base().rate == 1.0
+    kept, base = {f.name: f for f in config.fields(Other)}["rate"], {f.name: f for f in config.fields(Base)}["rate"]
+    assert kept.metadata == base.metadata  # help, bounds and choices are the base's
+    with pytest.raises(UserError, match="--rate must be greater than 0"):
+        config.resolve(Other, flags={"rate": 0})
+    with pytest.raises(TypeError, match="no option speed"):
+        config.defaults(Base, speed=2)

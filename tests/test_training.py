@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
 
-from r1cli import training
+from r1cli import config, training
+from r1cli.training import TrainingOptions
 
 
 def test_cpu_precision_is_fp32_without_mixed_precision_flags():
@@ -100,20 +103,46 @@ def test_a_models_own_code_runs_only_when_trusted(remote_code_model):
     assert type(model).__name__ == "R1CustomForCausalLM" and tokenizer.pad_token  # the shipped class ran
 
 
+@dataclass
+class _Cfg(TrainingOptions):
+    """A trainer stage's config as common_args reads it: the shared options plus the run's seed and trust."""
+
+    seed: int = 0
+    trust_remote_code: bool = False
+
+
+def _cfg(**values) -> _Cfg:
+    return config.resolve(_Cfg, flags=values)
+
+
 def test_common_args_carry_trust_remote_code_to_the_trl_config(tmp_path):
     from trl import SFTConfig
 
-    assert SFTConfig(**training.common_args(SimpleNamespace(), tmp_path)).trust_remote_code is False
-    trusted = SFTConfig(**training.common_args(SimpleNamespace(trust_remote_code=True), tmp_path))
+    assert SFTConfig(**training.common_args(_cfg(), tmp_path)).trust_remote_code is False
+    trusted = SFTConfig(**training.common_args(_cfg(trust_remote_code=True), tmp_path))
     assert trusted.trust_remote_code is True
+
+
+def test_common_args_read_every_option_from_the_config_and_have_no_defaults_of_their_own(tmp_path):
+    with pytest.raises(AttributeError):  # a stage config lacking a shared option is a bug, not a silent default
+        training.common_args(SimpleNamespace(seed=0, trust_remote_code=False), tmp_path)
+
+
+def test_training_options_are_named_as_trl_names_them():
+    """Every shared training option but r1cli's own --keep-checkpoints is a field of each TRL trainer config
+    the stages build, under TRL's name."""
+    from trl import GRPOConfig, RewardConfig, SFTConfig
+
+    names = {f.name for f in config.fields(TrainingOptions)} - {"keep_checkpoints"}
+    for trl_config in (SFTConfig, RewardConfig, GRPOConfig):
+        assert names <= {f.name for f in dataclasses.fields(trl_config)}, trl_config.__name__
 
 
 def test_common_args_build_an_sft_config_on_cpu(tmp_path):
     from trl import SFTConfig
 
-    cfg = SimpleNamespace(learning_rate=1e-3, lr_scheduler_type="constant", warmup_steps=0.1, num_train_epochs=2,
-                          max_steps=None, per_device_train_batch_size=4, gradient_accumulation_steps=2,
-                          save_steps=0, seed=7)
+    cfg = _cfg(learning_rate=1e-3, lr_scheduler_type="constant", warmup_steps=0.1, num_train_epochs=2,
+               per_device_train_batch_size=4, gradient_accumulation_steps=2, save_steps=0, seed=7)
     args = training.common_args(cfg, tmp_path)
     assert args["warmup_steps"] == 0.1 and args["max_steps"] == -1 and args["save_strategy"] == "no"
     assert args["report_to"] == "none" and args["gradient_checkpointing"] is False
@@ -123,9 +152,11 @@ def test_common_args_build_an_sft_config_on_cpu(tmp_path):
     if not torch.cuda.is_available():
         assert sft.bf16 is False and sft.fp16 is False
     assert sft.learning_rate == 1e-3 and sft.seed == 7 and sft.gradient_accumulation_steps == 2
-    cfg.max_steps, cfg.save_steps = 30, 10
+    assert sft.save_total_limit == 2 and sft.logging_steps == 1
+    cfg.max_steps, cfg.save_steps, cfg.save_total_limit, cfg.report_to = 30, 10, 3, "tensorboard"
     args = training.common_args(cfg, tmp_path)
     assert args["max_steps"] == 30 and args["save_strategy"] == "steps" and args["save_steps"] == 10
+    assert args["save_total_limit"] == 3 and args["report_to"] == ["tensorboard"]
 
 
 def test_checkpoint_lookup_and_cleanup(tmp_path):
@@ -154,8 +185,8 @@ def test_cosine_with_min_lr_decays_to_a_tenth_of_the_peak(tmp_path):
     import torch
     from transformers import get_scheduler
 
-    args = training.common_args(SimpleNamespace(learning_rate=1e-3, lr_scheduler_type="cosine_with_min_lr",
-                                                warmup_steps=0), tmp_path)
+    args = training.common_args(_cfg(learning_rate=1e-3, lr_scheduler_type="cosine_with_min_lr", warmup_steps=0),
+                                tmp_path)
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=args["learning_rate"])
     scheduler = get_scheduler(args["lr_scheduler_type"], optimizer, num_warmup_steps=0, num_training_steps=10,
                               scheduler_specific_kwargs=args["lr_scheduler_kwargs"])

@@ -1,5 +1,6 @@
 """The options of a curation run, declared once: every stage that samples and curates through this core
-(reject-sample, coldstart, distill) inherits them, so names, help and bounds cannot drift apart. `curate` reads them by
+(reject-sample, coldstart, distill) inherits them, so names, help and bounds cannot drift apart; how the model
+is sampled is the generation core's `SamplingOptions`, which `r1 eval` shares. `curate` reads them by
 these names. `LayoutOptions` is for the stages that write the curated responses as traces (reject-sample,
 distill); coldstart always re-writes them with a summary."""
 
@@ -9,14 +10,7 @@ from dataclasses import dataclass
 
 from r1cli.config import TOKENS, option
 from r1cli.curation.layout import LAYOUTS
-from r1cli.models import remote_code_option
-from r1cli.templates import TEMPLATES
-
-
-def _engines() -> list[str]:
-    from r1cli.generation import ENGINES
-
-    return list(ENGINES)
+from r1cli.generation.options import SamplingOptions
 
 
 def _decontaminate_help() -> str:
@@ -24,6 +18,8 @@ def _decontaminate_help() -> str:
 
     return (f"Benchmarks whose problems must not be trained on, comma-separated ({', '.join(BENCHMARKS)}, or "
             "dataset specs): prompts sharing a word 8-gram with one are not sampled.")
+
+
 # The judge's options, shared with `r1 eval --judge` (one declaration: one name, help and bound everywhere).
 def judge_option():
     return option(None, "Judge model (any --model reference; with --judge-server-url, the model those servers "
@@ -39,33 +35,12 @@ def judge_max_completion_length_option():
 
 
 @dataclass
-class SamplingOptions:
-    """What is sampled and how (the model to sample is the stage's own option)."""
-
-    trust_remote_code: bool = remote_code_option()
+class PromptOptions:
+    """The prompts a curation run samples (the model to sample is the stage's own option)."""
 
     dataset: str | None = option(
         None, "Prompts to sample, a dataset spec (task:NAME?..., a file, a folder, a hub dataset); an answer "
         "column to check against, unless --judge.", short="-d", required=True)
-    num_samples: int = option(4, "Responses sampled per prompt.", short="-k", min=1)
-    temperature: float = option(0.6, "Sampling temperature.", min=0)
-    top_p: float = option(0.95, "Nucleus sampling top-p.", min=0, max=1, min_open=True)
-    max_completion_length: int = option(
-        2048, "Most new tokens per response; a longer one is truncated and rejected.", min=1, **TOKENS)
-    seed: int = option(0, "Seed of sampling and of the random per-prompt pick; the same seed, the same dataset.", min=0, max=2**32 - 1)
-    template: str = option("chat", "How prompts are rendered for the model: chat (its chat template, with the "
-                           "boxed-answer instruction), r1-zero, boxed or plain.", choices=TEMPLATES)
-    prefill: str = option("", "Text the response starts with, e.g. '<think>\\n' (\\n is a newline); part of the "
-                          "response.")
-    system_prompt: str | None = option(None, "System prompt for the chat template.")
-    engine: str = option("auto", "Generation engine: auto (vLLM if it loads, else transformers), vllm, server, hf.",
-                         choices=_engines)
-    server_url: list[str] = option(
-        [], "URL of an OpenAI-compatible server, for --engine server. Repeat it to spread the requests over "
-        "several servers (a request that fails is retried on another).")
-    max_model_len: int | None = option(None, "Context length of the engine (default: the model's).", min=1, **TOKENS)
-    shard_size: int = option(64, "Prompts per generation shard: each is verified while the next is sampled, "
-                             "and --resume redoes at most one.", min=1)
 
 
 @dataclass
@@ -104,7 +79,7 @@ class FilterOptions:
 
 
 @dataclass
-class CurationOptions(FilterOptions, SamplingOptions):  # sampling options listed first
+class CurationOptions(FilterOptions, SamplingOptions, PromptOptions):  # the prompts, then how they are sampled
     """Every option of a curation run."""
 
 

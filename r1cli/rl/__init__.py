@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from r1cli.config import TOKENS, option
+from r1cli.config import defaults, option
+from r1cli.generation.options import DecodingOptions
 from r1cli.models import remote_code_option
-from r1cli.templates import TEMPLATES
-from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
+from r1cli.training import TrainingOptions
 
 
 def reward_help() -> str:
@@ -31,13 +31,21 @@ def reward_help() -> str:
 
 
 @dataclass
-class RLOptions:
+class _Inputs:
+    """What is trained on what (listed before the training options in --help)."""
+
     model: str = option(None, "Model: tiny, a checkpoint folder or a hub name.", short="-m", required=True)
     dataset: str = option(None, "Training prompts (dataset spec) with an answer column for the rewards.", short="-d",
                           required=True)
     output: str = option(None, "Output folder (final model, metrics.jsonl, plots, checkpoints).", short="-o",
                          required=True)
     reward: list[str] = option(help=reward_help, factory=lambda: ["accuracy", "format"], required=True)
+
+
+@dataclass
+class RLOptions(defaults(DecodingOptions, temperature=1.0, top_p=1.0, max_completion_length=1024, template="r1-zero"),
+                defaults(TrainingOptions, learning_rate=3e-6, lr_scheduler_type="constant",
+                         per_device_train_batch_size=None, save_steps=100), _Inputs):
     group_size: int = option(16, "Completions per prompt, G (TRL num_generations). Paper: 16.", min=2)
     beta: float = option(0.001, "KL coefficient to the reference model (paper: 0.001; 0 skips the reference).",
                          min=0)
@@ -48,28 +56,9 @@ class RLOptions:
     scale_rewards: str = option("group", "Divide advantages by the group std, the batch std, or not at all.",
                                 choices=["group", "batch", "none"])
     num_iterations: int = option(1, "Policy updates per generated batch (GRPO's mu).", min=1)
-    # Not 0: GRPO needs sampled rollouts, and the log-probabilities are computed at this temperature.
-    temperature: float = option(1.0, "Sampling temperature of the rollouts.", min=0, min_open=True)
-    top_p: float = option(1.0, "Nucleus sampling of the rollouts.", min=0, max=1, min_open=True)
-    max_completion_length: int = option(1024, "Longest completion in tokens.", min=1, **TOKENS)
-    learning_rate: float = option(3e-6, "Peak learning rate (paper: 3e-6).", min=0, min_open=True)
-    lr_scheduler_type: str = option("constant", "Learning-rate schedule.", choices=SCHEDULERS)
-    warmup_steps: float = option(0, WARMUP_HELP, min=0, check=check_warmup)
-    max_steps: int | None = option(None, "Optimizer steps (overrides --num-train-epochs).", min=1)
-    num_train_epochs: float = option(1.0, "Passes over the prompts when --max-steps is not given.", min=0,
-                                     min_open=True)
-    per_device_train_batch_size: int | None = option(
-        None, "Completions (not prompts) per device per micro-step; a multiple of the group size is simplest. "
-        "Default: the group size (one prompt).", min=1)
-    gradient_accumulation_steps: int = option(1, "Micro-steps per optimizer step.", min=1)
-    save_steps: int = option(100, "Checkpoint every N steps (0: only the final model).", min=0)
-    save_total_limit: int = option(2, "Checkpoints kept while training.", min=1)
-    keep_checkpoints: bool = option(False, KEEP_CHECKPOINTS_HELP)
     resume: bool = option(False, "Continue from the last checkpoint in OUTPUT.partial (or extend a finished OUTPUT "
                           "that kept its checkpoints).")
     seed: int = option(0, "Seed of sampling, shuffling and initialisation.", min=0, max=2**32 - 1)
-    template: str = option("r1-zero", "Prompt template.", choices=TEMPLATES)
-    system_prompt: str | None = option(None, "System prompt for --template chat.")
     use_vllm: str = option("auto", "Rollouts with vLLM (auto: when a CUDA GPU is present).",
                            choices=["auto", "true", "false"])
     vllm_mode: str = option("colocate", "colocate: vLLM shares the training GPUs; server: a separate "
@@ -78,12 +67,10 @@ class RLOptions:
                                          "http://localhost:8000).")
     vllm_gpu_memory_utilization: float = option(0.3, "GPU memory fraction for colocated vLLM.", min=0, max=1,
                                                 min_open=True)
-    gradient_checkpointing: bool = option(False, "Trade compute for memory (large models).")
     dynamic_sampling: bool = option(False, "DAPO dynamic sampling: drop groups whose rewards are all equal from "
                                     "the loss (logged as frac_groups_dropped).")
     eval_every: int = option(0, "Greedy held-out pass@1 on --eval-dataset every N steps (0: off).", min=0)
     eval_dataset: str | None = option(None, "Held-out prompts for --eval-every (use a validation set).")
     keep_best: bool = option(False, "Publish the weights with the best held-out pass@1 (needs --eval-every).")
-    report_to: str = option("none", "Also log to a tracker.", choices=["none", "tensorboard", "wandb"])
     overwrite: bool = option(False, "Replace the output folder if it exists.")
     trust_remote_code: bool = remote_code_option()

@@ -25,7 +25,6 @@ def trl_kwargs(cfg, output_dir: str, use_vllm: bool) -> dict[str, Any]:
         "temperature": cfg.temperature,
         "top_p": cfg.top_p,
         "max_completion_length": cfg.max_completion_length,
-        "save_total_limit": cfg.save_total_limit,
         "use_vllm": use_vllm,
         "vllm_mode": cfg.vllm_mode,
         "vllm_gpu_memory_utilization": cfg.vllm_gpu_memory_utilization,

@@ -17,6 +17,8 @@ FIGURE = "curves.png"
 
 def check(cfg) -> None:
     """What the options' own declarations cannot say: how they must fit together."""
+    if cfg.temperature <= 0:  # GRPO needs sampled rollouts, and computes their log-probabilities at this temperature
+        raise UserError(f"--temperature must be greater than 0 for GRPO's sampled rollouts, got {cfg.temperature:g}")
     per_device = cfg.per_device_train_batch_size or cfg.group_size
     if (per_device * cfg.gradient_accumulation_steps) % cfg.group_size:
         raise UserError(f"--per-device-train-batch-size x --gradient-accumulation-steps ({per_device} x "

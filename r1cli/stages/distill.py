@@ -46,9 +46,12 @@ class Config(SFTOptions, LayoutOptions, CurationOptions):  # the curation option
     dataset: str | None = option(
         None, "Prompts to sample, a dataset spec (task:NAME?..., a file, a folder, a hub dataset); an answer "
         "column to check against, unless --judge. Not needed with --traces.", short="-d")
-    teacher: str = option("tiny", "Model whose traces are sampled: tiny, a checkpoint folder or a hub name (with "
-                          "--server-url, the model those servers run).")
-    student: str = option("tiny", "Model to fine-tune on the traces: tiny, a checkpoint folder or a hub name.")
+    # not required: training on --traces needs no teacher (checked in run)
+    teacher: str | None = option(None, "Model whose traces are sampled: tiny, a checkpoint folder or a hub name "
+                                 "(with --server-url, the model those servers run). Not needed with --traces, "
+                                 "except for --method on-policy.")
+    student: str = option(None, "Model to fine-tune on the traces: tiny, a checkpoint folder or a hub name.",
+                          required=True)
     traces: str | None = option(None, "Train on these traces instead of sampling the teacher (a reject-sample or "
                                 "distill traces folder, or any dataset r1 sft reads).")
     method: str = option("sft", "sft: fine-tune on the teacher's traces (the paper); on-policy: the student "
@@ -66,7 +69,11 @@ def run(cfg: Config) -> dict:
     from pathlib import Path
 
     from r1cli import models
+    from r1cli.errors import UserError
 
+    if not cfg.teacher and (cfg.method == "on-policy" or not cfg.traces):
+        raise UserError("--teacher is required: the model whose traces are sampled (or --traces DIR to train on "
+                        "existing traces)" if cfg.method == "sft" else "--teacher is required for --method on-policy")
     out = Path(cfg.output).expanduser()
     models.resolve(cfg.student, flag="--student", trust_remote_code=cfg.trust_remote_code)
     if cfg.method == "on-policy":
@@ -143,7 +150,8 @@ def _student(cfg: Config, traces: str, folder) -> dict:
     with runs.run_dir("distill", folder, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
         run.add_input("dataset", traces)
         run.add_input("model", cfg.student)
-        run.add_input("model", cfg.teacher)
+        if cfg.teacher:  # --traces: the traces' own manifest names the model that wrote them
+            run.add_input("model", cfg.teacher)
         run.metrics = sft_train.train(cfg, cfg.student, train_ds, info, run.path, folder, stage="distill")
     log.info(f"wrote the student to {run.final} (final loss {run.metrics.get('final_loss')})")
     return run.metrics
@@ -220,7 +228,6 @@ def _train_on_policy(cfg: Config, prompts, workdir, final) -> dict:
         max_completion_length=cfg.max_completion_length,
         temperature=cfg.temperature,
         top_p=cfg.top_p,
-        save_total_limit=None if cfg.keep_checkpoints else 2,
         save_only_model=False,
     )
     metrics_path = workdir / "metrics.jsonl"

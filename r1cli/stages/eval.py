@@ -58,18 +58,15 @@ from pathlib import Path
 from typing import Any
 
 from r1cli import log
-from r1cli.config import TOKENS, option
+from r1cli.config import defaults, option
 from r1cli.curation.options import judge_max_completion_length_option, judge_option, judge_server_url_option
-from r1cli.models import remote_code_option
+from r1cli.generation.options import SamplingOptions
 from r1cli.scoring import Problem
-from r1cli.templates import TEMPLATES
 
 HELP = "Evaluate a model the DeepSeek-R1 way: K samples per problem, pass@k, cons@K (majority vote)."
 EXAMPLE = "r1 eval --model runs/grpo --benchmark math500,aime24 --data-dir ../shared/data --output runs/eval"
 
-DEFAULT_SAMPLES = 4
-MAX_SAMPLES = 10_000
-SHARD_SIZE = 64  # prompts per generation shard (the unit --resume redoes at most once)
+DEFAULT_SAMPLES = SamplingOptions.num_samples  # K when neither --num-samples nor --generations gives it
 GENERATION_KEYS = {"id", "prompt", "answer", "benchmark", "completions", "finish_reasons", "num_tokens"}
 ID_KEYS = ("id", "task_id", "question_id")  # a generations row's id: ours, HumanEval's, LiveCodeBench's
 
@@ -81,42 +78,21 @@ def _benchmark_help() -> str:
             "or a hub dataset spec.")
 
 
-def _engines() -> list[str]:
-    from r1cli.generation import ENGINES
-
-    return list(ENGINES)
-
-
 @dataclass
-class Config:
+class _Inputs:
+    """What is evaluated on what (listed before the sampling options in --help)."""
+
+    # not required: --generations scores a file without a model (checked in _check)
     model: list[str] = option(
-        [], "Model: tiny, a checkpoint folder (an r1 output folder works) or a hub name. Several (repeated or "
-        "comma-separated) make one table, a model per row.", short="-m")
+        [], "Model: tiny, a checkpoint folder (an r1 output folder works) or a hub name; required unless "
+        "--generations. Several (repeated or comma-separated) make one table, a model per row.", short="-m")
     benchmark: list[str] = option([], _benchmark_help, short="-b")
     output: str | None = option(
         None, "Output folder (results.json, per-sample dataset, manifest).", short="-o", required=True)
-    num_samples: int | None = option(
-        None, f"Samples per problem, K (default {DEFAULT_SAMPLES}; the paper used 64 for AIME). "
-        "With --generations: the first K completions of each row.", short="-k", min=1, max=MAX_SAMPLES,
-        max_reason="every problem's samples are held in memory for scoring")
-    temperature: float = option(0.6, "Sampling temperature (the paper: 0.6; 0: greedy).", min=0)
-    top_p: float = option(0.95, "Nucleus sampling top-p (the paper: 0.95).", min=0, max=1, min_open=True)
-    max_completion_length: int = option(
-        2048, "Most new tokens per sample (the paper: 32768); longer samples are truncated.", min=1, **TOKENS)
-    template: str | None = option(
-        None, "Prompt template; default: the benchmark's hint (math benchmarks: chat if the model has a "
-        "chat template, else boxed; tasks: plain).", choices=TEMPLATES)
-    system_prompt: str | None = option(None, "System prompt for the chat template.")
-    prefill: str = option("", "Text the answer starts with, e.g. '<think>\\n' (\\n is a newline); scored as part "
-                          "of the answer.")
-    engine: str = option(
-        "auto", "Generation engine: auto (vLLM if it loads, else transformers), vllm, server, hf.",
-        choices=_engines)
-    server_url: list[str] = option(
-        [], "URL of an OpenAI-compatible server, for --engine server. Repeat it to spread the requests over "
-        "several servers (a request that fails is retried on another).")
-    max_model_len: int | None = option(None, "Context length of the engine (default: the model's).", min=1, **TOKENS)
-    seed: int = option(0, "Sampling seed; the same seed gives the same samples.", min=0, max=2**32 - 1)
+
+
+@dataclass
+class Config(defaults(SamplingOptions, num_samples=None, template=None), _Inputs):
     data_dir: str | None = option(
         None, "Local benchmark folder laid out as NAME/test.jsonl (e.g. ../shared/data); default: the hub.")
     data_file: str | None = option(
@@ -128,7 +104,6 @@ class Config:
     resume: bool = option(False, "Continue a crashed run from the generation shards in OUTPUT.partial.")
     overwrite: bool = option(False, "Replace the output folder if it exists.")
     json: bool = option(False, "Print results.json to stdout.")
-    trust_remote_code: bool = remote_code_option()
     # graders of what no rule scores: reward models for general prompts, a judge model for short answers
     reward_model: list[str] = option(
         [], "Reward model for general rows (kind=general, or no gold answer), ASPECT=PATH, repeatable: "
@@ -404,7 +379,7 @@ def _generate_all(cfg: Config, model: str, datasets: dict, work: Path, engine):
                 prompts = [templates.render([{"role": "user", "content": p}] if own and template == "chat" else p,
                                             "plain" if own else template, cfg.system_prompt) for p in ds["prompt"]]
             shard_dir = work / "shards" / benchmarks.folder_name(name)
-            outs = generate(engine, prompts, sampling, shard_dir=shard_dir, shard_size=SHARD_SIZE,
+            outs = generate(engine, prompts, sampling, shard_dir=shard_dir, shard_size=cfg.shard_size,
                             resume=cfg.resume, progress_desc=name)
             problems[name] = [Problem.from_completions(row, comps, prefill, sampling.stop)
                               for row, comps in zip(ds, outs, strict=True)]

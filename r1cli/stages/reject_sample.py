@@ -34,8 +34,8 @@ EXAMPLE = ("r1 reject-sample --model runs/grpo --dataset 'task:arith?n=2000&seed
 
 @dataclass
 class Config(LayoutOptions, CurationOptions):  # the curation options first
-    model: str = option("tiny", "Model to sample: tiny, a checkpoint folder (e.g. the reasoning-RL output) or a "
-                        "hub name.", short="-m")
+    model: str = option(None, "Model to sample: tiny, a checkpoint folder (e.g. the reasoning-RL output) or a "
+                        "hub name.", short="-m", required=True)
     output: str | None = option(None, "Output folder (dataset/, rejected.jsonl, stats.json, manifest).", short="-o", required=True)
     resume: bool = option(False, "Continue a killed run from the shards in OUTPUT.partial.")
     overwrite: bool = option(False, "Replace the output folder if it exists.")

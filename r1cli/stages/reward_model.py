@@ -21,10 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from r1cli import log
-from r1cli.config import TOKENS, option
+from r1cli.config import TOKENS, defaults, option
 from r1cli.errors import UserError
 from r1cli.models import remote_code_option
-from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
+from r1cli.training import TrainingOptions
 
 HELP = "Train a reward model (TRL RewardTrainer) on preference pairs; records its held-out pairwise accuracy."
 EXAMPLE = ("r1 reward-model --model tiny --dataset 'task:prefs?aspect=helpfulness&n=2000' "
@@ -34,33 +34,26 @@ FIGURE = "curves.png"
 
 
 @dataclass
-class Config:
+class _Inputs:
+    """What is trained on what (listed before the training options in --help)."""
+
     model: str = option(None, "Base model: tiny, a checkpoint folder or a hub name (a causal LM gets a score "
                         "head).", short="-m", required=True)
     dataset: str = option(None, "Preference pairs (dataset spec): chosen and rejected, text or chat turns; "
                           "optional prompt and margin.", short="-d", required=True)
     output: str = option(None, "Output folder (the reward model, metrics, manifest).", short="-o", required=True)
+
+
+@dataclass
+class Config(defaults(TrainingOptions, learning_rate=1e-4), _Inputs):
     eval_fraction: float = option(0.1, "Share of the pairs held out to measure the pairwise accuracy.", min=0,
                                   max=1, min_open=True, max_open=True)
     center_rewards_coefficient: float | None = option(
         None, "Weight of TRL's centring term (mean squared score; TRL suggests 0.01). Default: off.", min=0)
     max_length: int = option(1024, "Pairs with a longer tokenized side are dropped.", min=1, **TOKENS)
-    num_train_epochs: float = option(1.0, "Passes over the pairs; ignored when --max-steps is set.", min=0,
-                                     min_open=True)
-    max_steps: int | None = option(None, "Stop after this many optimizer steps (overrides --num-train-epochs).",
-                                   min=1)
-    learning_rate: float = option(1e-4, "Peak learning rate.", min=0, min_open=True)
-    lr_scheduler_type: str = option("linear", "Learning-rate schedule.", choices=SCHEDULERS)
-    warmup_steps: float = option(0, WARMUP_HELP, min=0, check=check_warmup)
-    per_device_train_batch_size: int = option(8, "Pairs per device per forward pass.", min=1)
-    gradient_accumulation_steps: int = option(1, "Forward passes per optimizer step.", min=1)
-    gradient_checkpointing: bool = option(False, "Recompute activations in the backward pass (saves memory).")
-    save_steps: int = option(500, "Save a checkpoint every N steps (0: none) for --resume.", min=0)
-    keep_checkpoints: bool = option(False, KEEP_CHECKPOINTS_HELP)
     resume: bool = option(False, "Continue from the newest checkpoint in OUTPUT.partial.")
     seed: int = option(0, "Seed of the score head, the held-out split and the data order.", min=0,
                        max=2**32 - 1)
-    report_to: str = option("none", "Also log to a tracker.", choices=["none", "tensorboard", "wandb"])
     overwrite: bool = option(False, "Replace the output folder if it exists.")
     trust_remote_code: bool = remote_code_option()
 
@@ -116,8 +109,7 @@ def _train(cfg: Config, path: str, train_ds, eval_ds, workdir) -> dict:
     dtype = str(training.precision()["dtype"]).removeprefix("torch.")
     args = RewardConfig(**training.common_args(cfg, workdir), max_length=cfg.max_length,
                         center_rewards_coefficient=cfg.center_rewards_coefficient,
-                        model_init_kwargs={"dtype": dtype, "trust_remote_code": cfg.trust_remote_code},
-                        save_total_limit=None if cfg.keep_checkpoints else 2)
+                        model_init_kwargs={"dtype": dtype, "trust_remote_code": cfg.trust_remote_code})
     metrics_path = workdir / "metrics.jsonl"
     resume_from = training.last_checkpoint(workdir) if cfg.resume else None
     if resume_from is not None:

@@ -61,7 +61,8 @@ SFT_TEMPLATES = [t for t in TEMPLATES if t != "boxed"]
 class _Inputs:
     """What is fine-tuned on what (listed before the training options in --help)."""
 
-    model: str = option("tiny", "Model to fine-tune: tiny, a checkpoint folder or a hub name.", short="-m")
+    model: str = option(None, "Model to fine-tune: tiny, a checkpoint folder or a hub name.", short="-m",
+                        required=True)
     dataset: list[str] = option([], "Dataset spec(s), comma-separated, each with an optional mixing weight "
                                 "as a trailing ':W' (e.g. 'runs/coldstart:0.75,task:arith?n=500:0.25').",
                                 short="-d", required=True)

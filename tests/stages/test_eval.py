@@ -378,10 +378,9 @@ def test_multiple_choice_benchmarks_from_a_data_dir(tmp_path):
 
 
 
-def test_scripted_engine_r1_zero_shards_and_resume(tmp_path, monkeypatch):
-    monkeypatch.setattr(ev, "SHARD_SIZE", 2)
+def test_scripted_engine_r1_zero_shards_and_resume(tmp_path):
     spec = "task:arith?split=test&n=5"
-    opts = dict(model="scripted", benchmark=[spec], num_samples=2, template="r1-zero")
+    opts = dict(model="scripted", benchmark=[spec], num_samples=2, template="r1-zero", shard_size=2)
     full = evaluate(tmp_path, **opts, output=str(tmp_path / "full"), _engine=ScriptedEngine(arith_reply))
     m = full["benchmarks"][spec]["metrics"]
     assert m == {"pass@1": 0.5, "pass@2": 1.0, "cons@2": 1.0, "truncated_frac": 0.5,

@@ -42,12 +42,25 @@ def test_options_yaml_then_flags(tmp_path):
     cfg = config.resolve(sft.Config, recipe, {"learning_rate": 0.5, "max_steps": 3, "lora": True})
     assert cfg.learning_rate == 0.5 and cfg.max_steps == 3 and cfg.lora
     assert cfg.per_device_train_batch_size == recipe["per_device_train_batch_size"]  # untouched YAML value
-    yaml_list = config.resolve(sft.Config, {"dataset": ["a:0.5", "b"], "lr-scheduler-type": "constant", "output": "o"})
+    yaml_list = config.resolve(sft.Config, {"model": "tiny", "dataset": ["a:0.5", "b"], "lr-scheduler-type": "constant",
+                                            "output": "o"})
     assert yaml_list.dataset == ["a:0.5", "b"] and yaml_list.lr_scheduler_type == "constant"
-    with pytest.raises(UserError):
-        config.resolve(sft.Config, {"template": "boxed"})
-    with pytest.raises(UserError):
+    with pytest.raises(UserError, match="--template"):
+        config.resolve(sft.Config, {"model": "tiny", "dataset": "a", "output": "o", "template": "boxed"})
+    with pytest.raises(UserError, match="learning_rat"):
         config.resolve(sft.Config, {"learning_rat": 1})
+
+
+def test_model_is_required_no_toy_by_default(tmp_path):
+    """Without --model, sft refuses in one line before it creates anything: no silent fallback to the tiny toy."""
+    from typer.testing import CliRunner
+
+    from r1cli.cli import app
+
+    out = tmp_path / "o"
+    result = CliRunner().invoke(app, ["sft", "--dataset", "task:arith?n=8", "--output", str(out)])
+    assert result.exit_code == 2 and "--model is required" in result.output
+    assert not out.exists() and not Path(str(out) + ".partial").exists()
 
 
 def test_cli_rejects_missing_dataset(tmp_path):

@@ -28,10 +28,9 @@ import uuid
 from dataclasses import dataclass
 
 from r1cli import log
-from r1cli.config import TOKENS, option
+from r1cli.config import TOKENS, defaults, option
 from r1cli.curation.options import CurationOptions
 from r1cli.curation.prompts import MODES
-from r1cli.templates import TEMPLATES
 
 HELP = ("Cold-start data: prompt a model for long chains of thought (few-shot, reflect or R1-Zero), keep the "
         "correct, readable ones in the R1 layout with a summary, review them by hand; writes a dataset r1 sft "
@@ -42,15 +41,14 @@ SUMMARIES = ["answer", "keep", "model"]
 
 
 @dataclass
-class Config(CurationOptions):
+class Config(defaults(CurationOptions, template="r1-zero")):
     # --dataset is not needed with --from-review (checked in run), so it is declared again, not required
     dataset: str | None = option(
         None, "Prompts to sample, a dataset spec (task:NAME?..., a file, a folder, a hub dataset) with an "
         "answer column to check against, unless --judge. Not used with --from-review.", short="-d")
-    template: str = option("r1-zero", "How prompts are rendered in zero mode (r1-zero: the R1-Zero template; "
-                           "chat, boxed, plain) and whether few-shot exemplars are chat turns (chat) or text.",
-                           choices=TEMPLATES)
-    model: str = option("tiny", "Model to sample: tiny, a checkpoint folder or a hub name.", short="-m")
+    # not required: --from-review samples nothing (checked in run)
+    model: str | None = option(None, "Model to sample: tiny, a checkpoint folder or a hub name. Not used with "
+                               "--from-review.", short="-m")
     mode: str = option("zero", "How the model is prompted: fewshot (long-CoT exemplars first), reflect (asked "
                        "for a detailed answer with reflection and verification) or zero (the template as it is, "
                        "for an R1-Zero checkpoint).", choices=list(MODES))
@@ -97,6 +95,8 @@ def run(cfg: Config, engine=None) -> dict:
         raise UserError("--output is required")
     if cfg.from_review:
         return review.finalize(cfg)
+    if not cfg.model:
+        raise UserError("--model is required: the model to sample (or --from-review FILE)")
     if not cfg.dataset:
         raise UserError("--dataset is required: the prompts to sample (or --from-review FILE)")
     if cfg.exemplars and cfg.mode != "fewshot":
