@@ -119,9 +119,8 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
 def _token_counter(cfg, model: str, flag: str) -> Callable[[str], int]:
     """Tokens of a text in the sampled model's tokenizer, the unit of the reasoning length bounds."""
     from r1cli import models
-    from r1cli.generation.base import load_tokenizer
 
-    tok = load_tokenizer(models.resolve(model, flag=flag, trust_remote_code=cfg.trust_remote_code),
+    tok = models.load_tokenizer(models.resolve(model, flag=flag, trust_remote_code=cfg.trust_remote_code),
                          trust_remote_code=cfg.trust_remote_code)
     return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
 
