@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from r1cli.config import TOKENS, option
-from r1cli.curation.layout import LAYOUTS
+from r1cli.layout import LAYOUTS
 from r1cli.models import remote_code_option
 from r1cli.templates import TEMPLATES
 

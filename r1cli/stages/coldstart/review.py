@@ -32,7 +32,7 @@ def write(work: Path, ds, rows: list[dict[str, Any]], review_id: str, cfg) -> in
     """review.jsonl and preview.html of the kept samples of the dataset `ds` in `work` (`rows`: the prompts'
     dataset rows); returns the number of rows."""
     from r1cli import data
-    from r1cli.curation.layout import split_r1
+    from r1cli.layout import split_r1
     from r1cli.stages.coldstart import preview
 
     by_id = {str(r["id"]): r for r in rows}
@@ -87,8 +87,8 @@ def read(path: str, flag: str = "--from-review") -> list[dict[str, Any]]:
 def check(row: dict[str, Any], readability, length) -> str:
     """The first reason a reviewed row is dropped, or "kept"."""
     from r1cli import scoring
-    from r1cli.curation.filters import CODE_REWARDS, prompt_language
-    from r1cli.curation.layout import r1_layout, stray_tags
+    from r1cli.layout import r1_layout, stray_tags
+    from r1cli.readability import CODE_REWARDS, prompt_language
 
     if not row["accept"]:
         return "not_accepted"
@@ -111,11 +111,11 @@ def finalize(cfg) -> dict[str, Any]:
 
     from r1cli import data, runs
     from r1cli.curation import Settings, curate
-    from r1cli.curation.filters import Readability
-    from r1cli.curation.layout import r1_layout
     from r1cli.curation.output import user_turns
     from r1cli.curation.pipeline import Curator
     from r1cli.errors import UserError
+    from r1cli.layout import r1_layout
+    from r1cli.readability import Readability
 
     rows = read(cfg.from_review)
     if log.verbosity() <= 0:  # the dataset is built here, not loaded through r1cli.data, which does this
