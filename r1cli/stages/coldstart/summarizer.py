@@ -39,7 +39,6 @@ def ask(engine, prompts: Sequence[str], *, max_new_tokens: int, shard_dir: Path 
     return [c[0].text.strip() if c[0].finish_reason == "stop" and c[0].text.strip() else None for c in outs]
 
 
-
 def prompts(curator) -> list[str]:
     """The summarizer's prompt for each verified candidate of a Curator, in its candidates() order."""
     from r1cli.templates import prompt_text
