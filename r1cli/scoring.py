@@ -191,8 +191,8 @@ def summarize(problems: Sequence[Problem], judged: Sequence[Sequence[Verdict]], 
     """A benchmark's results: problem and sample counts, the metrics at K = `k` samples, and pass@1 and cons@K
     per value of each breakdown column present."""
     from r1cli import metrics
-    from r1cli.curation.decontaminate import prompt_text
-    from r1cli.curation.filters import readable
+    from r1cli.readability import readable
+    from r1cli.templates import prompt_text
 
     correct = [[v.correct for v in vs] for vs in judged]
     votes = [vote_labels(vs) for vs in judged]

@@ -51,7 +51,7 @@ def train(cfg, model_ref: str, train_ds, info: dict, workdir, final, *, stage: s
 
     from trl import SFTConfig, SFTTrainer
 
-    from r1cli import training, trainlog
+    from r1cli import trainer_utils, training, trainlog
 
     workdir = Path(workdir)
     prec = training.precision()
@@ -67,7 +67,7 @@ def train(cfg, model_ref: str, train_ds, info: dict, workdir, final, *, stage: s
         save_only_model=False,
     )
     metrics_path = workdir / "metrics.jsonl"
-    resume_from = resume_point(cfg, workdir, metrics_path)
+    resume_from = trainer_utils.resume_point(cfg, workdir, metrics_path)
     trainer = SFTTrainer(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
                          peft_config=lora_config(cfg), callbacks=[trainlog.metrics_callback(metrics_path)])
     training.tidy_console(trainer)
@@ -75,13 +75,13 @@ def train(cfg, model_ref: str, train_ds, info: dict, workdir, final, *, stage: s
     t0 = time.time()
     result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     seconds = time.time() - t0
-    save(trainer, tokenizer, workdir, lora=cfg.lora)
+    trainer_utils.save(trainer, tokenizer, workdir, lora=cfg.lora)
     if training.is_main_process():
         if not cfg.keep_checkpoints:
             training.remove_checkpoints(workdir)
-        model_card(trainer, model_ref, final)
-        plot_loss(metrics_path, workdir, f"r1 {stage}: {model_ref}")
-    metrics = step_metrics(trainer, result, metrics_path, resume_from, seconds)
+        trainer_utils.model_card(trainer, model_ref, final)
+        trainer_utils.plot_loss(metrics_path, workdir, f"r1 {stage}: {model_ref}")
+    metrics = trainer_utils.step_metrics(trainer, result, metrics_path, resume_from, seconds)
     metrics.update({
         "rows": info["rows"],
         "format": "chat" if info["conversational"] else "text",
@@ -90,47 +90,6 @@ def train(cfg, model_ref: str, train_ds, info: dict, workdir, final, *, stage: s
         "stop_token_trained": eos_trained,
     })
     return metrics
-
-
-def resume_point(cfg, workdir: Path, metrics_path: Path):
-    """The checkpoint --resume continues from (its later metrics dropped), or None (old metrics cleared)."""
-    from r1cli import training
-
-    resume_from = training.last_checkpoint(workdir) if cfg.resume else None
-    if resume_from is not None:
-        training.trim_metrics(metrics_path, training.checkpoint_step(resume_from))
-        log.info(f"resuming from {resume_from.name}")
-    elif training.is_main_process():
-        metrics_path.unlink(missing_ok=True)
-    return resume_from
-
-
-def plot_loss(metrics_path: Path, workdir: Path, title: str) -> None:
-    from r1cli import trainlog
-
-    panels = [trainlog.Panel(key.replace("_", " "), [trainlog.Curve(key, smooth=key == "loss")])
-              for key in ("loss", "learning_rate", "grad_norm")]
-    trainlog.plot(metrics_path, panels, workdir / "loss.png", title=title)
-
-
-def step_metrics(trainer, result, metrics_path: Path, resume_from, seconds: float) -> dict[str, Any]:
-    """Loss, steps and speed of a finished trainer.train()."""
-    from r1cli import training, trainlog
-
-    records = [r for r in trainlog.read(metrics_path) if "loss" in r]
-    steps = trainer.state.global_step
-    done_here = steps - (training.checkpoint_step(resume_from) if resume_from else 0)
-    return {
-        "final_loss": records[-1]["loss"] if records else None,
-        "first_loss": records[0]["loss"] if records else None,
-        "train_loss": round(result.training_loss, 6),
-        "steps": steps,
-        "epochs": round(trainer.state.epoch or 0, 4),
-        "runtime_s": round(seconds, 2),
-        "steps_per_second": round(done_here / seconds, 3) if seconds > 0 else None,
-        "device": training.device_type(),
-        "resumed_from_step": training.checkpoint_step(resume_from) if resume_from else None,
-    }
 
 
 def _check_stop_token(trainer, tokenizer) -> bool:
@@ -145,35 +104,3 @@ def _check_stop_token(trainer, tokenizer) -> bool:
         log.warn(f"the training labels do not contain the stop token {tokenizer.eos_token!r}: the fine-tuned "
                  "model may not learn to stop (check the chat template, or --max-length truncation)")
     return ok
-
-
-def model_card(trainer, model_ref: str, final) -> None:
-    """Rewrite the README.md model card the trainer wrote at each checkpoint: it named the working folder
-    (DIR.partial) and, for a local base model, 'None'. The card names the published folder, which is also
-    what its quick start loads, and the base model: its hub name, linked, or for a local one its reference."""
-    final = Path(final).expanduser()
-    local_base = model_ref == "tiny" or model_ref.startswith("tiny?") or Path(model_ref).expanduser().exists()
-    # The trainer takes the base model from the config's name_or_path, and leaves a folder unnamed.
-    trainer.model.config.name_or_path = "" if local_base else model_ref
-    trainer.hub_model_id = str(final)  # the quick start's `pipeline(model=...)`; the trainer never pushes
-    trainer.create_model_card(model_name=final.name, tags=["r1cli"])
-    if local_base:
-        card = Path(trainer.args.output_dir) / "README.md"
-        card.write_text(card.read_text().replace("[None](https://huggingface.co/None)",
-                                                 f"the local model `{model_ref}`"))
-
-
-def save(trainer, tokenizer, workdir, *, lora: bool) -> None:
-    """Save the final model and tokenizer at the root of `workdir` (LoRA adapters merged in)."""
-    from r1cli import training
-
-    if lora:
-        if training.is_main_process():
-            merged = trainer.model.merge_and_unload()
-            merged.save_pretrained(workdir, safe_serialization=True)
-            tokenizer.save_pretrained(workdir)
-    else:
-        trainer.save_model(str(workdir))  # every rank: ZeRO-3/FSDP gather the weights here
-        if training.is_main_process():
-            tokenizer.save_pretrained(workdir)
-    trainer.accelerator.wait_for_everyone()

@@ -6,6 +6,7 @@
 - `plain`: the problem text as it is (the built-in tiny tasks are written for it).
 
 `CHAT_TEMPLATE` is the tiny model's chat template and the one trainer stages give a tokenizer that has none.
+`prompt_text` is a prompt as plain text (chat messages: their user turns), as curation and scoring read it.
 """
 
 from __future__ import annotations
@@ -56,3 +57,10 @@ def render(prompt: Any, template: str, system: str | None = None) -> str | list[
 def r1_completion(reasoning: str, answer: str) -> str:
     """The R1 output format: reasoning inside <think>, the final answer inside <answer>."""
     return f"<think>\n{reasoning.strip()}\n</think>\n<answer>{answer}</answer>"
+
+
+def prompt_text(prompt: Any) -> str:
+    """A prompt as text: chat messages give their user turns."""
+    if isinstance(prompt, list):
+        return "\n".join(str(m.get("content") or "") for m in prompt if m.get("role", "user") == "user")
+    return str(prompt)

@@ -27,6 +27,7 @@ from typing import Any
 
 from r1cli import log
 from r1cli.config import option
+from r1cli.device import device_type
 
 # The learning-rate schedules offered by every trainer stage (transformers' SchedulerType names).
 SCHEDULERS = ["linear", "cosine", "cosine_with_min_lr", "constant", "constant_with_warmup"]
@@ -71,13 +72,6 @@ class TrainingOptions:
 
 
 # ------------------------------------------------------------------------------------------- device, dtype
-
-
-def device_type() -> str:
-    """'cuda' when a CUDA GPU is visible, else 'cpu' (Apple MPS is treated as CPU: fp32, no mixed precision)."""
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def precision() -> dict[str, Any]:
@@ -135,11 +129,11 @@ def ensure_chat_template(tokenizer) -> bool:
 def load_tokenizer(path: str, *, trust_remote_code: bool = False):
     """The tokenizer of a resolved model path, ready for training: with a chat template and a pad token.
 
-    It is the generation core's tokenizer (as the model ships it) plus what training needs. The generation core
+    It is the tokenizer as the model ships it (r1cli.models.load_tokenizer, the generation core's) plus what training needs. The generation core
     itself never invents a chat template: eval of a model without one must fail on chat prompts rather than
     render a template the model never saw. A model trained here is saved with the template it was trained on.
     """
-    from r1cli.generation.base import load_tokenizer as load_as_shipped
+    from r1cli.models import load_tokenizer as load_as_shipped
 
     tok = load_as_shipped(path, trust_remote_code=trust_remote_code)
     ensure_chat_template(tok)

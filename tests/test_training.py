@@ -27,7 +27,7 @@ def test_training_tokenizer_gets_a_chat_template_the_generation_core_does_not(ba
     from r1cli import templates
     from r1cli.errors import UserError
     from r1cli.generation.base import PromptFormatter, Sampling
-    from r1cli.generation.base import load_tokenizer as load_as_shipped
+    from r1cli.models import load_tokenizer as load_as_shipped
 
     shipped = load_as_shipped(base_model)
     assert not shipped.chat_template

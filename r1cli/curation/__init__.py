@@ -5,18 +5,16 @@ rejection-sampling data (section 2.3.3) and the way cold-start and distillation 
     -> dedupe -> cap per prompt
     (prompts that overlap a benchmark are dropped before sampling; other SFT data can be mixed in after)
 
+The R1 layout (r1cli.layout) and the readability filters (r1cli.readability) are on the floor below, shared
+with the scoring core, which reports how readable evaluated samples are.
+
 Modules:
   pipeline       the Curator: per-sample verdicts and reasons, verification overlapping generation, judge
                  hand-off, dedupe and cap, the per-reason counts (REASONS)
-  layout         the R1 layout `<think>\\nREASONING\\n</think>\\n\\nSUMMARY` and how a completion splits into it
-  filters        readability filters (mixed language, long paragraphs, code blocks, repetition)
   judge          the generative judge: prompt, strict verdict parsing, greedy judging through the generation core
   dedupe         exact and MinHash-LSH near duplicates, the per-prompt cap
   decontaminate  benchmark 8-gram index
   output         the dataset columns, the non-reasoning mix, rejected samples, the printed table
-  prompts        how cold-start data prompts its generator (fewshot, reflect, zero) and the answer summary
-  exemplars      the built-in long-CoT exemplars of few-shot prompting
-  summarizer     the model that writes a summary of a verified reasoning (cold start's --summary model)
   curate         one run end to end (`prepare` checks and loads, `execute` samples and writes)
   options        the options of a curation run, declared once (CurationOptions) for every stage that curates
 """

@@ -18,8 +18,8 @@ from typing import Any
 from r1cli import log
 from r1cli.curation import output
 from r1cli.curation.decontaminate import Index, load_index
-from r1cli.curation.filters import Readability
 from r1cli.curation.pipeline import Curator, Settings, Summarize
+from r1cli.readability import Readability
 
 STATS = "stats.json"
 REJECTED = "rejected.jsonl"
@@ -41,8 +41,7 @@ class Plan:
     contaminated: int
     summarize: Summarize | None = None
     count_tokens: Callable[[str], int] | None = field(default=None, repr=False)
-    summarizer: tuple[str, int] | None = None  # (model, most new tokens) writing every kept sample's summary
-    layout: str = "r1"  # how kept responses are written (r1cli.curation.layout.LAYOUTS)
+    layout: str = "r1"  # how kept responses are written (r1cli.layout.LAYOUTS)
     text: bool = False  # rows are prompt/completion texts, not chat turns (r1cli.curation.output)
 
 
@@ -58,14 +57,13 @@ def _render(row: dict[str, Any], cfg):
 
 def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Callable[[Any], Any] | None = None,
             reasoning_tokens: tuple[int, int] = (0, 0), summarize: Summarize | None = None,
-            summarizer: tuple[str, int] | None = None, layout: str = "r1") -> Plan:
+            layout: str = "r1") -> Plan:
     """Check the options and load the inputs; every mistake is a UserError here, before anything is written
     or sampled. `model` is the model to sample (default: `cfg.model`), `flag` the option that gives it. A
     stage may render each dataset prompt its own way (`render`, default the --template), bound the
     reasoning's length in tokens of the sampled model (min, max; 0: no bound) and write each kept sample's
-    summary its own way (`summarize`) or have a model write it (`summarizer`: the model, the most new tokens
-    of a summary). `layout` is how kept responses are written: "r1", or "sampled" (as the model was given and
-    wrote them; a stage's --layout)."""
+    summary its own way (`summarize`). `layout` is how kept responses are written: "r1", or "sampled" (as the
+    model was given and wrote them; a stage's --layout)."""
     from r1cli import data, models
     from r1cli.errors import UserError
     from r1cli.generation import Sampling
@@ -80,8 +78,6 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
             raise UserError("--judge takes the judge's model (its tokenizer formats the prompts); give its server "
                             "with --judge-server-url URL")
         models.resolve(cfg.judge, flag="--judge", trust_remote_code=cfg.trust_remote_code)
-    if summarizer:
-        models.resolve(summarizer[0], flag="--summarizer", trust_remote_code=cfg.trust_remote_code)
     if cfg.reward:
         from r1cli import rewards
 
@@ -125,15 +121,14 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
                         max_reasoning_tokens=reasoning_tokens[1])
     count_tokens = _token_counter(cfg, model, flag) if any(reasoning_tokens) else None
     return Plan(cfg, model, rows, prompts, sampling, prefill, settings, mixes, len(ds), contaminated, summarize,
-                count_tokens, summarizer, layout, text)
+                count_tokens, layout, text)
 
 
 def _token_counter(cfg, model: str, flag: str) -> Callable[[str], int]:
     """Tokens of a text in the sampled model's tokenizer, the unit of the reasoning length bounds."""
     from r1cli import models
-    from r1cli.generation.base import load_tokenizer
 
-    tok = load_tokenizer(models.resolve(model, flag=flag, trust_remote_code=cfg.trust_remote_code),
+    tok = models.load_tokenizer(models.resolve(model, flag=flag, trust_remote_code=cfg.trust_remote_code),
                          trust_remote_code=cfg.trust_remote_code)
     return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
 
@@ -167,11 +162,14 @@ def _decontaminate(rows: list[dict[str, Any]], index: Index | None) -> tuple[lis
 
 
 def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None = None,
-            written: Callable[[Any], None] | None = None) -> dict[str, Any]:
+            written: Callable[[Any], None] | None = None,
+            revise: Callable[[Curator, Path], None] | None = None) -> dict[str, Any]:
     """Sample, curate and write the dataset, rejected.jsonl and stats.json into `work`; returns the stats.
     `engine` may be an open generation Engine (reused, not closed). `columns` are extra dataset columns with
-    one value for every curated row (rows mixed in get ""). `written(dataset)` is called once the dataset
-    is saved (a stage that writes more from it need not read it back)."""
+    one value for every curated row (rows mixed in get ""). `revise(curator, work)` runs once the judge has
+    spoken, before dedupe: a stage may rewrite the candidates' summaries there (Curator.apply_summaries).
+    `written(dataset)` is called once the dataset is saved (a stage that writes more from it need not read
+    it back)."""
     from r1cli import data
     from r1cli.generation import generate, open_engine
 
@@ -192,8 +190,8 @@ def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None 
             engine.close()
     if curator.pending():
         _judge(cfg, curator, work)
-    if plan.summarizer and curator.candidates():
-        _summarize(cfg, plan.summarizer, curator, work)
+    if revise is not None:
+        revise(curator, work)
     kept = curator.finish()
     ds = output.kept_dataset(kept, plan.rows, cfg.dataset, plan.prompts if plan.layout == "sampled" else None,
                              plan.text)
@@ -211,9 +209,9 @@ def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None 
 
 
 def record_inputs(run, plan: Plan) -> None:
-    """A curation run's inputs in its manifest: the prompts, then the sampled model, the judge, the summarizer."""
+    """A curation run's inputs in its manifest: the prompts, then the sampled model and the judge."""
     run.add_input("dataset", plan.cfg.dataset)
-    for model in (plan.model, plan.cfg.judge, plan.summarizer and plan.summarizer[0]):
+    for model in (plan.model, plan.cfg.judge):
         if model:
             run.add_input("model", model)
 
@@ -234,14 +232,3 @@ def _judge(cfg, curator: Curator, work: Path) -> None:
         curator.apply_verdicts(judge.ask(eng, prompts, max_new_tokens=cfg.judge_max_completion_length,
                                          shard_dir=work / "judge-shards", resume=cfg.resume))
 
-
-def _summarize(cfg, summarizer: tuple[str, int], curator: Curator, work: Path) -> None:
-    from r1cli.curation import summarizer as summarizing
-    from r1cli.generation import open_engine
-
-    prompts = curator.summary_prompts()
-    log.info("asking the summarizer for %d summaries", len(prompts))
-    engine = "auto" if cfg.engine == "server" else cfg.engine
-    with open_engine(summarizer[0], engine, trust_remote_code=cfg.trust_remote_code) as eng:
-        curator.apply_summaries(summarizing.ask(eng, prompts, max_new_tokens=summarizer[1],
-                                                shard_dir=work / "summary-shards", resume=cfg.resume))

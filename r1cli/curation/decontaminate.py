@@ -9,14 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from r1cli.templates import prompt_text
+
 NGRAM = 8
-
-
-def prompt_text(prompt: Any) -> str:
-    """A prompt as text: chat messages give their user turns."""
-    if isinstance(prompt, list):
-        return "\n".join(str(m.get("content") or "") for m in prompt if m.get("role", "user") == "user")
-    return str(prompt)
 
 
 def ngrams(text: str, n: int = NGRAM) -> set[str]:

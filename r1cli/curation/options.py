@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from r1cli.config import TOKENS, option
-from r1cli.curation.layout import LAYOUTS
 from r1cli.generation.options import SamplingOptions
+from r1cli.layout import LAYOUTS
 
 
 def _decontaminate_help() -> str:

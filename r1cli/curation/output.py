@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from r1cli.curation.decontaminate import prompt_text
 from r1cli.curation.pipeline import Sample
+from r1cli.templates import prompt_text
 
 LABELS = {
     "prompts": "prompts", "contaminated_prompts": "contaminated prompts (not sampled)",
@@ -125,7 +125,7 @@ def _check_single_turn(pairs, spec: str, flag: str) -> None:
 
 
 def _as_rows(pairs, spec: str, k: int, text: bool, r1: bool):
-    from r1cli.curation.layout import r1_layout, split_r1
+    from r1cli.layout import r1_layout, split_r1
 
     def reply(content: str) -> str:
         parts = split_r1(content) if r1 else None

@@ -2,8 +2,10 @@
 
 A `Curator` holds the prompts' dataset rows and the settings. `on_shard(first, results)` (the generation
 core's per-shard callback) verifies a shard in a background thread while the next one is sampled: the
-correctness check runs in the reward verifier's worker processes, so the two overlap. Then `judge(...)`
-asks the judge about the samples that need it, and `finish()` dedupes, caps and returns the outcome.
+correctness check runs in the reward verifier's worker processes, so the two overlap. Then the samples that
+need the judge (`pending()`) get its prompts (`judge_prompts()`) and verdicts (`apply_verdicts(...)`), a stage
+may replace the candidates' summaries (`apply_summaries(...)`), and `finish()` dedupes, caps and returns the
+outcome.
 
 Every sample ends with exactly one reason, the first step that rejects it, or "kept"; so the counts add up
 to the number generated. Reasons, in pipeline order (REASONS):
@@ -15,14 +17,14 @@ to the number generated. Reasons, in pipeline order (REASONS):
   unscorable        the reward gives no verdict on the reference answer (and no judge)
   no_reference      the row has no reference answer (and no judge)
   no_think          no reasoning block to put in the R1 layout
-  bad_layout        tags left inside the reasoning or the summary (curation.layout.stray_tags)
+  bad_layout        tags left inside the reasoning or the summary (layout.stray_tags)
   short_reasoning / long_reasoning: reasoning outside the token bounds (cold-start data is long CoT; off by
                     default)
-  mixed_language / long_paragraph / code_block / repetition: the readability filters (r1cli.curation.filters)
+  mixed_language / long_paragraph / code_block / repetition: the readability filters (r1cli.readability)
   judged_wrong      the judge says incorrect
   judge_unparsable  the judge's reply is no verdict
-  bad_summary       a summary written by a summarizer model states no answer or another answer than the
-                    verified one (or ran out of tokens)
+  bad_summary       a summary given by `apply_summaries` states no answer or another answer than the
+                    verified one (or none came)
   duplicate / near_duplicate: of an earlier kept response to the same prompt (r1cli.curation.dedupe)
   over_cap          beyond the per-prompt cap
 Correctness is the scoring core's (r1cli.scoring): the rule reward is the row's `reward` column (default
@@ -41,9 +43,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from r1cli.curation import dedupe
-from r1cli.curation.decontaminate import prompt_text
-from r1cli.curation.filters import Readability, prompt_language
-from r1cli.curation.layout import r1_layout, split_r1, stray_tags
+from r1cli.layout import r1_layout, split_r1, stray_tags
+from r1cli.readability import Readability, prompt_language
+from r1cli.templates import prompt_text
 
 REASONS = ("truncated", "unfinished_think", "no_answer", "wrong", "failed_tests", "unscorable", "no_reference", "no_think", "bad_layout",
            "short_reasoning", "long_reasoning", "mixed_language", "long_paragraph", "code_block", "repetition",
@@ -224,19 +226,15 @@ class Curator:
             else:
                 s.reason = "judged_wrong"
 
-    # --- a summarizer model -----------------------------------------------------------------------------
+    # --- summaries written after verification ------------------------------------------------------------
     def candidates(self) -> list[Sample]:
         """Verified samples still in the running, in sample order."""
         return [s for samples in self.samples for s in samples if s.reason is None and s.verified_by]
 
-    def summary_prompts(self) -> list[str]:
-        from r1cli.curation.summarizer import build_prompt
-
-        return [build_prompt(prompt_text(self.rows[s.row]["prompt"]), s.reasoning) for s in self.candidates()]
-
     def apply_summaries(self, summaries: Sequence[str | None]) -> None:
-        """The summarizer's summary (None: none) for each of `candidates()`, in order: a summary whose answer
-        is not the verified one (the reference, else the answer the judge accepted) rejects its sample."""
+        """A new summary (None: none came) for each of `candidates()`, in order, e.g. from a summarizer model:
+        a summary whose answer is not the verified one (the reference, else the answer the judge accepted)
+        rejects its sample."""
         from r1cli import scoring
 
         candidates = self.candidates()

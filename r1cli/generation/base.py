@@ -85,15 +85,6 @@ def prompt_seed(base: int | None, index: int) -> int | None:
     return int.from_bytes(digest, "big") & 0x3FFFFFFF  # leaves room for + j below 2**31
 
 
-def load_tokenizer(path: str, *, trust_remote_code: bool = False):
-    """The tokenizer as the model ships it (no chat template or pad token added: prompts render exactly as the
-    model's own files say, so eval results do not depend on r1cli's defaults). A tokenizer's own code runs
-    only with `trust_remote_code` (see r1cli.models)."""
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
-
-
 class PromptFormatter:
     """Turns prompts (text or chat messages) into token ids, the same way for every backend."""
 

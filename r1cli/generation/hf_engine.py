@@ -11,8 +11,9 @@ from __future__ import annotations
 import torch
 
 from r1cli import log
-from r1cli.generation.base import Completion, Engine, OnDone, Request, Sampling, cut_at_stop, load_tokenizer
-from r1cli.training import device_type
+from r1cli.device import device_type
+from r1cli.generation.base import Completion, Engine, OnDone, Request, Sampling, cut_at_stop
+from r1cli.models import load_tokenizer
 
 
 def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:

@@ -22,9 +22,10 @@ from pathlib import Path
 
 from r1cli import log
 from r1cli.errors import UserError
-from r1cli.generation.base import Completion, Engine, OnDone, Request, Sampling, load_tokenizer
+from r1cli.generation.base import Completion, Engine, OnDone, Request, Sampling
 from r1cli.generation.procs import ChildWatch, register_for_exit, unregister
 from r1cli.generation.server_pool import BACKOFF_S, RETRIES, HTTPStatusError, ServerPool
+from r1cli.models import load_tokenizer
 
 CONCURRENCY = 64  # requests in flight per server
 START_TIMEOUT_S = float(os.environ.get("R1_SERVER_START_TIMEOUT", "600"))

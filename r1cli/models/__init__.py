@@ -120,3 +120,12 @@ def _hub(name: str, label: str, flag: str, trust_remote_code: bool) -> str:
                         ) from None
     checks.model_folder(folder, label, trust_remote_code=trust_remote_code)
     return str(folder)
+
+
+def load_tokenizer(path: str, *, trust_remote_code: bool = False):
+    """The tokenizer as the model ships it (no chat template or pad token added: prompts render exactly as the
+    model's own files say, so eval results do not depend on r1cli's defaults). A tokenizer's own code runs
+    only with `trust_remote_code` (see the module docstring)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)

@@ -65,7 +65,7 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
     """Train `cfg.model` with GRPO on `dataset` (prompts rendered) with the reward `specs` ((name, function,
     weight) triples); `heldout` (rendered prompts with answers) drives --eval-every. `inputs` are recorded in
     the manifest beside the model; `panels` are the figure's."""
-    from r1cli import runs, training, trainlog
+    from r1cli import runs, trainer_utils, training, trainlog
     from r1cli.models import resolve
     from r1cli.rl import args as rl_args
     from r1cli.rl import backend
@@ -83,16 +83,10 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
         for kind, ref in inputs:
             run.add_input(kind, ref)
         metrics_path = run.path / "metrics.jsonl"
-        last = training.last_checkpoint(run.path) if cfg.resume else None
-        checkpoint = str(last) if last else None
-        if last:
-            step = training.checkpoint_step(last)
-            training.trim_metrics(metrics_path, step)
-            log.info(f"resuming from {checkpoint} (step {step})")
-        elif metrics_path.exists():
-            metrics_path.unlink()
         tokenizer = training.load_tokenizer(model_path, trust_remote_code=cfg.trust_remote_code)
         targs = rl_args.build(cfg, str(run.path), use_vllm, [w for _, _, w in specs])
+        last = trainer_utils.resume_point(cfg, run.path, metrics_path)
+        checkpoint = str(last) if last else None
         callbacks = [trainlog.metrics_callback(metrics_path)]
         evaluator = None
         if heldout is not None:

@@ -214,7 +214,7 @@ def _train_on_policy(cfg: Config, prompts, workdir, final) -> dict:
 
     from trl import DistillationConfig, DistillationTrainer
 
-    from r1cli import sft_train, training, trainlog
+    from r1cli import sft_train, trainer_utils, training, trainlog
 
     workdir = Path(workdir)
     prec = training.precision()
@@ -231,7 +231,7 @@ def _train_on_policy(cfg: Config, prompts, workdir, final) -> dict:
         save_only_model=False,
     )
     metrics_path = workdir / "metrics.jsonl"
-    resume_from = sft_train.resume_point(cfg, workdir, metrics_path)
+    resume_from = trainer_utils.resume_point(cfg, workdir, metrics_path)
     trainer = DistillationTrainer(model=student, teacher_model=teacher, args=args, train_dataset=prompts,
                                   processing_class=tokenizer, peft_config=sft_train.lora_config(cfg),
                                   callbacks=[trainlog.metrics_callback(metrics_path)])
@@ -239,12 +239,12 @@ def _train_on_policy(cfg: Config, prompts, workdir, final) -> dict:
     t0 = time.time()
     result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     seconds = time.time() - t0
-    sft_train.save(trainer, tokenizer, workdir, lora=cfg.lora)
+    trainer_utils.save(trainer, tokenizer, workdir, lora=cfg.lora)
     if training.is_main_process():
         if not cfg.keep_checkpoints:
             training.remove_checkpoints(workdir)
-        sft_train.model_card(trainer, cfg.student, final)
-        sft_train.plot_loss(metrics_path, workdir, f"r1 distill (on-policy): {cfg.student}")
-    metrics = sft_train.step_metrics(trainer, result, metrics_path, resume_from, seconds)
+        trainer_utils.model_card(trainer, cfg.student, final)
+        trainer_utils.plot_loss(metrics_path, workdir, f"r1 distill (on-policy): {cfg.student}")
+    metrics = trainer_utils.step_metrics(trainer, result, metrics_path, resume_from, seconds)
     metrics.update({"rows": len(prompts), "method": "on-policy", "jsd_beta": cfg.jsd_beta})
     return metrics

@@ -104,19 +104,14 @@ def _train(cfg: Config, path: str, train_ds, eval_ds, workdir) -> dict:
     from trl import RewardConfig, RewardTrainer
     from trl.data_utils import is_conversational
 
-    from r1cli import training, trainlog
+    from r1cli import trainer_utils, training, trainlog
 
     dtype = str(training.precision()["dtype"]).removeprefix("torch.")
     args = RewardConfig(**training.common_args(cfg, workdir), max_length=cfg.max_length,
                         center_rewards_coefficient=cfg.center_rewards_coefficient,
                         model_init_kwargs={"dtype": dtype, "trust_remote_code": cfg.trust_remote_code})
     metrics_path = workdir / "metrics.jsonl"
-    resume_from = training.last_checkpoint(workdir) if cfg.resume else None
-    if resume_from is not None:
-        training.trim_metrics(metrics_path, training.checkpoint_step(resume_from))
-        log.info(f"resuming from {resume_from.name}")
-    else:
-        metrics_path.unlink(missing_ok=True)
+    resume_from = trainer_utils.resume_point(cfg, workdir, metrics_path)
     tokenizer = training.load_tokenizer(path, trust_remote_code=cfg.trust_remote_code)
     training.mute_import_noise()
     trainer = RewardTrainer(model=path, args=args, train_dataset=train_ds, eval_dataset=eval_ds,

@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from r1cli.curation import REASONS, Curator, Settings
-from r1cli.curation.filters import Readability
 from r1cli.generation import Completion
+from r1cli.readability import Readability
 from r1cli.rewards import extract_answer
 
 STEPS = " ".join(f"step {i}: we add {i} and {i + 1} to get {2 * i + 1}, then" for i in range(12))
@@ -140,16 +140,12 @@ def test_reasoning_length_bounds_and_the_summary_hook():
 
 
 def test_a_summary_without_the_verified_answer_is_rejected():
-    from r1cli.curation.summarizer import INSTRUCTION, build_prompt
-
     rows = [{"id": "a", "prompt": "(3+5)*4", "answer": "32"}]
     texts = [good("3+5=8, 8*4=32"), good("3+5=8 so 8*4=32"), good("8*4=32")]
     cur = Curator(rows, Settings(near_duplicate_threshold=0))
     cur.on_shard(0, [completions(texts)])
     cur.wait()
-    prompts = cur.summary_prompts()
-    assert prompts == [build_prompt("(3+5)*4", r) for r in ("3+5=8, 8*4=32", "3+5=8 so 8*4=32", "8*4=32")]
-    assert prompts[0].startswith(INSTRUCTION) and "Reasoning:\n3+5=8, 8*4=32" in prompts[0]
+    assert [s.reasoning for s in cur.candidates()] == ["3+5=8, 8*4=32", "3+5=8 so 8*4=32", "8*4=32"]
     cur.apply_summaries(["Adding, then multiplying: \\boxed{32}", "So the answer is \\boxed{31}", None])
     kept = cur.finish()
     assert [s.reason for s in cur.samples[0]] == ["kept", "bad_summary", "bad_summary"]

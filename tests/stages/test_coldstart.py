@@ -200,8 +200,8 @@ def test_model_summaries_that_lose_the_answer_are_rejected(sft_arith, tiny_model
 def test_review_recheck_uses_the_rows_reward_and_its_columns():
     """A countdown row is re-checked by the countdown reward, which reads the numbers and target it kept."""
     from r1cli.curation import Settings
-    from r1cli.curation.filters import Readability
     from r1cli.curation.pipeline import Curator
+    from r1cli.readability import Readability
 
     row = {"review_id": "r", "id": "c", "prompt": "Use 3 5 2 to make 16", "answer": "16", "mode": "zero",
            "reward": "countdown", "language": None, "columns": {"numbers": [3, 5, 2], "target": 16},

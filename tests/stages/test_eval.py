@@ -98,7 +98,7 @@ def reference_results(rows: list[dict]) -> tuple[dict, list[tuple]]:
     """Metrics and per-sample (extracted, correct, truncated) of generations rows, built straight from the
     metric definitions (r1cli.metrics) over the reward primitives, without the scoring core."""
     from r1cli import metrics, rewards
-    from r1cli.curation.filters import readable
+    from r1cli.readability import readable
 
     per_correct, per_votes, per_trunc, samples = [], [], [], []
     for r in rows:
@@ -115,7 +115,7 @@ def reference_results(rows: list[dict]) -> tuple[dict, list[tuple]]:
     k = min(len(r["completions"]) for r in rows)
     tokens = [r["num_tokens"] for r in rows]
     out = metrics.summarize(per_correct, per_votes, per_trunc, tokens, k)
-    # readable: in the R1 layout with readable reasoning, by the curation filters' own definition
+    # readable: in the R1 layout with readable reasoning, by the readability filters' own definition
     out["readable_frac"] = metrics.mean([float(readable(t, str(r.get("prompt") or ""))) for r in rows
                                          for t in r["completions"]])
     return out, samples

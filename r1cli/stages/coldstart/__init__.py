@@ -6,7 +6,7 @@ readable layout that the base model is fine-tuned on before reasoning RL.
     r1 coldstart --review runs/cs
     r1 coldstart --from-review runs/cs/review.jsonl --output runs/cs-reviewed
 
-The generator is prompted one of three ways (--mode, r1cli.curation.prompts): few-shot long-CoT exemplars,
+The generator is prompted one of three ways (--mode, prompts.py; built-in exemplars in exemplars.jsonl): few-shot long-CoT exemplars,
 an instruction to answer in detail with reflection and verification, or the R1-Zero template (gathering an
 R1-Zero checkpoint's outputs). Sampling, verification, the readability and reasoning-length filters, dedupe
 and the per-prompt cap are the curation core's (r1cli.curation), as in `r1 reject-sample`. Every kept
@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from r1cli import log
 from r1cli.config import TOKENS, defaults, option
 from r1cli.curation.options import CurationOptions
-from r1cli.curation.prompts import MODES
+from r1cli.stages.coldstart.prompts import MODES
 
 HELP = ("Cold-start data: prompt a model for long chains of thought (few-shot, reflect or R1-Zero), keep the "
         "correct, readable ones in the R1 layout with a summary, review them by hand; writes a dataset r1 sft "
@@ -80,10 +81,10 @@ class Config(defaults(CurationOptions, template="r1-zero")):
 def run(cfg: Config, engine=None) -> dict:
     """Build the cold-start set (or, with --from-review, the reviewed set); `engine` may be an open
     generation Engine (reused, not closed)."""
-    from r1cli import runs
+    from r1cli import models, runs
     from r1cli.curation import curate, output
     from r1cli.errors import UserError
-    from r1cli.stages.coldstart import review
+    from r1cli.stages.coldstart import review, summarizer
 
     if cfg.review:
         if cfg.from_review or cfg.dataset:
@@ -108,14 +109,18 @@ def run(cfg: Config, engine=None) -> dict:
         raise UserError("--summary model needs --summarizer MODEL" if cfg.summarizer is None
                         else f"--summarizer is used only with --summary model (this run's is {cfg.summary})")
     plan = curate.prepare(cfg, render=_renderer(cfg), summarize=_summarizer(cfg),
-                          reasoning_tokens=(cfg.min_reasoning_tokens, cfg.max_reasoning_tokens),
-                          summarizer=(cfg.summarizer, cfg.summarizer_max_completion_length) if cfg.summarizer else None)
+                          reasoning_tokens=(cfg.min_reasoning_tokens, cfg.max_reasoning_tokens))
+    if cfg.summarizer:
+        models.resolve(cfg.summarizer, flag="--summarizer", trust_remote_code=cfg.trust_remote_code)
     with runs.run_dir("coldstart", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
         curate.record_inputs(run, plan)
+        if cfg.summarizer:
+            run.add_input("model", cfg.summarizer)
         review_id = uuid.uuid4().hex  # ties review.jsonl to this run
         reviewed = []
         stats = curate.execute(plan, run.path, engine, columns={"mode": cfg.mode},
-                               written=lambda ds: reviewed.append(review.write(run.path, ds, plan.rows, review_id, cfg)))
+                               written=lambda ds: reviewed.append(review.write(run.path, ds, plan.rows, review_id, cfg)),
+                               revise=partial(summarizer.revise, cfg) if cfg.summarizer else None)
         stats["review_id"], stats["review_rows"] = review_id, reviewed[0]
         curate.write_stats(stats, run.path)
         run.metrics = stats
@@ -126,7 +131,7 @@ def run(cfg: Config, engine=None) -> dict:
 
 
 def _renderer(cfg: Config):
-    from r1cli.curation import prompts
+    from r1cli.stages.coldstart import prompts
 
     exemplars = []
     if cfg.mode == "fewshot":
@@ -140,7 +145,7 @@ def _task(spec: str) -> str:
 
 
 def _summarizer(cfg: Config):
-    from r1cli.curation.prompts import answer_summary
+    from r1cli.stages.coldstart.prompts import answer_summary
 
     if cfg.summary != "answer":
         return None  # the model's own text after </think>, which a summarizer may replace

@@ -33,7 +33,7 @@ def write(work: Path, ds, rows: list[dict[str, Any]], review_id: str, cfg) -> in
     """review.jsonl and preview.html of the kept samples of the dataset `ds` in `work` (`rows`: the prompts'
     dataset rows); returns the number of rows."""
     from r1cli import data
-    from r1cli.curation.layout import split_r1
+    from r1cli.layout import split_r1
     from r1cli.stages.coldstart import preview
 
     by_id = {str(r["id"]): r for r in rows}
@@ -88,8 +88,9 @@ def read(path: str, flag: str = "--from-review") -> list[dict[str, Any]]:
 def check(row: dict[str, Any], readability, length) -> str:
     """The first reason a reviewed row is dropped, or "kept"."""
     from r1cli import scoring
-    from r1cli.curation.filters import CODE_REWARDS, prompt_language
-    from r1cli.curation.layout import r1_layout, stray_tags
+    from r1cli.layout import r1_layout, stray_tags
+    from r1cli.readability import prompt_language
+    from r1cli.rewards.code_tests import CODE_REWARDS
 
     if not row["accept"]:
         return "not_accepted"
@@ -110,9 +111,9 @@ def checker(cfg) -> Callable[[dict[str, Any]], str]:
     """check() with the filters cfg's options set: the one re-check of --from-review and of the review page
     (--review), so a row the page passes is a row the dataset keeps."""
     from r1cli.curation import Settings, curate
-    from r1cli.curation.filters import Readability
     from r1cli.curation.pipeline import Curator
     from r1cli.errors import UserError
+    from r1cli.readability import Readability
 
     try:
         readability = Readability(cfg.min_language_consistency, cfg.max_paragraph_chars, cfg.reject_code_blocks,
@@ -120,7 +121,12 @@ def checker(cfg) -> Callable[[dict[str, Any]], str]:
     except ValueError as e:
         raise UserError(f"readability filter: {e}") from None
     bounds = Settings(min_reasoning_tokens=cfg.min_reasoning_tokens, max_reasoning_tokens=cfg.max_reasoning_tokens)
-    counter = curate._token_counter(cfg) if cfg.min_reasoning_tokens or cfg.max_reasoning_tokens else None
+    counter = None
+    if cfg.min_reasoning_tokens or cfg.max_reasoning_tokens:  # counted in the sampled model's tokenizer
+        if not cfg.model:
+            raise UserError("--min-reasoning-tokens/--max-reasoning-tokens count tokens: give --model, the model "
+                            "that wrote the samples")
+        counter = curate._token_counter(cfg, cfg.model, "--model")
     length = Curator([], bounds, count_tokens=counter).length
     return lambda row: check(row, readability, length)
 
@@ -131,8 +137,8 @@ def finalize(cfg) -> dict[str, Any]:
 
     from r1cli import data, runs
     from r1cli.curation import curate
-    from r1cli.curation.layout import r1_layout
     from r1cli.curation.output import user_turns
+    from r1cli.layout import r1_layout
 
     rows = read(cfg.from_review)
     if log.verbosity() <= 0:  # the dataset is built here, not loaded through r1cli.data, which does this

@@ -1,6 +1,6 @@
 """How each cold-start mode prompts the generator: the verbatim R1-Zero template, the reflect instruction in
 chat turns, the few-shot exemplars in order (as chat turns or worked text); exemplar files are checked line
-by line; the built-in exemplars are in the R1 layout and verify."""
+by line; the built-in exemplars load from the package's data file, are in the R1 layout and verify."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import json
 import pytest
 
 from r1cli import rewards, templates
-from r1cli.curation import prompts
-from r1cli.curation.exemplars import EXEMPLARS
 from r1cli.errors import UserError
+from r1cli.stages.coldstart import prompts
 
 SHOTS = [prompts.Exemplar(f"q{i}", f"think {i}", f"so \\boxed{{{i}}}") for i in range(3)]
 
@@ -51,16 +50,33 @@ def test_exemplar_file_rows_are_checked_by_line(tmp_path):
     assert prompts.load_exemplars(str(path)) == [prompts.Exemplar("a", "b", "c")]
 
 
-@pytest.mark.parametrize("task", sorted(EXEMPLARS))
+TASKS = ("math", "arith", "countdown")
+
+
+def test_builtin_exemplars_load_from_the_installed_data_file():
+    """The file is package data: it is found through importlib.resources (as in an installed copy), every row
+    names its task, and a task without exemplars of its own gets math's."""
+    from importlib import resources
+
+    rows = [json.loads(line) for line in
+            resources.files("r1cli.stages.coldstart").joinpath(prompts.BUILTIN).read_text().splitlines()]
+    assert {r["task"] for r in rows} == set(TASKS)
+    for task in TASKS:
+        assert prompts.builtin_exemplars(task) == [prompts.Exemplar(r["prompt"], r["reasoning"], r["summary"])
+                                                   for r in rows if r["task"] == task]
+    assert prompts.builtin_exemplars("gsm8k") == prompts.builtin_exemplars("math")
+
+
+@pytest.mark.parametrize("task", TASKS)
 def test_builtin_exemplars_show_the_habits_and_box_their_answer(task):
-    for e in EXEMPLARS[task]:
+    for e in prompts.builtin_exemplars(task):
         assert "wait, let me check" in e.reasoning.lower() and "verif" in e.reasoning.lower()
         answer, _ = rewards.extract_answer(e.response)
         assert answer and f"\\boxed{{{answer}}}" in e.summary
 
 
 def test_builtin_arith_exemplars_are_right():
-    for e in EXEMPLARS["arith"]:
+    for e in prompts.builtin_exemplars("arith"):
         assert rewards.extract_answer(e.response)[0] == str(eval(e.prompt))  # noqa: S307 - our own exemplars
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from r1cli.curation.layout import r1_layout, split_r1
+from r1cli.layout import r1_layout, split_r1
 from r1cli.rewards import extract_answer
 
 

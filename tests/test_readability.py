@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from r1cli.curation.filters import Readability, prompt_language
+from r1cli.readability import Readability, prompt_language
 from r1cli.rewards.language import language_share
 from r1cli.rewards.shaping import repetition_ratio
 
@@ -54,8 +54,8 @@ def test_bad_thresholds():
 
 
 def test_readable_needs_the_r1_layout_and_every_readability_filter():
-    from r1cli.curation.filters import readable
-    from r1cli.curation.layout import r1_layout
+    from r1cli.layout import r1_layout
+    from r1cli.readability import readable
 
     prompt = "What is (3+5)*4? Show your steps."
     assert readable(r1_layout("First add: 3+5=8. Then multiply: 8*4=32.", "The answer is 32."), prompt)

@@ -5,6 +5,9 @@ The measures are the rewards' own (r1cli.rewards): `language_share` of the langu
 `repetition_ratio` of the repetition reward, over the same word tokeniser, so a filter threshold means what
 the matching reward measures. Each check can be switched off: a language share of 0, a paragraph length of
 0, code blocks allowed, a repetition share of 1 (the share of repeated n-grams is always below 1).
+
+A floor below the curation core, which filters samples with `Readability`, and the scoring core, whose
+`readable` share is eval's readable_frac: one definition for both.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from r1cli.rewards.code_tests import CODE_REWARDS  # noqa: F401  (rows checked by running code; read here)
 from r1cli.rewards.language import LANGUAGES, language_share, script_counts
 from r1cli.rewards.shaping import repetition_ratio
 from r1cli.rewards.words import words
@@ -79,7 +81,7 @@ def readable(text: str, prompt: str, rules: Readability = Readability()) -> bool
     """Whether a response is readable in the paper's sense: in the R1 layout, with reasoning that passes every
     readability filter in the prompt's language (what evaluation reports as readable_frac). The layout test is
     the format_r1 reward's."""
-    from r1cli.curation.layout import split_r1
+    from r1cli.layout import split_r1
     from r1cli.rewards.formatting import r1_layout_ok
 
     if not r1_layout_ok(text):

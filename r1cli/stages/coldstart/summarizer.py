@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from r1cli import log
+
 SHARD_SIZE = 64
 INSTRUCTION = (
     "Below are a question and someone's reasoning about it. Write the short summary a reader sees after that "
@@ -35,3 +37,25 @@ def ask(engine, prompts: Sequence[str], *, max_new_tokens: int, shard_dir: Path 
     outs = generate(engine, list(prompts), sampling, shard_dir=shard_dir, shard_size=SHARD_SIZE, resume=resume,
                     progress_desc="summarizing")
     return [c[0].text.strip() if c[0].finish_reason == "stop" and c[0].text.strip() else None for c in outs]
+
+
+def prompts(curator) -> list[str]:
+    """The summarizer's prompt for each verified candidate of a Curator, in its candidates() order."""
+    from r1cli.templates import prompt_text
+
+    return [build_prompt(prompt_text(curator.rows[s.row]["prompt"]), s.reasoning) for s in curator.candidates()]
+
+
+def revise(cfg, curator, work: Path) -> None:
+    """The curation core's revise step (after the judge, before dedupe): --summarizer writes the summary of
+    every verified candidate, in summary-shards/ of `work`; the Curator rejects one without the verified answer."""
+    from r1cli.generation import open_engine
+
+    todo = prompts(curator)
+    if not todo:
+        return
+    log.info("asking the summarizer for %d summaries", len(todo))
+    engine = "auto" if cfg.engine == "server" else cfg.engine
+    with open_engine(cfg.summarizer, engine, trust_remote_code=cfg.trust_remote_code) as eng:
+        curator.apply_summaries(ask(eng, todo, max_new_tokens=cfg.summarizer_max_completion_length,
+                                    shard_dir=work / "summary-shards", resume=cfg.resume))

@@ -11,10 +11,12 @@ Also the short closing summary built from a verified answer (`--summary answer`)
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
-from r1cli.curation.layout import r1_layout
+from r1cli.layout import r1_layout
 
 MODES = ("fewshot", "reflect", "zero")
 REFLECT_INSTRUCTION = (
@@ -24,6 +26,8 @@ REFLECT_INSTRUCTION = (
     "summary that ends with the final answer in \\boxed{}.")
 # Shown before a text (non-chat) few-shot prompt's worked examples.
 FEWSHOT_HEADER = "Here are worked solutions. Solve the last problem the same way.\n\n"
+# The built-in exemplars: one jsonl row per exemplar, its task, prompt, reasoning and summary (package data).
+BUILTIN = "exemplars.jsonl"
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,14 @@ def load_exemplars(path: str, flag: str = "--exemplars") -> list[Exemplar]:
 
 
 def builtin_exemplars(task: str) -> list[Exemplar]:
-    from r1cli.curation.exemplars import EXEMPLARS  # imports this module: not at the top
-
-    return EXEMPLARS.get(task, EXEMPLARS["math"])
+    """The built-in exemplars of `task` (default: math's), read from the data file BUILTIN beside this module.
+    Written for this project, each restates the problem, works step by step, stops to check itself ("wait,
+    let me check"), verifies the result another way and closes with a short summary ending in \\boxed{}."""
+    text = resources.files(__package__).joinpath(BUILTIN).read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines()]
+    tasks = {r["task"] for r in rows}
+    return [Exemplar(r["prompt"], r["reasoning"], r["summary"]) for r in rows
+            if r["task"] == (task if task in tasks else "math")]
 
 
 def render(prompt: Any, mode: str, template: str, system: str | None = None,
