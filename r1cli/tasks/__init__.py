@@ -151,7 +151,7 @@ def rows(name: str, raw: dict[str, str]) -> list[dict[str, Any]]:
 def load(name_and_query: str, params: dict[str, str]):
     import datasets
 
-    from r1cli.tasks import arith, countdown, general  # noqa: F401  (registers the tasks)
+    from r1cli.tasks import arith, code, countdown, general  # noqa: F401  (registers the tasks)
 
     return datasets.Dataset.from_list(rows(name_and_query, params))
 
