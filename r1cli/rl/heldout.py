@@ -1,5 +1,5 @@
 """Held-out pass@1 during GRPO: greedy decoding of the live policy with the generation core's transformers
-engine, scored by the accuracy reward, every N steps; optionally keeps the best-scoring weights.
+engine, scored like `r1 eval` scores (each row's own `reward` column, default accuracy), every N steps; optionally keeps the best-scoring weights.
 
 Greedy pass@1 of a model equals its sampled pass@1 only at temperature 0; it is the cheap, low-variance
 signal used to pick a checkpoint. Pick it on a validation set, never on the test set you report. Every
@@ -16,21 +16,22 @@ from typing import Any
 
 
 def greedy_pass_at_1(model, tokenizer, prompts: list, golds: list[str], max_new_tokens: int,
-                     batch_size: int = 128) -> float:
-    """Fraction of prompts whose greedy completion's answer matches the gold, through the eval core:
-    the generation core's transformers engine over the live model, scored by r1cli.rewards.score."""
+                     batch_size: int = 128, columns: dict[str, list] | None = None) -> float:
+    """Fraction of prompts whose greedy completion is right, through the eval core: the generation core's
+    transformers engine over the live model, scored by r1cli.rewards.score with the rows' other `columns`
+    (a `reward` column names each row's reward, e.g. code_binary, which reads the row's `tests`)."""
     from r1cli.generation import Sampling
     from r1cli.generation.hf_engine import HFEngine
     from r1cli.rewards import score
 
     engine = HFEngine.for_model(model, tokenizer, batch_size=batch_size)
     outs = engine.generate(prompts, Sampling(n=1, temperature=0.0, max_new_tokens=max_new_tokens, seed=None))
-    values = score([comps[0].text for comps in outs], golds)
+    values = score([comps[0].text for comps in outs], golds, **(columns or {}))
     return sum(values) / max(1, len(values))
 
 
 def callback(prompts: list, golds: list[str], tokenizer, every: int, max_new_tokens: int, metrics_path: Path,
-             best_dir: Path | None):
+             best_dir: Path | None, columns: dict[str, list] | None = None):
     """A TrainerCallback: evaluate every `every` steps (and at the last step), log `eval/pass@1` to
     metrics.jsonl, and save the best weights to `best_dir` when given."""
     from transformers import TrainerCallback
@@ -43,7 +44,7 @@ def callback(prompts: list, golds: list[str], tokenizer, every: int, max_new_tok
         def evaluate(self, model, step: int, main: bool) -> None:
             # Every process generates (sharded weights need all ranks); only the main one writes.
             t0 = time.time()
-            value = greedy_pass_at_1(model, tokenizer, prompts, golds, max_new_tokens)
+            value = greedy_pass_at_1(model, tokenizer, prompts, golds, max_new_tokens, columns=columns)
             self.history.append((step, value))
             if not main:
                 return

@@ -94,9 +94,11 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
         callbacks = [trainlog.metrics_callback(metrics_path)]
         evaluator = None
         if heldout is not None:
+            # The rows' other columns, as r1 eval passes them: a row's `reward` and what it reads (`tests`).
+            columns = {k: list(heldout[k]) for k in heldout.column_names if k not in ("id", "prompt", "answer")}
             evaluator = heldout_check.callback(list(heldout["prompt"]), list(heldout["answer"]), tokenizer,
                                                cfg.eval_every, cfg.max_completion_length, metrics_path,
-                                               run.path / "best" if cfg.keep_best else None)
+                                               run.path / "best" if cfg.keep_best else None, columns)
             callbacks.append(evaluator)
         training.mute_import_noise()
         trainer = trainer_class()(model=model_path, reward_funcs=[fn for _, fn, _ in specs], args=targs,
