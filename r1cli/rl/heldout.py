@@ -1,5 +1,6 @@
 """Held-out pass@1 during GRPO: greedy decoding of the live policy with the generation core's transformers
-engine, scored like `r1 eval` scores (each row's own `reward` column, default accuracy), every N steps; optionally keeps the best-scoring weights.
+engine, scored as `r1 eval` scores (by each row's own `reward` column, default accuracy), every N steps;
+optionally keeps the best-scoring weights.
 
 Greedy pass@1 of a model equals its sampled pass@1 only at temperature 0; it is the cheap, low-variance
 signal used to pick a checkpoint. Pick it on a validation set, never on the test set you report. Every
