@@ -13,7 +13,7 @@ solutions writes both programs; RL with the all-or-nothing test reward selects t
 R1-Zero's story, on code.
 
 Each row's `tests` is one block of asserts that the right program passes and the slipped one fails (one
-block, not one test per assert: the sandbox starts a process per test, and GRPO scores 64 completions a
+block, not one test per assert: the sandbox starts a process per test, and GRPO scores dozens of completions a
 step). `answer` is the expected value of the first assert, `reward` is "code_binary".
 """
 
