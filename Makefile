@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.r1-installed
 SMOLLM2 := models/smollm2-135m-instruct
 
-.PHONY: install install-gpu test test-all demo r1-zero r1 length-run align-demo distill-demo eval-all report lint smollm2 \
+.PHONY: install install-gpu test test-all demo r1-zero code-demo r1 length-run align-demo distill-demo eval-all report lint smollm2 \
 	bench clean
 RUNS ?= runs
 
@@ -38,6 +38,10 @@ demo: install
 
 # R1-Zero in miniature is the demo: GRPO with rule rewards on a weak base, no SFT targets.
 r1-zero: demo
+
+# R1-Zero's story on code: GRPO with the all-or-nothing test reward on a base that writes right and wrong programs.
+code-demo: install
+	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/code-demo.sh
 
 # The whole R1 recipe in miniature: R1-Zero, cold start, reasoning RL, rejection sampling + SFT, RL for all
 # scenarios, distillation, every model evaluated; one table and runs/r1/summary.json.
