@@ -21,7 +21,9 @@ Definitions (exactly what `r1 eval` reports; all averages are over problems, eac
   pass@1 divided by sqrt(number of problems); 0 for a single problem.
 - truncated_frac: truncated samples / all samples. mean_completion_tokens: mean generated tokens per sample.
 - readable_frac (added by the scoring core, which reads the texts): samples in the R1 layout whose reasoning
-  passes the readability filters (r1cli.readability.readable) / all samples.
+  passes the readability filters (r1cli.readability.readable) / all samples. mixed_frac (added there too):
+  samples whose reasoning mixes languages (r1cli.readability.mixed: under 90 % of its words in the prompt's
+  language, words identified by language) / all samples.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Readability filters on the reasoning (DeepSeek-R1 section 2.3.3: chains of thought with mixed languages,
 long paragraphs and code blocks were filtered out), plus n-gram repetition, which marks looping reasoning.
 
-The measures are the rewards' own (r1cli.rewards): `language_share` of the language-consistency reward and
+The measures are the rewards' own (r1cli.rewards): the language-consistency reward's share of words in the
+prompt's language (each word identified by language, not script; `prompt_language` identifies the prompt's) and
 `repetition_ratio` of the repetition reward, over the same word tokeniser, so a filter threshold means what
 the matching reward measures. Each check can be switched off: a language share of 0, a paragraph length of
 0, code blocks allowed, a repetition share of 1 (the share of repeated n-grams is always below 1).
@@ -15,7 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from r1cli.rewards.language import LANGUAGES, language_share, script_counts
+from r1cli.rewards.language import LANGUAGES, mixes_languages
+from r1cli.rewards.language import text_language as prompt_language
 from r1cli.rewards.shaping import repetition_ratio
 from r1cli.rewards.words import words
 
@@ -24,21 +26,6 @@ CODE_FENCE = "```"
 # Below this many words a reasoning is too short to loop, and its n-grams repeat by nature ("1*1=1, 1*1=1" is
 # six words and three quarters repeated 3-grams): the repetition filter leaves it alone.
 REPETITION_MIN_WORDS = 32
-# The script a prompt is mostly written in -> the language whose words the reasoning should use. Latin stands
-# for English: the script cannot tell English from French, and the measure only compares scripts anyway.
-SCRIPT_LANGUAGE = {"latin": "en", "han": "zh", "kana": "ja", "hangul": "ko", "cyrillic": "ru", "arabic": "ar",
-                   "greek": "el", "devanagari": "hi"}
-
-
-def prompt_language(text: str, default: str = "en") -> str:
-    """The language a prompt is written in, by its most frequent script (kana anywhere means Japanese, whose
-    text mixes kana and Han); `default` for a prompt without words."""
-    counts = script_counts(text)
-    if not counts:
-        return default
-    if counts.get("kana"):
-        return "ja"
-    return SCRIPT_LANGUAGE.get(max(counts, key=counts.__getitem__), default)
 
 
 @dataclass(frozen=True)
@@ -63,9 +50,9 @@ class Readability:
         """The first filter the reasoning fails ("mixed_language", "long_paragraph", "code_block",
         "repetition"), or None. A reasoning without words (pure arithmetic) is in no language and passes;
         one of fewer than REPETITION_MIN_WORDS words is not checked for repetition."""
-        if self.min_language_consistency > 0 and language in LANGUAGES and script_counts(reasoning):
-            if language_share(reasoning, language) < self.min_language_consistency:
-                return "mixed_language"
+        if (self.min_language_consistency > 0 and language in LANGUAGES
+                and mixes_languages(reasoning, language, self.min_language_consistency)):
+            return "mixed_language"
         if self.max_paragraph_chars and any(len(p.strip()) > self.max_paragraph_chars
                                             for p in PARAGRAPH_BREAK.split(reasoning)):
             return "long_paragraph"
@@ -88,3 +75,12 @@ def readable(text: str, prompt: str, rules: Readability = Readability()) -> bool
         return False
     reasoning, _ = split_r1(text)
     return rules.check(reasoning, prompt_language(prompt)) is None
+
+
+def mixed(text: str, prompt: str, rules: Readability = Readability()) -> bool:
+    """Whether a response's reasoning (its think region, or all of it without tags) mixes languages: under the
+    filter's share of its words are in the prompt's language (what evaluation reports as mixed_frac). Unlike
+    `readable`, it does not need the R1 layout, so a model that never learned the layout is measured too."""
+    from r1cli.rewards.extract import think_region
+
+    return mixes_languages(think_region(text), prompt_language(prompt), rules.min_language_consistency)

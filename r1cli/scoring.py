@@ -191,7 +191,7 @@ def summarize(problems: Sequence[Problem], judged: Sequence[Sequence[Verdict]], 
     """A benchmark's results: problem and sample counts, the metrics at K = `k` samples, and pass@1 and cons@K
     per value of each breakdown column present."""
     from r1cli import metrics
-    from r1cli.readability import readable
+    from r1cli.readability import mixed, readable
     from r1cli.templates import prompt_text
 
     correct = [[v.correct for v in vs] for vs in judged]
@@ -201,9 +201,11 @@ def summarize(problems: Sequence[Problem], judged: Sequence[Sequence[Verdict]], 
     known_tokens = None if any(t is None for ts in tokens for t in ts) else tokens
     summary = metrics.summarize(correct, votes, truncated, known_tokens, k)
     # the share of samples a reader can follow (R1 layout, readability filters): the paper's readability claim
-    summary["readable_frac"] = metrics.mean([float(readable(text, prompt_text(p.prompt)))
-                                             for p, vs in zip(problems, judged, strict=True)
-                                             for text in p.texts[:len(vs)]])
+    pairs = [(text, prompt_text(p.prompt)) for p, vs in zip(problems, judged, strict=True)
+             for text in p.texts[:len(vs)]]
+    summary["readable_frac"] = metrics.mean([float(readable(text, prompt)) for text, prompt in pairs])
+    # the share whose reasoning mixes languages: R1-Zero's language mixing, and what the language reward cures
+    summary["mixed_frac"] = metrics.mean([float(mixed(text, prompt)) for text, prompt in pairs])
     return {"num_problems": len(problems), "num_samples": k, "metrics": summary,
             "breakdown": _breakdown(problems, correct, votes, k)}
 

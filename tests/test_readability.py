@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from r1cli.readability import Readability, prompt_language
+from r1cli.readability import Readability, mixed, prompt_language
 from r1cli.rewards.language import language_share
 from r1cli.rewards.shaping import repetition_ratio
 
@@ -17,6 +17,8 @@ def test_prompt_language_by_script():
     assert prompt_language("3+5 はいくつですか") == "ja"
     assert prompt_language("Сколько будет 3+5?") == "ru"
     assert prompt_language("(3+5)*4") == "en"  # no words: the default
+    # Latin-script prompts by language, not script
+    assert prompt_language("Combien font trois plus cinq ? Montrez les étapes.") == "fr"
 
 
 def test_each_filter_and_its_switch():
@@ -64,3 +66,21 @@ def test_readable_needs_the_r1_layout_and_every_readability_filter():
     assert not readable(r1_layout(mixed, "The answer is 32."), prompt)
     fenced = "We compute it in code:\n```python\nprint((3+5)*4)\n```"
     assert not readable(r1_layout(fenced, "The answer is 32."), prompt)
+
+
+def test_english_reasoning_with_french_steps_is_mixed_though_one_script():
+    french_step = CLEAN + " Ensuite on divise le résultat par deux, ce qui donne seize."
+    assert Readability().check(french_step, "en") == "mixed_language"
+    assert Readability().check(CLEAN, "en") is None
+
+
+def test_mixed_reads_the_reasoning_in_the_prompts_language_with_or_without_the_layout():
+    from r1cli.layout import r1_layout
+
+    prompt = "What is (3+5)*4? Show your steps."
+    french = "D'abord on ajoute les deux nombres. Ensuite on multiplie le résultat par quatre."
+    assert mixed(r1_layout(CLEAN + " " + french, "Thirty-two."), prompt)
+    assert mixed(CLEAN + " " + french, prompt)  # no tags: the whole text is the reasoning
+    assert not mixed(r1_layout(CLEAN, "Le résultat est trente-deux."), prompt)  # the answer is not reasoning
+    assert not mixed(r1_layout(french, "32"), "Combien font (3+5)*4 ? Montrez les étapes.")
+    assert not mixed("<think>3+5=8</think><answer>8</answer>", prompt)

@@ -108,7 +108,8 @@ def test_summarize_applies_the_metric_definitions():
 
     res = scoring.summarize(problems, scoring.score(problems), 4)
     # no sample is in the R1 layout (a think block, then a summary): none is readable
-    assert res["metrics"] == {**metrics.summarize(correct, votes, truncated, tokens, 4), "readable_frac": 0.0}
+    assert res["metrics"] == {**metrics.summarize(correct, votes, truncated, tokens, 4), "readable_frac": 0.0,
+                              "mixed_frac": 0.0}
     assert (res["num_problems"], res["num_samples"]) == (3, 4)
     # a: 3 beats 2 -> wrong; b: 5 wins -> right; c: 1-1 tie goes to the earlier 1 -> right
     assert res["metrics"]["cons@4"] == pytest.approx(2 / 3)
@@ -123,6 +124,15 @@ def test_readable_frac_is_the_share_of_samples_in_the_readable_r1_layout():
     problems = [_problem("a", "32", [readable, zero]), _problem("b", "32", [readable, "32"])]
     res = scoring.summarize(problems, scoring.score(problems), 2)
     assert res["metrics"]["readable_frac"] == 2 / 4
+
+
+def test_mixed_frac_is_the_share_of_samples_whose_reasoning_mixes_languages():
+    english = "<think>First we add the two numbers, then we multiply the result by four.</think><answer>32</answer>"
+    mixing = ("<think>First we add the two numbers. Ensuite on multiplie le résultat par quatre, ce qui donne "
+              "trente-deux.</think><answer>32</answer>")
+    problems = [_problem("a", "32", [english, mixing]), _problem("b", "32", [mixing, "32"])]
+    res = scoring.summarize(problems, scoring.score(problems), 2)
+    assert res["metrics"]["mixed_frac"] == 2 / 4
 
 
 def test_unknown_token_counts_give_no_mean():

@@ -34,9 +34,14 @@ _TOKEN = re.compile(
 )
 
 
+def spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, script) of each word in order; script is a key of SCRIPTS or "number"."""
+    return [(m.start(), m.end(), m.lastgroup) for m in _TOKEN.finditer(text) if m.lastgroup != "command"]
+
+
 def tokens(text: str) -> list[tuple[str, str]]:
     """(word, script) pairs in order; script is a key of SCRIPTS or "number"."""
-    return [(m.group(), m.lastgroup) for m in _TOKEN.finditer(text) if m.lastgroup != "command"]
+    return [(text[start:end], script) for start, end, script in spans(text)]
 
 
 def words(text: str) -> list[str]:

@@ -5,7 +5,8 @@ It runs on the RL core that `r1 grpo` runs on (r1cli.rl: the same options, metri
 
 - a row's kind comes from its `kind` column (`reasoning` or `general`) when it has one, else from its reference
   answer: a row with an answer (or with tests: a code problem) is a reasoning row, a row without one a general row;
-- reasoning rows are judged by the rule rewards (`--reward`, default accuracy + format + language_consistency);
+- reasoning rows are judged by the rule rewards (`--reward`, default accuracy + format + language_consistency),
+  except language_consistency, which judges every row's reasoning: the paper's final RL applies it to all data;
 - general rows by reward models: `--helpfulness-rm PATH[:WEIGHT]` reads only the *summary* (the text after
   `</think>`; a response whose think block never closed gets --missing-summary-reward), so the judge is neither
   swayed by nor penalises the reasoning; `--harmlessness-rm PATH[:WEIGHT]` reads the *whole response*, so harm
@@ -55,6 +56,8 @@ class Config(RLOptions):
 
 
 ROUTING = "kind"
+# rule rewards that judge the rows of every kind (the rest judge reasoning rows only)
+EVERY_KIND = {"language_consistency"}
 
 
 def route(ds, spec: str):
@@ -102,6 +105,15 @@ def load_mix(specs: list[str], seed: int):
     return ds.map(lambda row: {"user_prompt": row["prompt"]})
 
 
+def rule_rewards(specs: list[str]) -> list[tuple[str, object, float]]:
+    """(name, reward, weight) for the --reward specs, each on the rows of its kind(s) (see EVERY_KIND)."""
+    from r1cli import rewards
+    from r1cli.rewards.preference import Routed
+
+    return [(name, fn if name in EVERY_KIND else Routed(fn, "reasoning"), weight)
+            for name, fn, weight in rewards.parse_specs(specs)]
+
+
 def reward_models(cfg: Config) -> list[tuple[str, object, float]]:
     """(name, reward, weight) for the reward models given; each checked before any training."""
     from r1cli.rewards.preference import ModelReward, check_checkpoint, parse_model_spec
@@ -142,12 +154,11 @@ def panels(specs) -> list:
 
 
 def run(cfg: Config) -> dict:
-    from r1cli import log, mixing, rewards
-    from r1cli.rewards.preference import Routed
+    from r1cli import log, mixing
     from r1cli.rl import train
 
     train.check(cfg)
-    rules = [(name, Routed(fn, "reasoning"), weight) for name, fn, weight in rewards.parse_specs(cfg.reward)]
+    rules = rule_rewards(cfg.reward)
     models = reward_models(cfg)
     mix = load_mix(cfg.dataset, cfg.seed)
     check_mix(list(mix[ROUTING]), models, ",".join(cfg.dataset))

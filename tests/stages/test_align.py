@@ -25,6 +25,16 @@ def test_rows_are_routed_by_their_kind_column_or_their_answer():
         align.route(bare.add_column("kind", ["chat", "general"]), "x")
 
 
+def test_the_language_reward_judges_every_kind_the_other_rules_reasoning_rows_only():
+    rules = {name: fn for name, fn, _ in align.rule_rewards(["accuracy", "language_consistency"])}
+    french = "<think>D'abord on ajoute les deux nombres, puis on multiplie le résultat.</think><answer>8</answer>"
+    english = "<think>First we add the two numbers, then we multiply the result.</think><answer>8</answer>"
+    rows = dict(completions=[english, french], kind=["reasoning", "general"], answer=["8", ""],
+                user_prompt=["What is 3+5?", "Écrivez un poème sur la mer et les bateaux."])
+    assert rules["language_consistency"](prompts=["p", "p"], **rows) == [1.0, 1.0]
+    assert rules["accuracy"](prompts=["p", "p"], **rows) == [1.0, None]
+
+
 def test_the_mix_must_match_the_reward_models_given():
     with pytest.raises(UserError, match="2 general row.*no reward model judges them"):
         align.check_mix(["reasoning", "general", "general"], [], "d")

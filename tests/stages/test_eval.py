@@ -98,7 +98,7 @@ def reference_results(rows: list[dict]) -> tuple[dict, list[tuple]]:
     """Metrics and per-sample (extracted, correct, truncated) of generations rows, built straight from the
     metric definitions (r1cli.metrics) over the reward primitives, without the scoring core."""
     from r1cli import metrics, rewards
-    from r1cli.readability import readable
+    from r1cli.readability import mixed, readable
 
     per_correct, per_votes, per_trunc, samples = [], [], [], []
     for r in rows:
@@ -118,6 +118,8 @@ def reference_results(rows: list[dict]) -> tuple[dict, list[tuple]]:
     # readable: in the R1 layout with readable reasoning, by the readability filters' own definition
     out["readable_frac"] = metrics.mean([float(readable(t, str(r.get("prompt") or ""))) for r in rows
                                          for t in r["completions"]])
+    out["mixed_frac"] = metrics.mean([float(mixed(t, str(r.get("prompt") or ""))) for r in rows
+                                      for t in r["completions"]])
     return out, samples
 
 
@@ -384,7 +386,8 @@ def test_scripted_engine_r1_zero_shards_and_resume(tmp_path):
     full = evaluate(tmp_path, **opts, output=str(tmp_path / "full"), _engine=ScriptedEngine(arith_reply))
     m = full["benchmarks"][spec]["metrics"]
     assert m == {"pass@1": 0.5, "pass@2": 1.0, "cons@2": 1.0, "truncated_frac": 0.5,
-                 "mean_completion_tokens": 6.5, "pass@1_stderr": 0.0, "readable_frac": 0.0}
+                 "mean_completion_tokens": 6.5, "pass@1_stderr": 0.0, "readable_frac": 0.0,
+                 "mixed_frac": 0.0}
     assert full["benchmarks"][spec]["template"] == "r1-zero"
 
     # a run that dies after its first shard resumes from it and ends with the same results
@@ -490,7 +493,8 @@ def test_cli_tiny_model_results_on_stdout_and_rescored(tmp_path):
     for bench in first["benchmarks"].values():
         assert bench["num_problems"] == 3 and bench["num_samples"] == 3
         assert set(bench["metrics"]) == {"pass@1", "pass@2", "pass@3", "cons@3", "truncated_frac",
-                                         "mean_completion_tokens", "pass@1_stderr", "readable_frac"}
+                                         "mean_completion_tokens", "pass@1_stderr", "readable_frac",
+                                         "mixed_frac"}
         assert 0 < bench["metrics"]["mean_completion_tokens"] <= 8
     assert first["sampling"]["temperature"] == 0.6 and first["sampling"]["top_p"] == 0.95
     assert len((out / "samples.jsonl").read_text().splitlines()) == 18
