@@ -110,7 +110,7 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
             training.remove_checkpoints(run.path)
         run.metrics = summarize(trainlog.read(metrics_path), specs, trainer.state.global_step, evaluator, reason)
         if cfg.keep_best and evaluator is not None and evaluator.best is not None:
-            _publish_best(run.path)
+            publish_best(run.path, run.metrics)
         trainlog.plot(metrics_path, panels, run.path / FIGURE, title=final.name)
     log.info(f"wrote the {stage} model to {run.final} ({run.metrics['steps']} steps)")
     return run.metrics
@@ -134,12 +134,17 @@ def panels(specs) -> list:
     return [accuracy, reward, length]
 
 
-def _publish_best(folder: Path) -> None:
-    """Replace the final weights with the best held-out ones (kept under best/)."""
+def publish_best(folder: Path, metrics: dict) -> None:
+    """Replace the final weights with the best held-out ones (kept under best/). Where the best was the check
+    before training (`published_input` in `metrics`), the run published its input model: training did nothing
+    the held-out set could see, and one warning line says so rather than a silent no-op."""
     best = folder / "best"
     for f in best.iterdir():
         if f.is_file():
             shutil.copy2(f, folder / f.name)
+    if metrics.get("published_input"):
+        log.warn(f"--keep-best: no step beat the input model's held-out pass@1 ({metrics['best_pass@1']:.3f} at "
+                 f"step 0); {folder.name} holds the input weights unchanged")
 
 
 def _mean_last10(records: list[dict], key: str) -> float | None:
@@ -163,4 +168,6 @@ def summarize(records: list[dict], specs, steps: int, evaluator, reason: str) ->
         out["eval_pass@1"] = dict((str(s), v) for s, v in evaluator.history)
         if evaluator.best:
             out["best_step"], out["best_pass@1"] = evaluator.best
+            # step 0 is the check before training: keep-best then publishes the input model as it was
+            out["published_input"] = evaluator.best[0] == 0
     return out

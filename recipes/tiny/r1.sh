@@ -14,7 +14,8 @@
 #   8. r1            r1 reward-model (helpfulness, harmlessness), then r1 align on reasoning + general prompts
 #   9. distilled     r1 distill of r1 into a smaller student (its base trained as in step 1)
 #  10. evaluation    every model on 500 held-out problems, the paper's protocol (K=16 at T=0.6, top-p 0.95):
-#                    pass@1, cons@16, mean response tokens, share in the readable layout; helpfulness and harm
+#                    pass@1, cons@16, mean response tokens, share in the readable layout, share whose reasoning
+#                    mixes languages (* marks an RL model that published its input weights); helpfulness and harm
 #                    on held-out general prompts for r1-sft and r1. One table and OUT/summary.json.
 # The length-growth run of the paper's finding (the demo's base never grows its answers) is its own recipe,
 # recipes/tiny/length-run.sh; its means over the first and last 10 GRPO steps go into the summary. It is read
@@ -83,16 +84,21 @@ $PY - "$OUT" "$START" "$LENGTH_RUN" <<'PY'
 import json, sys, time
 from pathlib import Path
 out, start, length = Path(sys.argv[1]), float(sys.argv[2]), Path(sys.argv[3])
-# model name -> its evaluation folder (eval-all names one by its path under OUT, "/" as "-")
+# model name -> its folder under OUT (eval-all names its evaluation by that path, "/" as "-")
 names = {"base": "base", "r1-zero": "r1-zero", "coldstart": "coldstart", "r1-reasoning": "r1-reasoning",
          "r1-sft": "r1-sft", "r1": "r1", "student-base": "student-base",
-         "student-distilled": "student-distilled-student"}
+         "student-distilled": "student-distilled/student"}
 models = {}
 for name, folder in names.items():
-    (bench,) = json.loads((out / "eval" / folder / "results.json").read_text())["benchmarks"].values()
+    results = out / "eval" / folder.replace("/", "-") / "results.json"
+    (bench,) = json.loads(results.read_text())["benchmarks"].values()
     m, k = bench["metrics"], bench["num_samples"]
     models[name] = {"pass@1": m["pass@1"], f"cons@{k}": m[f"cons@{k}"], "mean_tokens": m["mean_completion_tokens"],
-                    "readable_frac": m["readable_frac"]}
+                    "readable_frac": m["readable_frac"], "mixed_frac": m["mixed_frac"]}
+    # an RL run whose keep-best found no step better than its input published the input weights unchanged
+    manifest = out / folder / "r1_manifest.json"
+    if manifest.is_file() and (json.loads(manifest.read_text()).get("metrics") or {}).get("published_input"):
+        models[name]["published_input"] = True
 from r1cli.tasks.general import leaks
 for name in ("r1-sft", "r1"):
     (general,) = json.loads((out / f"general-{name}" / "results.json").read_text())["benchmarks"].values()
@@ -105,11 +111,14 @@ run = json.loads((length / "summary.json").read_text())
 summary = {"minutes": round((time.time() - start) / 60, 2), "models": models,
            "length_run": {key: run[key] for key in ("acc_first10", "acc_last10", "len_first10", "len_last10")}}
 (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-print(f"\n{'model':<19}{'pass@1':>8}{'cons@16':>9}{'tokens':>8}{'readable':>10}{'helpful':>9}{'harm':>7}")
+print(f"\n{'model':<19}{'pass@1':>8}{'cons@16':>9}{'tokens':>8}{'readable':>10}{'mixed':>8}{'helpful':>9}{'harm':>7}")
 for name, m in models.items():
     extra = f"{m['helpfulness']:>9.2f}{100 * m['harm']:>6.1f}%" if "harm" in m else ""
-    print(f"{name:<19}{100 * m['pass@1']:>7.1f}%{100 * m['cons@16']:>8.1f}%{m['mean_tokens']:>8.1f}"
-          f"{100 * m['readable_frac']:>9.1f}%{extra}")
+    shown = name + (" *" if m.get("published_input") else "")
+    print(f"{shown:<19}{100 * m['pass@1']:>7.1f}%{100 * m['cons@16']:>8.1f}%{m['mean_tokens']:>8.1f}"
+          f"{100 * m['readable_frac']:>9.1f}%{100 * m['mixed_frac']:>7.1f}%{extra}")
+if any(m.get("published_input") for m in models.values()):
+    print("* keep-best published its input weights: no RL step beat the input model on the held-out set")
 lr = summary["length_run"]
 print(f"length run (GRPO, first -> last 10 steps): accuracy {lr['acc_first10']:.3f} -> {lr['acc_last10']:.3f}, "
       f"mean length {lr['len_first10']:.1f} -> {lr['len_last10']:.1f} tokens")

@@ -55,3 +55,28 @@ def test_plot_and_summary_keys_follow_the_reward_specs():
     tail = sum(0.1 * s for s in range(3, 13)) / 10
     assert summary == {"steps": 12, "rollouts": "why", "reward_last10": round(tail, 4),
                        "cosine_last10": round(tail, 4)}
+
+
+def test_keep_best_that_publishes_the_input_model_says_so(tmp_path, caplog):
+    from types import SimpleNamespace
+
+    from r1cli import log
+    from r1cli.rl.train import publish_best, summarize
+
+    log.info("")  # sets up r1cli's handler; the test listens beside it (r1cli's logger does not propagate)
+    log.logger.addHandler(caplog.handler)
+    for best_step, published in ((0, True), (8, False)):
+        checked = SimpleNamespace(history=[(0, 0.76), (8, 0.7 if published else 0.8)], best=(best_step, 0.76))
+        summary = summarize([], rewards.parse_specs(["accuracy"]), 8, checked, "why")
+        assert summary["best_step"] == best_step and summary["published_input"] is published
+        run = tmp_path / f"run{best_step}"
+        (run / "best").mkdir(parents=True)
+        (run / "best" / "model.safetensors").write_text("step-0 weights")
+        (run / "model.safetensors").write_text("last weights")
+        caplog.clear()
+        publish_best(run, summary)
+        assert (run / "model.safetensors").read_text() == "step-0 weights"
+        warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert warned == ([f"--keep-best: no step beat the input model's held-out pass@1 (0.760 at step 0); "
+                           f"{run.name} holds the input weights unchanged"] if published else [])
+    log.logger.removeHandler(caplog.handler)
