@@ -14,11 +14,18 @@ can select the right one — the DeepSeek-R1-Zero story in miniature.
 reasoning, the right answer only. A small model imitating that guesses more often than when it works the
 steps, so RL with an accuracy reward favours the longer worked solutions — the paper's growth of response
 length during RL, in miniature. A bare row keeps the gold answer (a slip needs written steps to show).
+
+`prose` (0..1, expr style) is the fraction of solutions whose steps the teacher writes in words ("First we
+add 3 and 5, which makes 8."), so that the reasoning has a language; `mix` (0..1) is the fraction of those
+whose steps alternate between English and French words, each step in one language, the language mixing of
+DeepSeek-R1-Zero in miniature (a solution of one step has nothing to alternate and stays English). Numbers
+stay digits: the language-consistency reward counts the words only.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,7 +44,21 @@ PARAMS = {
                    "(expr)", 0, 1),
     "bare": Param(float, 0.0, "fraction of solutions that skip the steps: empty reasoning, the answer only (expr)",
                   0, 1),
+    "prose": Param(float, 0.0, "fraction of solutions whose steps are written in words, in English (expr)", 0, 1),
+    "mix": Param(float, 0.0, "fraction of the worded solutions whose steps alternate between English and French "
+                 "(expr)", 0, 1),
 }
+# A worded step per language: the connectives of the first and later steps, then each operation's sentence
+# (a, b, the result). English is the language of the prompts here, French the one mixed in.
+PROSE = {
+    "en": (("First", "Then"), {"+": "we add {a} and {b}, which makes {c}.",
+                               "-": "we take {b} away from {a}, which leaves {c}.",
+                               "*": "we multiply {a} by {b}, which gives {c}."}),
+    "fr": (("D'abord", "Ensuite"), {"+": "on ajoute {a} et {b}, ce qui fait {c}.",
+                                    "-": "on retire {b} de {a}, ce qui laisse {c}.",
+                                    "*": "on multiplie {a} par {b}, ce qui donne {c}."}),
+}
+STEP = re.compile(r"(-?\d+)([+\-*])(\d+)=(-?\d+)")  # a slipped step may start below zero
 
 
 def capacity(steps: int, max: int, style: str, **_) -> int:
@@ -70,11 +91,13 @@ def _flat_eval(numbers: list[int], ops: list[str]) -> tuple[int, list[str]]:
 
 @task("arith", PARAMS, capacity=capacity, widen=("max", "steps"))
 def generate(rng: random.Random, steps: int, max: int, style: str, slip: float,
-             paren: float = 0.0, bare: float = 0.0) -> Iterator[dict[str, Any]]:
+             paren: float = 0.0, bare: float = 0.0, prose: float = 0.0, mix: float = 0.0) -> Iterator[dict[str, Any]]:
     if style not in ("expr", "word"):
         raise UserError(f"task:arith key 'style' must be expr or word, got {style!r}")
-    if (slip or paren or bare) and style != "expr":
-        raise UserError("task:arith keys 'slip', 'paren' and 'bare' apply to style=expr only")
+    if (slip or paren or bare or prose or mix) and style != "expr":
+        raise UserError("task:arith keys 'slip', 'paren', 'bare', 'prose' and 'mix' apply to style=expr only")
+    if mix and not prose:
+        raise UserError("task:arith key 'mix' mixes languages in worded solutions: it needs 'prose'")
     if paren and steps < 2:
         raise UserError("task:arith key 'paren' needs steps >= 2")
     while True:
@@ -105,6 +128,10 @@ def generate(rng: random.Random, steps: int, max: int, style: str, slip: float,
                     row["solution"] = "\n".join(slip_lines)
                     row["response_answer"] = str(slipped)
             row.setdefault("response_answer", row["answer"])
+            if prose and row["solution"] and rng.random() < prose:
+                mixed = mix and rng.random() < mix
+                first = rng.choice(("en", "fr")) if mixed else "en"
+                row["solution"] = _worded(row["solution"].split("\n"), first, alternate=bool(mixed))
             yield row
         else:
             yield _word(rng, numbers, ops, lines, value)
@@ -123,3 +150,15 @@ def _word(rng: random.Random, numbers: list[int], ops: list[str], lines: list[st
     sentences.append(f"How many {item} does {name} have now?")
     return {"prompt": " ".join(sentences), "answer": str(value), "solution": "\n".join(lines),
             "response_answer": str(value)}
+
+
+def _worded(lines: list[str], first: str, alternate: bool) -> str:
+    """Steps "a op b=c" written as sentences, all in language `first` or alternating from it with the other."""
+    other = {"en": "fr", "fr": "en"}
+    out, lang = [], first
+    for i, line in enumerate(lines):
+        a, op, b, c = STEP.fullmatch(line).groups()
+        connectives, sentences = PROSE[lang]
+        out.append(f"{connectives[min(i, 1)]} {sentences[op].format(a=a, b=b, c=c)}")
+        lang = other[lang] if alternate else lang
+    return "\n".join(out)
