@@ -65,7 +65,7 @@ def run(cfg: Config) -> dict:
     """Make (or reuse) the traces, then train the student; returns {traces: stats, student: metrics}."""
     from pathlib import Path
 
-    from r1cli import models
+    from r1cli import models, runs
 
     out = Path(cfg.output).expanduser()
     models.resolve(cfg.student, flag="--student", trust_remote_code=cfg.trust_remote_code)
@@ -74,10 +74,10 @@ def run(cfg: Config) -> dict:
         return {STUDENT: _on_policy(cfg, out / STUDENT)}
     if cfg.traces:
         _training_set(cfg, cfg.traces)  # a bad --traces fails before anything is written
-        traces, stats = cfg.traces, None
-    else:
-        traces, stats = str(out / TRACES), _traces(cfg, out / TRACES)
-    return {TRACES: stats, STUDENT: _student(cfg, traces, out / STUDENT)}
+        return {TRACES: None, STUDENT: _student(cfg, cfg.traces, out / STUDENT)}
+    with runs.together():  # --overwrite: new traces are kept only with the student trained on them
+        stats = _traces(cfg, out / TRACES)
+        return {TRACES: stats, STUDENT: _student(cfg, str(out / TRACES), out / STUDENT)}
 
 
 def _train_template(cfg: Config) -> str:
