@@ -102,6 +102,7 @@ def _load_source(source: str, params: dict[str, str]):
     import datasets
 
     path = Path(source).expanduser()
+    refuse_non_data(path, source)
     if path.is_dir():
         if (path / DATASET_DIR / "dataset_info.json").exists() or (path / DATASET_DIR / "dataset_dict.json").exists():
             path = path / DATASET_DIR
@@ -128,6 +129,31 @@ def _load_source(source: str, params: dict[str, str]):
         raise UserError(f"data file or folder not found: {source} (check the path; "
                         f"files must end in {', '.join(FILE_FORMATS)})")
     return _load_hub(source, params)
+
+
+def refuse_non_data(path: Path, source: str) -> None:
+    """Refuse, in one line, a local source that is never data: anything in an interrupted run's working folder
+    (its rows are unchecked or half-written), an r1 run folder that holds no dataset/ (its other files are
+    logs, results, weights), and a saved dataset of 0 rows (which datasets fails to read with an IndexError)."""
+    from r1cli.runs import MANIFEST
+
+    if any(part.endswith(".partial") for part in path.parts):
+        raise UserError(f"{source} is inside an interrupted run's working folder (.partial), not data: finish "
+                        "that run with --resume, or give a finished one")
+    if not path.is_dir():
+        return
+    if (path / MANIFEST).is_file() and not (path / DATASET_DIR).is_dir():
+        raise UserError(f"{source} is an r1 run folder without a {DATASET_DIR}/ folder: give a run that wrote a "
+                        "dataset (data, reject-sample, coldstart, distill's traces) or a data file")
+    for folder in (path / DATASET_DIR, path):
+        try:
+            state = json.loads((folder / "state.json").read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(state, dict) and not state.get("_data_files"):
+            raise UserError(f"{source} holds a dataset of 0 rows (the run that wrote it kept none): rerun it so "
+                            "that it keeps some, or give another dataset")
+        return
 
 
 def _load_files(files: list[str], fmt: str):
@@ -452,6 +478,8 @@ def derive_answer(raw_answer: Any, solution: Any) -> tuple[str, str | None]:
 def save(ds, folder: Path, *, jsonl: bool = False) -> Path:
     """Write `ds` into `folder/dataset` (save_to_disk) and optionally `folder/data.jsonl`."""
     target = Path(folder) / DATASET_DIR
+    if not len(ds):  # published all the same (the run is finished), but no stage can read it
+        log.warn(f"0 rows kept: {target} is empty, and every stage will refuse it as a dataset")
     ds.save_to_disk(str(target))
     if jsonl:
         ds.to_json(str(Path(folder) / "data.jsonl"), lines=True, force_ascii=False)

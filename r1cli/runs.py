@@ -369,7 +369,7 @@ def check_resume(folder: Path, stage: str, options: dict[str, Any]) -> None:
                         "another --output")
     then = json.loads(json.dumps(record.get("options") or {}, default=str))
     now = json.loads(json.dumps(options, default=str))
-    changed = sorted(k for k in set(then) | set(now) if k not in RESUME_MAY_CHANGE
+    changed = sorted(k for k in set(then) & set(now) if k not in RESUME_MAY_CHANGE
                      and not _same_value(then.get(k), now.get(k)))
     if changed:
         shown = ", ".join(f"--{k.replace('_', '-')} {then.get(k)!r} -> {now.get(k)!r}" for k in changed[:3])

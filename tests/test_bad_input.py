@@ -182,6 +182,59 @@ def _finished_output(root: Path, tiny: str):
     (out / "r1_manifest.json").write_text('{"stage": "eval"}\n')
 
 
+def _saved_dataset(folder: Path, rows: int, stage: str | None = "reject-sample") -> None:
+    import datasets
+
+    ds = datasets.Dataset.from_dict({"prompt": ["1+1"] * rows, "answer": ["2"] * rows,
+                                     "completion": ["2"] * rows})
+    ds.save_to_disk(str(folder / "dataset"))
+    if stage:
+        (folder / "r1_manifest.json").write_text(json.dumps({"stage": stage}))
+
+
+def _empty_run(root: Path, tiny: str):
+    """A finished reject-sample run that kept 0 rows."""
+    _saved_dataset(root / "rs", 0)
+
+
+def _interrupted_samples(root: Path, tiny: str):
+    """An interrupted reject-sample run: its rows are in its working folder, unfinished."""
+    _saved_dataset(root / "rs.partial", 4, stage=None)
+
+
+def _run_without_dataset(root: Path, tiny: str):
+    (root / "ev").mkdir()
+    (root / "ev" / "r1_manifest.json").write_text('{"stage": "eval"}\n')
+    (root / "ev" / "samples.jsonl").write_text('{"prompt": "1+1", "completion": "2", "correct": true}\n')
+    (root / "ev" / "results.json").write_text('{"benchmarks": {}}\n')
+
+
+def _not_an_r1_output(root: Path, tiny: str):
+    (root / "notes").mkdir()
+    (root / "notes" / "thesis.tex").write_text("years of work\n")
+
+
+def _runs_folder(root: Path, tiny: str):
+    """A folder of runs: a finished sft run (its manifest) and an eval."""
+    for name, stage in (("sft", "sft"), ("ev", "eval")):
+        (root / "runs" / name).mkdir(parents=True)
+        (root / "runs" / name / "r1_manifest.json").write_text(json.dumps({"stage": stage, "inputs": []}))
+
+
+def _sft_with_checkpoints(root: Path, tiny: str):
+    """A finished sft run that kept its checkpoints."""
+    folder = root / "sft"
+    (folder / "checkpoint-2").mkdir(parents=True)
+    (folder / "checkpoint-2" / "trainer_state.json").write_text("{}")
+    (folder / "r1_manifest.json").write_text(json.dumps({"stage": "sft", "options": {"model": "tiny"}}))
+
+
+def _interrupted_sft_of_another_model(root: Path, tiny: str):
+    _interrupted(root, tiny)
+    (root / "sft.partial" / "r1_started.json").write_text(json.dumps({"stage": "sft", "options": {
+        "model": "tiny?layers=3", "dataset": ["task:arith?n=8"]}}))
+
+
 HOLDER = """
 import sys, time
 from r1cli import runs
@@ -220,6 +273,26 @@ ALIGN = ["align", "-m", "tiny", "-o", "out"]
 MIXED = ["-d", "task:arith?n=4,task:general?n=4"]
 
 CASES = [
+    # --- nothing lost: --overwrite, --resume and publication keep finished work
+    Case("overwrite-a-folder-that-is-no-run", ["data", "-d", "ok.jsonl", "-o", "notes", "--overwrite"],
+         ["--output notes", "not an r1 output"], _not_an_r1_output),
+    Case("overwrite-a-file", ["data", "-d", "ok.jsonl", "-o", "notes.txt", "--overwrite"],
+         ["--output notes.txt", "not an r1 output"]),
+    Case("report-into-a-reported-run", ["report", "runs", "-o", "runs/sft", "--overwrite"],
+         ["--output runs/sft is a sft run inside runs"], _runs_folder),
+    Case("align-resume-on-an-sft-run", [*ALIGN, "-d", "task:arith?n=4", "-o", "sft", "--resume"],
+         ["--resume", "r1 sft, not of r1 align"], _sft_with_checkpoints),
+    Case("sft-resume-on-another-models-checkpoints", ["sft", "-d", "task:arith?n=8", "-o", "sft", "--resume"],
+         ["--resume", "other options", "--model 'tiny?layers=3' -> 'tiny'"], _interrupted_sft_of_another_model),
+    # --- what a run left is never data: no rows, a working folder, a run folder without dataset/
+    Case("data-from-a-run-that-kept-0-rows", [*DATA, "-d", "rs"], ["rs holds a dataset of 0 rows"], _empty_run),
+    Case("sft-on-a-run-that-kept-0-rows", [*SFT, "-d", "rs"], ["rs holds a dataset of 0 rows"], _empty_run),
+    Case("distill-traces-partial", ["distill", "--traces", "rs.partial", "-o", "out"],
+         ["rs.partial", "interrupted run's working folder"], _interrupted_samples),
+    Case("sft-on-a-partial-dataset-folder", [*SFT, "-d", "rs.partial/dataset"],
+         ["rs.partial/dataset", "interrupted run"], _interrupted_samples),
+    Case("data-from-a-run-without-dataset", [*DATA, "-d", "ev"], ["ev is an r1 run folder without a dataset/"],
+         _run_without_dataset),
     # --- reject-sample: everything is checked before an engine opens
     Case("rs-no-answers-and-no-judge", [*RS, "-d", "noanswer.jsonl"], ["no reference answers", "--judge"]),
     Case("rs-judge-missing", [*RS, "-d", "noanswer.jsonl", "--judge", "./no-judge"], ["--judge ./no-judge"]),
