@@ -60,6 +60,8 @@ class Config(SFTOptions, LayoutOptions, CurationOptions):  # the curation option
     resume: bool = option(False, "Continue the interrupted part: the traces' shards or the student's checkpoints.")
     overwrite: bool = option(False, "Replace the output's parts if they exist.")
 
+    UNUSED_WHEN = {"traces": ("dataset",)}  # the prompts (and, with --method sft, the traces) are --traces'
+
 
 def run(cfg: Config) -> dict:
     """Make (or reuse) the traces, then train the student; returns {traces: stats, student: metrics}."""
