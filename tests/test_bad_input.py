@@ -284,6 +284,23 @@ CASES = [
          ["--resume", "r1 sft, not of r1 align"], _sft_with_checkpoints),
     Case("sft-resume-on-another-models-checkpoints", ["sft", "-d", "task:arith?n=8", "-o", "sft", "--resume"],
          ["--resume", "other options", "--model 'tiny?layers=3' -> 'tiny'"], _interrupted_sft_of_another_model),
+    # --- models of the wrong kind: a classifier (a reward model) where a model must write text
+    Case("rs-judge-a-reward-model", [*RS, "--judge", "rm"], ["--judge rm is a classifier"], _reward_model_config),
+    Case("coldstart-summarizer-a-reward-model", ["coldstart", "-d", "task:arith?n=2", "--summary", "model",
+                                                 "--summarizer", "rm", "-o", "out"],
+         ["--summarizer rm is a classifier"], _reward_model_config),
+    Case("distill-student-a-reward-model", [*DISTILL, "--student", "rm"], ["--student rm is a classifier"],
+         _reward_model_config),
+    Case("eval-model-a-reward-model", [*EVAL, "-m", "rm"], ["--model rm is a classifier"], _reward_model_config),
+    # --- options a mode does not use are refused, not ignored
+    Case("coldstart-from-review-with-sampling", ["coldstart", "--from-review", "ok.jsonl", "-k", "8", "-o", "out"],
+         ["--num-samples is not used with --from-review"]),
+    Case("distill-traces-with-dataset", ["distill", "--traces", "ok.jsonl", "-d", "task:arith", "-o", "out"],
+         ["--dataset is not used with --traces"]),
+    Case("grpo-eval-dataset-without-eval-every", [*GRPO, "--eval-dataset", "task:arith?n=4"],
+         ["--eval-dataset is not used with --eval-every 0"]),
+    Case("align-eval-dataset-without-eval-every", [*ALIGN, "-d", "task:arith?n=4", "--eval-dataset", "ok.jsonl"],
+         ["--eval-dataset is not used with --eval-every 0"]),
     # --- what a run left is never data: no rows, a working folder, a run folder without dataset/
     Case("data-from-a-run-that-kept-0-rows", [*DATA, "-d", "rs"], ["rs holds a dataset of 0 rows"], _empty_run),
     Case("sft-on-a-run-that-kept-0-rows", [*SFT, "-d", "rs"], ["rs holds a dataset of 0 rows"], _empty_run),

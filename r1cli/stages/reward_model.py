@@ -94,7 +94,7 @@ def run(cfg: Config) -> dict:
     from r1cli import models, runs
 
     # a bad --model fails before the output folder exists
-    path = models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
+    path = models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code, generative=False)
     pairs = load_pairs(cfg.dataset)
     train_ds, eval_ds = split(pairs, cfg.eval_fraction, cfg.seed)
     with runs.run_dir("reward-model", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
