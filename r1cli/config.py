@@ -264,6 +264,16 @@ def check_unused(cfg) -> None:
                     raise UserError(f"{flag(by_name[other])} is not used with {shown}: leave it out")
 
 
+def tracker_installed(value: str) -> str | None:
+    """A `check` for --report-to: the tracker's package must be installed (else the run fails once the model
+    has loaded and the output folder exists)."""
+    import importlib.util
+
+    if value != "none" and importlib.util.find_spec(value) is None:
+        return f"needs the {value} package, which is not installed (pip install {value}, or leave it out)"
+    return None
+
+
 _INT64 = 2**63 - 1
 
 # The bound of every token count option (completion and context lengths): a million tokens is past any

@@ -301,6 +301,9 @@ CASES = [
          ["--eval-dataset is not used with --eval-every 0"]),
     Case("align-eval-dataset-without-eval-every", [*ALIGN, "-d", "task:arith?n=4", "--eval-dataset", "ok.jsonl"],
          ["--eval-dataset is not used with --eval-every 0"]),
+    Case("grpo-tracker-not-installed", [*GRPO, "--report-to", "wandb"], ["--report-to needs the wandb package"]),
+    Case("reward-model-tracker-not-installed", ["reward-model", "-m", "tiny", "-d", "task:prefs?n=8", "-o", "out",
+                                                "--report-to", "tensorboard"], ["--report-to needs the tensorboard"]),
     # --- what a run left is never data: no rows, a working folder, a run folder without dataset/
     Case("data-from-a-run-that-kept-0-rows", [*DATA, "-d", "rs"], ["rs holds a dataset of 0 rows"], _empty_run),
     Case("sft-on-a-run-that-kept-0-rows", [*SFT, "-d", "rs"], ["rs holds a dataset of 0 rows"], _empty_run),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from r1cli.config import TOKENS, option
+from r1cli.config import TOKENS, option, tracker_installed
 from r1cli.models import remote_code_option
 from r1cli.templates import TEMPLATES
 from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
@@ -86,6 +86,7 @@ class RLOptions:
     keep_best: bool = option(False, "Publish the weights with the best held-out pass@1 (needs --eval-every).")
 
     UNUSED_WHEN = {"eval_every=0": ("eval_dataset",)}  # no held-out check: a held-out set would go unread
-    report_to: str = option("none", "Also log to a tracker.", choices=["none", "tensorboard", "wandb"])
+    report_to: str = option("none", "Also log to a tracker.", choices=["none", "tensorboard", "wandb"],
+                            check=tracker_installed)
     overwrite: bool = option(False, "Replace the output folder if it exists.")
     trust_remote_code: bool = remote_code_option()

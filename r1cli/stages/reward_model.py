@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from r1cli import log
-from r1cli.config import TOKENS, option
+from r1cli.config import TOKENS, option, tracker_installed
 from r1cli.errors import UserError
 from r1cli.models import remote_code_option
 from r1cli.training import KEEP_CHECKPOINTS_HELP, SCHEDULERS, WARMUP_HELP, check_warmup
@@ -60,7 +60,8 @@ class Config:
     resume: bool = option(False, "Continue from the newest checkpoint in OUTPUT.partial.")
     seed: int = option(0, "Seed of the score head, the held-out split and the data order.", min=0,
                        max=2**32 - 1)
-    report_to: str = option("none", "Also log to a tracker.", choices=["none", "tensorboard", "wandb"])
+    report_to: str = option("none", "Also log to a tracker.", choices=["none", "tensorboard", "wandb"],
+                            check=tracker_installed)
     overwrite: bool = option(False, "Replace the output folder if it exists.")
     trust_remote_code: bool = remote_code_option()
 
