@@ -154,6 +154,7 @@ def _global(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
 ):
     _set_verbosity(verbose, quiet)
+    errors.check_environment()
 
 
 def _help(f, default) -> str:

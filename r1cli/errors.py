@@ -53,3 +53,15 @@ def _default_sigterm() -> None:
 def interrupted(error: BaseException) -> bool:
     """True when `error` is, or follows from, a Ctrl-C."""
     return isinstance(error, KeyboardInterrupt) or (isinstance(error, Exception) and _interrupt.is_set())
+
+
+def check_environment() -> None:
+    """Refuse, in one line, a process that cannot work at all: its working folder deleted under it, or no
+    writable temporary folder (every library that spills to TMPDIR would fail later, with its own error)."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise UserError("the current folder no longer exists: cd into an existing folder and rerun") from None
+    folder = os.environ.get("TMPDIR")
+    if folder and not (os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK)):
+        raise UserError(f"TMPDIR={folder} is not a writable folder: set TMPDIR to one, or unset it")

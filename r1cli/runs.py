@@ -32,6 +32,7 @@ process group shares later.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import hashlib
 import itertools
@@ -276,11 +277,17 @@ def _lead(run: Run, peers: _Peers, *, resume: bool, overwrite: bool):
             yield
         except BaseException as e:
             peers.post("published", e)
-            # No stray folder from a run that failed before writing, or that stopped on bad input before it
-            # wrote anything --resume continues from (its loose files would be cleared by the next run anyway).
+            full = isinstance(e, OSError) and e.errno == errno.ENOSPC
+            # No stray folder from a run that failed before writing, or that stopped on bad input or a full
+            # disk before it wrote anything --resume continues from (its loose files would be cleared by the
+            # next run anyway).
             if not any(p.is_file() and p.name != STARTED for p in run.path.rglob("*")) or (
-                    isinstance(e, UserError) and not _resumable(run.path)):
+                    (isinstance(e, UserError) or full) and not _resumable(run.path)):
                 shutil.rmtree(run.path, ignore_errors=True)
+            if full:
+                kept = f"; {run.path} keeps what --resume continues from" if run.path.exists() else ""
+                raise UserError(f"no space left on the device of {run.final} ({e.filename or 'writing'}): free "
+                                f"some space or choose another --output{kept}") from None
             raise
         try:
             for other in range(1, run.world_size):

@@ -304,6 +304,9 @@ CASES = [
     Case("grpo-tracker-not-installed", [*GRPO, "--report-to", "wandb"], ["--report-to needs the wandb package"]),
     Case("reward-model-tracker-not-installed", ["reward-model", "-m", "tiny", "-d", "task:prefs?n=8", "-o", "out",
                                                 "--report-to", "tensorboard"], ["--report-to needs the tensorboard"]),
+    # --- the environment
+    Case("tmpdir-missing", [*DATA, "-d", "task:arith?n=2"], ["TMPDIR=", "not a writable folder"],
+         env={"TMPDIR": "/nonexistent/r1-tmp"}),
     # --- what a run left is never data: no rows, a working folder, a run folder without dataset/
     Case("data-from-a-run-that-kept-0-rows", [*DATA, "-d", "rs"], ["rs holds a dataset of 0 rows"], _empty_run),
     Case("sft-on-a-run-that-kept-0-rows", [*SFT, "-d", "rs"], ["rs holds a dataset of 0 rows"], _empty_run),

@@ -206,6 +206,17 @@ def test_resume_refuses_another_stages_or_options_work(tmp_path):
     assert not (out / runs.STARTED).exists() and runs.read_manifest(out)["stage"] == "sft"
 
 
+def test_a_full_disk_is_one_line_and_leaves_no_half_written_folder(tmp_path):
+    import errno
+
+    out = tmp_path / "o"
+    with pytest.raises(UserError, match="no space left on the device of .*o .*free some space"):
+        with runs.run_dir("x", out, Opts()) as run:
+            (run.path / "half.jsonl").write_text('{"a": 1}\n')
+            raise OSError(errno.ENOSPC, "No space left on device", str(run.path / "half.jsonl"))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_output_that_is_another_stages_run_inside_an_input_folder_is_refused(tmp_path):
     """`r1 report RUNS -o RUNS/sft --overwrite` would delete a run it reports on."""
     from r1cli.stages import report
