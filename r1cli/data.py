@@ -428,7 +428,7 @@ def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"
     prefix = "__src_"
 
     def convert(row: dict[str, Any], idx: int) -> dict[str, Any]:
-        out = {"prompt": prompt.value(row, prefix, idx)}
+        out = {"prompt": text_or_chat(prompt.value(row, prefix, idx), spec, idx, "prompt")}
         raw_answer = answer.value(row, prefix, idx) if answer else None
         sol = solution.value(row, prefix, idx) if solution else None
         gold, derived_solution = derive_answer(raw_answer, sol)
@@ -611,8 +611,9 @@ def to_pairs(ds, schema: str, template: str, conversational: bool, spec: str = "
             yield msgs[:-1], msgs[-1:]
 
     def prompt_completion(batch, indices):
-        for p, c in zip(batch["prompt"], batch["completion"], strict=True):
-            yield (_clean(p) if _is_messages(p) else str(p)), (_clean(c) if _is_messages(c) else str(c))
+        for i, p, c in zip(indices, batch["prompt"], batch["completion"], strict=True):
+            p, c = text_or_chat(p, spec, i, "prompt"), text_or_chat(c, spec, i, "completion")
+            yield (_clean(p) if _is_messages(p) else p), (_clean(c) if _is_messages(c) else c)
 
     def canonical(batch, indices):
         answers = batch.get("response_answer") or batch["answer"]
@@ -634,6 +635,15 @@ def to_pairs(ds, schema: str, template: str, conversational: bool, spec: str = "
     return ds.map(convert, batched=True, with_indices=True, remove_columns=ds.column_names,
                   features=Features({"prompt": kind, "completion": kind}), cache_file_name=scratch_file("sft-pairs"),
                   desc="formatting")
+
+
+def text_or_chat(value: Any, spec: str, row: int, column: str) -> Any:
+    """`value` when it is text or chat turns; a null, a number or anything else is refused naming the row
+    (read as text it would train on 'None' or '5')."""
+    if isinstance(value, str) or _is_messages(value):
+        return value
+    shown = "null" if value is None else type(value).__name__
+    raise UserError(f"{spec} row {row}: '{column}' is {shown}, not text or chat turns; fix or drop that row")
 
 
 def scratch_file(tag: str) -> str:

@@ -56,6 +56,8 @@ FILES: dict[str, str | bytes] = {
     "null.jsonl": "null\n",
     "twice.yaml": "limit: 1\nlimit: 2\n",
     "flag.yaml": "limit: true\n",
+    "nullprompt.jsonl": '{"prompt": null, "answer": "1"}\n',
+    "intcompletion.jsonl": '{"prompt": "a", "completion": 5}\n',
 }
 
 
@@ -304,6 +306,10 @@ CASES = [
     Case("grpo-tracker-not-installed", [*GRPO, "--report-to", "wandb"], ["--report-to needs the wandb package"]),
     Case("reward-model-tracker-not-installed", ["reward-model", "-m", "tiny", "-d", "task:prefs?n=8", "-o", "out",
                                                 "--report-to", "tensorboard"], ["--report-to needs the tensorboard"]),
+    # --- rows are checked before any work: a prompt or completion is text or chat turns
+    Case("data-null-prompt", [*DATA, "-d", "nullprompt.jsonl"], ["nullprompt.jsonl row 0", "'prompt' is null"]),
+    Case("sft-number-completion", [*SFT, "-m", "tiny", "-d", "intcompletion.jsonl"],
+         ["intcompletion.jsonl row 0", "'completion' is int"]),
     # --- the environment
     Case("tmpdir-missing", [*DATA, "-d", "task:arith?n=2"], ["TMPDIR=", "not a writable folder"],
          env={"TMPDIR": "/nonexistent/r1-tmp"}),
