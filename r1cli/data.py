@@ -646,6 +646,25 @@ def text_or_chat(value: Any, spec: str, row: int, column: str) -> Any:
     raise UserError(f"{spec} row {row}: '{column}' is {shown}, not text or chat turns; fix or drop that row")
 
 
+def check_preferences(ds, spec: str) -> None:
+    """Preference pairs as a reward model trains on them: every side text or chat turns (no null), all rows
+    of one kind (text and chat cannot share a column), and a margin, where given, a number."""
+    kinds = set()
+    sides = [c for c in ("prompt", "chosen", "rejected") if c in ds.column_names]
+    row = 0
+    for batch in ds.select_columns(sides + [c for c in ("margin",) if c in ds.column_names]).iter(batch_size=1000):
+        for k in range(len(batch[sides[0]])):
+            for side in sides:
+                kinds.add("chat" if _is_messages(text_or_chat(batch[side][k], spec, row, side)) else "text")
+            margin = batch["margin"][k] if "margin" in batch else 0.0
+            if isinstance(margin, bool) or not isinstance(margin, (int, float)):
+                raise UserError(f"{spec} row {row}: 'margin' is {margin!r}, not a number")
+            if len(kinds) > 1:
+                raise UserError(f"{spec} row {row}: mixes text and chat turns (its own sides or with the rows "
+                                "before it); give every row in one form")
+            row += 1
+
+
 def scratch_file(tag: str) -> str:
     """A fresh Arrow file in this process's temporary cache folder (deleted at exit), for `Dataset.map`.
 

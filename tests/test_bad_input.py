@@ -58,6 +58,11 @@ FILES: dict[str, str | bytes] = {
     "flag.yaml": "limit: true\n",
     "nullprompt.jsonl": '{"prompt": null, "answer": "1"}\n',
     "intcompletion.jsonl": '{"prompt": "a", "completion": 5}\n',
+    "nullside.jsonl": '{"prompt": "a", "chosen": "x", "rejected": "y"}\n{"prompt": "a", "chosen": null, "rejected": "y"}\n',
+    "margin.jsonl": '{"prompt": "a", "chosen": "x", "rejected": "y", "margin": "big"}\n',
+    "mixedpairs.jsonl": '{"prompt": "a", "chosen": "x", "rejected": "y"}\n{"prompt": [{"role": "user", "content": "a"}], '
+                        '"chosen": [{"role": "assistant", "content": "x"}], "rejected": [{"role": "assistant", '
+                        '"content": "y"}]}\n',
 }
 
 
@@ -310,6 +315,12 @@ CASES = [
     Case("data-null-prompt", [*DATA, "-d", "nullprompt.jsonl"], ["nullprompt.jsonl row 0", "'prompt' is null"]),
     Case("sft-number-completion", [*SFT, "-m", "tiny", "-d", "intcompletion.jsonl"],
          ["intcompletion.jsonl row 0", "'completion' is int"]),
+    Case("reward-model-null-side", ["reward-model", "-m", "tiny", "-d", "nullside.jsonl", "-o", "out"],
+         ["nullside.jsonl row 1", "'chosen' is null"]),
+    Case("reward-model-margin-not-a-number", ["reward-model", "-m", "tiny", "-d", "margin.jsonl", "-o", "out"],
+         ["margin.jsonl row 0", "'margin' is 'big', not a number"]),
+    Case("reward-model-text-and-chat", ["reward-model", "-m", "tiny", "-d", "mixedpairs.jsonl", "-o", "out"],
+         ["mixedpairs.jsonl row 1", "mixes text and chat"]),
     # --- the environment
     Case("tmpdir-missing", [*DATA, "-d", "task:arith?n=2"], ["TMPDIR=", "not a writable folder"],
          env={"TMPDIR": "/nonexistent/r1-tmp"}),

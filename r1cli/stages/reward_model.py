@@ -78,7 +78,9 @@ def load_pairs(spec: str):
     if missing:
         raise UserError(f"--dataset {spec} has no {' and no '.join(repr(c) for c in missing)} column (columns: "
                         f"{', '.join(sorted(ds.column_names))}); preference pairs need 'chosen' and 'rejected'")
-    return ds.select_columns([c for c in PAIR_COLUMNS if c in ds.column_names])
+    ds = ds.select_columns([c for c in PAIR_COLUMNS if c in ds.column_names])
+    data.check_preferences(ds, f"--dataset {spec}")
+    return ds
 
 
 def split(ds, fraction: float, seed: int):
