@@ -460,6 +460,8 @@ CASES = [
     # --- rewards
     Case("reward-unknown", [*GRPO, "--reward", "nosuch"], ["unknown reward 'nosuch'", "accuracy"]),
     Case("reward-weight", [*GRPO, "--reward", "accuracy:abc"], ["weight 'abc'", "accuracy:0.5"]),
+    Case("reward-every-weight-0", [*GRPO, "--reward", "accuracy:0", "--reward", "format:0"],
+         ["every reward has weight 0", "--reward NAME:WEIGHT"]),
     Case("reward-parameter", [*GRPO, "--reward", "accuracy(foo=1)"], ["reward 'accuracy'", "'foo'"]),
     # --- eval
     Case("eval-unknown-benchmark", [*EVAL_WITHOUT_BENCHMARK, "-b", "nope"], ["unknown benchmark 'nope'"]),

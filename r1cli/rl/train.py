@@ -74,6 +74,9 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
     from r1cli.rl import heldout as heldout_check
     from r1cli.rl.trainer import accuracy_key, trainer_class
 
+    if not any(weight for _, _, weight in specs):  # every advantage would be 0: steps that learn nothing
+        raise UserError("every reward has weight 0, so no reward reaches the loss: give one a weight above 0 "
+                        "(--reward NAME:WEIGHT)")
     model_path = resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
     use_vllm, reason = backend.choose(cfg.use_vllm, cfg.vllm_mode)
     final = Path(cfg.output).expanduser()
