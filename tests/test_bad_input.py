@@ -58,6 +58,7 @@ FILES: dict[str, str | bytes] = {
     "flag.yaml": "limit: true\n",
     "nullprompt.jsonl": '{"prompt": null, "answer": "1"}\n',
     "intcompletion.jsonl": '{"prompt": "a", "completion": 5}\n',
+    "rowreward.jsonl": '{"prompt": "1+1", "answer": "2", "reward": "accuracy"}\n{"prompt": "2+2", "answer": "4", "reward": "nosuch"}\n',
     "nullside.jsonl": '{"prompt": "a", "chosen": "x", "rejected": "y"}\n{"prompt": "a", "chosen": null, "rejected": "y"}\n',
     "margin.jsonl": '{"prompt": "a", "chosen": "x", "rejected": "y", "margin": "big"}\n',
     "mixedpairs.jsonl": '{"prompt": "a", "chosen": "x", "rejected": "y"}\n{"prompt": [{"role": "user", "content": "a"}], '
@@ -344,6 +345,8 @@ CASES = [
     Case("rs-decontaminate-unknown", [*RS, "--decontaminate", "mathh500"], ["--decontaminate mathh500",
                                                                              "unknown benchmark"]),
     Case("rs-reward-unknown", [*RS, "--reward", "nope"], ["unknown reward"]),
+    Case("rs-row-reward-unknown", [*RS, "-d", "rowreward.jsonl"], ["rowreward.jsonl", "'reward' column",
+                                                                   "nosuch"]),
     # --- coldstart: exemplar and review files are checked line by line before anything is sampled
     Case("coldstart-exemplars-without-fields", ["coldstart", "-m", "tiny", "-d", "task:arith?n=2", "--mode", "fewshot",
                                                 "--exemplars", "bad.jsonl", "-o", "out"],
