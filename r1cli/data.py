@@ -35,6 +35,7 @@ SOLUTION_COLUMNS = ("solution", "response", "output", "completion")
 ID_COLUMNS = ("id", "unique_id", "idx", "problem_id")
 COMMON_KEYS = {"split", "config", "limit", "prompt", "answer", "solution", "id"}
 DATASET_DIR = "dataset"  # where an r1 output folder keeps its save_to_disk dataset
+RUN_MANIFEST = "r1_manifest.json"  # what marks an r1 output folder (runs.MANIFEST; runs imports data, not back)
 
 
 def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
@@ -135,14 +136,12 @@ def refuse_non_data(path: Path, source: str) -> None:
     """Refuse, in one line, a local source that is never data: anything in an interrupted run's working folder
     (its rows are unchecked or half-written), an r1 run folder that holds no dataset/ (its other files are
     logs, results, weights), and a saved dataset of 0 rows (which datasets fails to read with an IndexError)."""
-    from r1cli.runs import MANIFEST
-
     if any(part.endswith(".partial") for part in path.parts):
         raise UserError(f"{source} is inside an interrupted run's working folder (.partial), not data: finish "
                         "that run with --resume, or give a finished one")
     if not path.is_dir():
         return
-    if (path / MANIFEST).is_file() and not (path / DATASET_DIR).is_dir():
+    if (path / RUN_MANIFEST).is_file() and not (path / DATASET_DIR).is_dir():
         raise UserError(f"{source} is an r1 run folder without a {DATASET_DIR}/ folder: give a run that wrote a "
                         "dataset (data, reject-sample, coldstart, distill's traces) or a data file")
     for folder in (path / DATASET_DIR, path):
