@@ -135,6 +135,7 @@ def _global(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
 ):
     set_verbosity(verbose, quiet)
+    errors.check_environment()
 
 
 def main() -> None:

@@ -8,6 +8,11 @@ What a value may be is declared on the option too (`required=True`, `choices=[..
 `max=1, min_open=True`, ...) and checked once, in `resolve`, so that every stage refuses bad input with the
 flag's own name before it loads a model or creates a folder. Float options must also be finite, and
 integers must fit in 64 bits (torch, Arrow and the samplers index with int64).
+
+Options a mode does not use are declared on the Config class, as `UNUSED_WHEN = {MODE: (OPTION, ...)}`: MODE
+is an option's name (the mode is on when it differs from its default) or `NAME=VALUE`; each OPTION is a name,
+or a dataclass of options (all of its fields). Giving such an option in that mode is refused, rather than
+silently ignored. Base classes may declare theirs; all of them apply.
 """
 
 from __future__ import annotations
@@ -233,6 +238,40 @@ def validate(cfg) -> None:
             problem = f.metadata.get("check") and f.metadata["check"](v)
             if problem:
                 raise UserError(f"{flag(f)} {problem}, got {_num(v)}")
+    check_unused(cfg)
+
+
+def _default(f: dataclasses.Field) -> Any:
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return None if f.default is dataclasses.MISSING else f.default
+
+
+def check_unused(cfg) -> None:
+    """Refuse an option given in a mode that does not use it (the Config's UNUSED_WHEN, see the module doc)."""
+    by_name = {f.name: f for f in fields(type(cfg))}
+    for klass in type(cfg).__mro__:
+        for mode, unused in vars(klass).get("UNUSED_WHEN", {}).items():
+            name, _, value = mode.partition("=")
+            current = getattr(cfg, name)
+            if (str(current) != value) if value else current == _default(by_name[name]):
+                continue
+            shown = f"{flag(by_name[name])} {value}" if value else flag(by_name[name])
+            names = [n for item in unused for n in ([g.name for g in dataclasses.fields(item)]
+                                                   if dataclasses.is_dataclass(item) else [item])]
+            for other in names:
+                if other != name and other in by_name and getattr(cfg, other) != _default(by_name[other]):
+                    raise UserError(f"{flag(by_name[other])} is not used with {shown}: leave it out")
+
+
+def tracker_installed(value: str) -> str | None:
+    """A `check` for --report-to: the tracker's package must be installed (else the run fails once the model
+    has loaded and the output folder exists)."""
+    import importlib.util
+
+    if value != "none" and importlib.util.find_spec(value) is None:
+        return f"needs the {value} package, which is not installed (pip install {value}, or leave it out)"
+    return None
 
 
 _INT64 = 2**63 - 1

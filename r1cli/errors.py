@@ -1,5 +1,6 @@
 """The one exception a user should ever see: a short message that names the problem and the fix."""
 
+import os
 import signal
 import threading
 
@@ -22,11 +23,15 @@ class Interrupted(Exception):
 
 
 def watch_interrupts() -> None:
-    """Remember every Ctrl-C, then raise KeyboardInterrupt as Python does by default.
+    """Remember every Ctrl-C or SIGTERM, then raise KeyboardInterrupt as Python does for a Ctrl-C.
 
     A SIGINT can land inside library code that catches the KeyboardInterrupt and then fails in its own way
     (seen: an UnboundLocalError from a half-run function while vLLM shut down). Whatever error such a run ends
-    with, it was interrupted, and the user must hear how to resume rather than about the side effect."""
+    with, it was interrupted, and the user must hear how to resume rather than about the side effect.
+
+    SIGTERM (what `kill`, `timeout` and job schedulers send) is a Ctrl-C too: by default it ends the process at
+    once, with no cleanup, so the engine processes in their own process groups ran on for ever and the
+    --resume line was never printed. Forked children get the default back: they are not the CLI."""
 
     def handler(signum, frame):
         _interrupt.set()
@@ -34,8 +39,29 @@ def watch_interrupts() -> None:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
+        os.register_at_fork(after_in_child=_default_sigterm)
+
+
+def _default_sigterm() -> None:
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except ValueError:  # forked from another thread: Python keeps no handlers there
+        pass
 
 
 def interrupted(error: BaseException) -> bool:
     """True when `error` is, or follows from, a Ctrl-C."""
     return isinstance(error, KeyboardInterrupt) or (isinstance(error, Exception) and _interrupt.is_set())
+
+
+def check_environment() -> None:
+    """Refuse, in one line, a process that cannot work at all: its working folder deleted under it, or no
+    writable temporary folder (every library that spills to TMPDIR would fail later, with its own error)."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise UserError("the current folder no longer exists: cd into an existing folder and rerun") from None
+    folder = os.environ.get("TMPDIR")
+    if folder and not (os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK)):
+        raise UserError(f"TMPDIR={folder} is not a writable folder: set TMPDIR to one, or unset it")

@@ -10,7 +10,12 @@ Nothing is lost or mixed up:
     on the same output stops at once naming the owner; the lock of a run that died is free again;
   - `--resume` keeps `DIR.partial`; without it an interrupted run's checkpoints or generation shards are never
     deleted silently: the run refuses unless `--overwrite` says to discard them (loose files are cleared);
-  - `--overwrite` replaces an existing `DIR` only when the new run publishes, and deletes the old one then;
+  - `--overwrite` replaces an existing `DIR` only when the new run publishes, and deletes the old one then
+    (at the end of a `together` block, for the parts of a run published as one); it replaces only an r1
+    output (a folder with a manifest), never another stage's run inside a folder the run reads;
+  - a `DIR.replaced` that a crash between publication's two renames left is put back as `DIR`;
+  - `--resume` continues only the same stage's work with the same options (its `r1_started.json`, or the
+    manifest of a finished run being reopened), not another stage's folder or another model's checkpoints;
   - a run that fails before it wrote anything, or stops on bad input before it wrote anything `--resume`
     continues from, leaves no `DIR.partial` behind;
   - every file of a published folder has the mode the umask gives, whichever library wrote it.
@@ -27,6 +32,7 @@ process group shares later.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import hashlib
 import itertools
@@ -178,10 +184,11 @@ def _code_isolation() -> dict[str, str]:
 _SIDE_SUFFIXES = (".partial", ".lock", ".replaced")
 
 
-def check_output(final: Path, options: Any) -> None:
+def check_output(final: Path, options: Any, stage: str = "") -> None:
     """Refuse an --output that a run would destroy something with: the current folder or one holding it,
     a name of a run's side folders, or (with --overwrite, publication replaces it) a file or folder that is,
-    or holds, one of the run's own inputs (a dataset file, a model folder)."""
+    or holds, one of the run's own inputs (a dataset file, a model folder), or another stage's run inside an
+    input folder (`r1 report RUNS -o RUNS/sft`: every run under RUNS is an input)."""
     if not final.name or final.name in (".", ".."):
         raise UserError(f"--output {final} names no folder of its own: give a new folder such as runs/NAME")
     here = final.resolve()
@@ -197,9 +204,14 @@ def check_output(final: Path, options: Any) -> None:
     for f in dataclasses.fields(options):
         value = getattr(options, f.name)
         for item in value if isinstance(value, list) else [value]:
-            if f.name != "output" and isinstance(item, str) and _reads_from(item, here):
+            if f.name == "output" or not isinstance(item, str):
+                continue
+            if _reads_from(item, here):
                 raise UserError(f"--output {final} is, or holds, the input of {config.flag(f)} ({item}): "
                                 "choose another --output")
+            if _inside(item, here) and _stage_of(final) not in (None, stage):
+                raise UserError(f"--output {final} is a {_stage_of(final)} run inside {item}, the input of "
+                                f"{config.flag(f)}: choose another --output")
 
 
 def _reads_from(spec: str, output: Path) -> bool:
@@ -211,6 +223,20 @@ def _reads_from(spec: str, output: Path) -> bool:
         if path.exists() and (path.resolve() == output or output in path.resolve().parents):
             return True
     return False
+
+
+def _inside(spec: str, output: Path) -> bool:
+    """Whether an option value names an existing folder that holds `output`."""
+    path = Path(spec).expanduser()
+    return path.is_dir() and path.resolve() in output.parents
+
+
+def _stage_of(folder: Path) -> str | None:
+    """The stage of the r1 run in `folder`, None when it holds none (or no readable manifest)."""
+    try:
+        return str(json.loads((folder / MANIFEST).read_text()).get("stage"))
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def partial_path(final: Path) -> Path:
@@ -228,7 +254,7 @@ def run_dir(stage: str, output: str | Path, options: Any, *, resume: bool = Fals
     rank, world = training.world()
     opts = dataclasses.asdict(options) if dataclasses.is_dataclass(options) else dict(options)
     final = Path(output).expanduser()
-    check_output(final, options)
+    check_output(final, options, stage)
     run = Run(stage=stage, final=final, path=partial_path(final), options=opts, main=rank == 0,
               world_size=world)
     peers = _Peers(rank, world)
@@ -251,7 +277,7 @@ def _lead(run: Run, peers: _Peers, *, resume: bool, overwrite: bool):
     try:
         try:
             lock = _lock(run.final, run.stage)
-            _prepare(run.path, run.final, resume=resume, overwrite=overwrite)
+            _prepare(run, resume=resume, overwrite=overwrite)
         except BaseException as e:
             peers.post("ready", e)
             raise
@@ -260,11 +286,17 @@ def _lead(run: Run, peers: _Peers, *, resume: bool, overwrite: bool):
             yield
         except BaseException as e:
             peers.post("published", e)
-            # No stray folder from a run that failed before writing, or that stopped on bad input before it
-            # wrote anything --resume continues from (its loose files would be cleared by the next run anyway).
-            if not any(p.is_file() for p in run.path.rglob("*")) or (
-                    isinstance(e, UserError) and not _resumable(run.path)):
+            full = isinstance(e, OSError) and e.errno == errno.ENOSPC
+            # No stray folder from a run that failed before writing, or that stopped on bad input or a full
+            # disk before it wrote anything --resume continues from (its loose files would be cleared by the
+            # next run anyway).
+            if not any(p.is_file() and p.name != STARTED for p in run.path.rglob("*")) or (
+                    (isinstance(e, UserError) or full) and not _resumable(run.path)):
                 shutil.rmtree(run.path, ignore_errors=True)
+            if full:
+                kept = f"; {run.path} keeps what --resume continues from" if run.path.exists() else ""
+                raise UserError(f"no space left on the device of {run.final} ({e.filename or 'writing'}): free "
+                                f"some space or choose another --output{kept}") from None
             raise
         try:
             for other in range(1, run.world_size):
@@ -293,20 +325,30 @@ def _follow(run: Run, peers: _Peers):
     run.path = run.final
 
 
-def _prepare(work: Path, final: Path, *, resume: bool, overwrite: bool) -> None:
-    """Make the working folder `work` of a run to `final`.
+def _prepare(run: Run, *, resume: bool, overwrite: bool) -> None:
+    """Make the working folder of `run`.
 
-    An interrupted run's folder is kept with --resume, cleared with --overwrite, and refused otherwise when
-    it holds work that --resume would continue from (an earlier run's loose files are simply cleared)."""
+    An interrupted run's folder is kept with --resume (when it is this stage's, with the same options), cleared
+    with --overwrite, and refused otherwise when it holds work that --resume would continue from (an earlier
+    run's loose files are simply cleared). --overwrite replaces only an r1 output (a folder with a manifest)."""
+    work, final = run.path, run.final
+    replaced = replaced_path(final)
+    if replaced.is_dir() and not final.exists():  # a publication that crashed between its two renames
+        replaced.rename(final)
+        from r1cli import log
+
+        log.warn(f"restored {final} from {replaced}, left by a run that crashed while publishing")
     if final.exists() and not overwrite:
         raise UserError(f"output folder {final} already exists (choose another --output or pass --overwrite)")
-    replaced = replaced_path(final)
-    if (replaced / MANIFEST).exists():  # an older output that an interrupted publication did not delete
-        shutil.rmtree(replaced)
+    if final.exists() and not (final.is_dir() and (final / MANIFEST).is_file()) and not (resume and work.exists()):
+        raise UserError(f"--output {final} exists and is not an r1 output (no {MANIFEST}); --overwrite replaces "
+                        "only a run's folder: choose another --output")
     if resume and not (work.exists() and _resumable(work)) and not final.exists():
         from r1cli import log
 
         log.warn(f"--resume: {work} holds nothing to continue from; starting from the beginning")
+    if work.exists() and resume:
+        check_resume(work, run.stage, run.options)
     if work.exists() and not resume:
         found = _resumable(work)
         if found and not overwrite:
@@ -314,6 +356,52 @@ def _prepare(work: Path, final: Path, *, resume: bool, overwrite: bool) -> None:
                             "--overwrite to discard it")
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
+    (work / STARTED).write_text(json.dumps({"stage": run.stage, "options": run.options}, default=str))
+
+
+# The record a working folder keeps of the run that started it (a finished folder has its manifest instead),
+# which --resume checks: continuing another stage's or another model's checkpoints fails deep inside the
+# trainer (optimizer state of another shape), or silently mixes two runs.
+STARTED = "r1_started.json"
+# Options that --resume may change: how long to go on and how to log or keep, not what is trained.
+RESUME_MAY_CHANGE = frozenset({"resume", "overwrite", "output", "max_steps", "num_train_epochs", "save_steps",
+                               "logging_steps", "keep_checkpoints", "report_to", "eval_every", "verbose", "quiet"})
+
+
+def check_resume(folder: Path, stage: str, options: dict[str, Any]) -> None:
+    """Refuse to --resume in `folder` (a working folder, or a finished run being reopened) when another stage
+    started it, or the same stage with other options (the model, the data, the hyperparameters)."""
+    record = None
+    for name in (STARTED, MANIFEST):
+        try:
+            record = json.loads((folder / name).read_text())
+            break
+        except (OSError, ValueError):
+            continue
+    if not isinstance(record, dict):  # a folder from before records were kept: nothing to check against
+        return
+    if record.get("stage") != stage:
+        raise UserError(f"--resume: {folder} is a run of r1 {record.get('stage')}, not of r1 {stage}: choose "
+                        "another --output")
+    then = json.loads(json.dumps(record.get("options") or {}, default=str))
+    now = json.loads(json.dumps(options, default=str))
+    changed = sorted(k for k in set(then) & set(now) if k not in RESUME_MAY_CHANGE
+                     and not _same_value(then.get(k), now.get(k)))
+    if changed:
+        shown = ", ".join(f"--{k.replace('_', '-')} {then.get(k)!r} -> {now.get(k)!r}" for k in changed[:3])
+        raise UserError(f"--resume: {folder} was started with other options ({shown}): rerun with the options "
+                        "it was started with, or --overwrite to start again")
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Equal, or two spellings of one existing path (runs/sft, ./runs/sft)."""
+    if a == b:
+        return True
+    if isinstance(a, str) and isinstance(b, str) and a and b:
+        pa, pb = Path(a.partition("?")[0]).expanduser(), Path(b.partition("?")[0]).expanduser()
+        return (pa.exists() and pb.exists() and pa.resolve() == pb.resolve()
+                and a.partition("?")[2] == b.partition("?")[2])
+    return False
 
 
 def _resumable(work: Path) -> str | None:
@@ -334,25 +422,58 @@ def replaced_path(final: Path) -> Path:
 
 
 def _publish(run: Run, *, overwrite: bool) -> None:
-    """Write the manifest into the working folder and rename it to the final one (replacing an older one)."""
-    from r1cli import log
-
+    """Write the manifest into the working folder and rename it to the final one (replacing an older one,
+    which is deleted then, or at the end of the `together` block this run is part of)."""
     work, final = run.path, run.final
+    (work / STARTED).unlink(missing_ok=True)
     (work / MANIFEST).write_text(json.dumps(run.manifest(), indent=2, default=str))
     match_umask(work)
     if final.exists():
         if not overwrite:  # created by something else while this run worked: not ours to replace
             raise UserError(f"output folder {final} appeared during the run; the result stays in {work}")
         replaced = replaced_path(final)
+        if replaced.exists():  # an output already superseded by `final`, kept by a crash: now truly replaced
+            shutil.rmtree(replaced)
         final.rename(replaced)
         work.rename(final)
-        try:
-            shutil.rmtree(replaced)
-        except OSError as e:
-            log.warn(f"could not delete the replaced output {replaced} ({e}); delete it by hand")
+        if _together:
+            _together[-1].append((final, replaced))
+        else:
+            _discard(replaced)
     else:
         work.rename(final)
     run.path = final
+
+
+def _discard(replaced: Path) -> None:
+    from r1cli import log
+
+    try:
+        shutil.rmtree(replaced)
+    except OSError as e:
+        log.warn(f"could not delete the replaced output {replaced} ({e}); delete it by hand")
+
+
+# The open `together` blocks of this process, each with the (output, parked older output) pairs it published.
+_together: list[list[tuple[Path, Path]]] = []
+
+
+@contextmanager
+def together():
+    """Publish the run folders made inside the block as one: a run that replaced an older output keeps that
+    output parked (DIR.replaced) until the whole block succeeds; when the block fails, every output it
+    replaced is put back, so a two-part run (distill's traces, then its student) never pairs a new part with an
+    old one. A part that replaced nothing stays published, for --resume."""
+    _together.append([])
+    try:
+        yield
+    except BaseException:
+        for final, replaced in reversed(_together.pop()):
+            shutil.rmtree(final, ignore_errors=True)
+            replaced.rename(final)
+        raise
+    for _, replaced in _together.pop():
+        _discard(replaced)
 
 
 def match_umask(folder: Path) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from r1cli import log
-from r1cli.config import option
+from r1cli.config import option, tracker_installed
 from r1cli.device import device_type
 
 # The learning-rate schedules offered by every trainer stage (transformers' SchedulerType names).
@@ -68,7 +68,8 @@ class TrainingOptions:
                                     "state) in the output folder; by default they are removed when the run "
                                     "finishes.")
     logging_steps: int = option(1, "Log the metrics every N steps.", min=1)
-    report_to: str = option("none", "Also log to a tracker.", choices=REPORTERS)
+    report_to: str = option("none", "Also log to a tracker (it must be installed).", choices=REPORTERS,
+                            check=tracker_installed)
 
 
 # ------------------------------------------------------------------------------------------- device, dtype

@@ -74,6 +74,14 @@ FILES: dict[str, str | bytes] = {
     "null.jsonl": "null\n",
     "twice.yaml": "limit: 1\nlimit: 2\n",
     "flag.yaml": "limit: true\n",
+    "nullprompt.jsonl": '{"prompt": null, "answer": "1"}\n',
+    "intcompletion.jsonl": '{"prompt": "a", "completion": 5}\n',
+    "rowreward.jsonl": '{"prompt": "1+1", "answer": "2", "reward": "accuracy"}\n{"prompt": "2+2", "answer": "4", "reward": "nosuch"}\n',
+    "nullside.jsonl": '{"prompt": "a", "chosen": "x", "rejected": "y"}\n{"prompt": "a", "chosen": null, "rejected": "y"}\n',
+    "margin.jsonl": '{"prompt": "a", "chosen": "x", "rejected": "y", "margin": "big"}\n',
+    "mixedpairs.jsonl": '{"prompt": "a", "chosen": "x", "rejected": "y"}\n{"prompt": [{"role": "user", "content": "a"}], '
+                        '"chosen": [{"role": "assistant", "content": "x"}], "rejected": [{"role": "assistant", '
+                        '"content": "y"}]}\n',
 }
 
 
@@ -200,6 +208,59 @@ def _finished_output(root: Path, tiny: str):
     (out / "r1_manifest.json").write_text('{"stage": "eval"}\n')
 
 
+def _saved_dataset(folder: Path, rows: int, stage: str | None = "reject-sample") -> None:
+    import datasets
+
+    ds = datasets.Dataset.from_dict({"prompt": ["1+1"] * rows, "answer": ["2"] * rows,
+                                     "completion": ["2"] * rows})
+    ds.save_to_disk(str(folder / "dataset"))
+    if stage:
+        (folder / "r1_manifest.json").write_text(json.dumps({"stage": stage}))
+
+
+def _empty_run(root: Path, tiny: str):
+    """A finished reject-sample run that kept 0 rows."""
+    _saved_dataset(root / "rs", 0)
+
+
+def _interrupted_samples(root: Path, tiny: str):
+    """An interrupted reject-sample run: its rows are in its working folder, unfinished."""
+    _saved_dataset(root / "rs.partial", 4, stage=None)
+
+
+def _run_without_dataset(root: Path, tiny: str):
+    (root / "ev").mkdir()
+    (root / "ev" / "r1_manifest.json").write_text('{"stage": "eval"}\n')
+    (root / "ev" / "samples.jsonl").write_text('{"prompt": "1+1", "completion": "2", "correct": true}\n')
+    (root / "ev" / "results.json").write_text('{"benchmarks": {}}\n')
+
+
+def _not_an_r1_output(root: Path, tiny: str):
+    (root / "notes").mkdir()
+    (root / "notes" / "thesis.tex").write_text("years of work\n")
+
+
+def _runs_folder(root: Path, tiny: str):
+    """A folder of runs: a finished sft run (its manifest) and an eval."""
+    for name, stage in (("sft", "sft"), ("ev", "eval")):
+        (root / "runs" / name).mkdir(parents=True)
+        (root / "runs" / name / "r1_manifest.json").write_text(json.dumps({"stage": stage, "inputs": []}))
+
+
+def _sft_with_checkpoints(root: Path, tiny: str):
+    """A finished sft run that kept its checkpoints."""
+    folder = root / "sft"
+    (folder / "checkpoint-2").mkdir(parents=True)
+    (folder / "checkpoint-2" / "trainer_state.json").write_text("{}")
+    (folder / "r1_manifest.json").write_text(json.dumps({"stage": "sft", "options": {"model": "tiny"}}))
+
+
+def _interrupted_sft_of_another_model(root: Path, tiny: str):
+    _interrupted(root, tiny)
+    (root / "sft.partial" / "r1_started.json").write_text(json.dumps({"stage": "sft", "options": {
+        "model": "tiny?layers=3", "dataset": ["task:arith?n=8"]}}))
+
+
 HOLDER = """
 import sys, time
 from r1cli import runs
@@ -238,6 +299,59 @@ ALIGN = ["align", "-m", "tiny", "-o", "out"]
 MIXED = ["-d", "task:arith?n=4,task:general?n=4"]
 
 CASES = [
+    # --- nothing lost: --overwrite, --resume and publication keep finished work
+    Case("overwrite-a-folder-that-is-no-run", ["data", "-d", "ok.jsonl", "-o", "notes", "--overwrite"],
+         ["--output notes", "not an r1 output"], _not_an_r1_output),
+    Case("overwrite-a-file", ["data", "-d", "ok.jsonl", "-o", "notes.txt", "--overwrite"],
+         ["--output notes.txt", "not an r1 output"]),
+    Case("report-into-a-reported-run", ["report", "runs", "-o", "runs/sft", "--overwrite"],
+         ["--output runs/sft is a sft run inside runs"], _runs_folder),
+    Case("align-resume-on-an-sft-run", [*ALIGN, "-d", "task:arith?n=4", "-o", "sft", "--resume"],
+         ["--resume", "r1 sft, not of r1 align"], _sft_with_checkpoints),
+    Case("sft-resume-on-another-models-checkpoints", ["sft", "-d", "task:arith?n=8", "-o", "sft", "--resume"],
+         ["--resume", "other options", "--model 'tiny?layers=3' -> 'tiny'"], _interrupted_sft_of_another_model),
+    # --- models of the wrong kind: a classifier (a reward model) where a model must write text
+    Case("rs-judge-a-reward-model", [*RS, "--judge", "rm"], ["--judge rm is a classifier"], _reward_model_config),
+    Case("coldstart-summarizer-a-reward-model", ["coldstart", "-d", "task:arith?n=2", "--summary", "model",
+                                                 "--summarizer", "rm", "-o", "out"],
+         ["--summarizer rm is a classifier"], _reward_model_config),
+    Case("distill-student-a-reward-model", [*DISTILL, "--student", "rm"], ["--student rm is a classifier"],
+         _reward_model_config),
+    Case("eval-model-a-reward-model", [*EVAL, "-m", "rm"], ["--model rm is a classifier"], _reward_model_config),
+    # --- options a mode does not use are refused, not ignored
+    Case("coldstart-from-review-with-sampling", ["coldstart", "--from-review", "ok.jsonl", "-k", "8", "-o", "out"],
+         ["--num-samples is not used with --from-review"]),
+    Case("distill-traces-with-dataset", ["distill", "--traces", "ok.jsonl", "-d", "task:arith", "-o", "out"],
+         ["--dataset is not used with --traces"]),
+    Case("grpo-eval-dataset-without-eval-every", [*GRPO, "--eval-dataset", "task:arith?n=4"],
+         ["--eval-dataset is not used with --eval-every 0"]),
+    Case("align-eval-dataset-without-eval-every", [*ALIGN, "-d", "task:arith?n=4", "--eval-dataset", "ok.jsonl"],
+         ["--eval-dataset is not used with --eval-every 0"]),
+    Case("grpo-tracker-not-installed", [*GRPO, "--report-to", "wandb"], ["--report-to needs the wandb package"]),
+    Case("reward-model-tracker-not-installed", ["reward-model", "-m", "tiny", "-d", "task:prefs?n=8", "-o", "out",
+                                                "--report-to", "tensorboard"], ["--report-to needs the tensorboard"]),
+    # --- rows are checked before any work: a prompt or completion is text or chat turns
+    Case("data-null-prompt", [*DATA, "-d", "nullprompt.jsonl"], ["nullprompt.jsonl row 0", "'prompt' is null"]),
+    Case("sft-number-completion", [*SFT, "-m", "tiny", "-d", "intcompletion.jsonl"],
+         ["intcompletion.jsonl row 0", "'completion' is int"]),
+    Case("reward-model-null-side", ["reward-model", "-m", "tiny", "-d", "nullside.jsonl", "-o", "out"],
+         ["nullside.jsonl row 1", "'chosen' is null"]),
+    Case("reward-model-margin-not-a-number", ["reward-model", "-m", "tiny", "-d", "margin.jsonl", "-o", "out"],
+         ["margin.jsonl row 0", "'margin' is 'big', not a number"]),
+    Case("reward-model-text-and-chat", ["reward-model", "-m", "tiny", "-d", "mixedpairs.jsonl", "-o", "out"],
+         ["mixedpairs.jsonl row 1", "mixes text and chat"]),
+    # --- the environment
+    Case("tmpdir-missing", [*DATA, "-d", "task:arith?n=2"], ["TMPDIR=", "not a writable folder"],
+         env={"TMPDIR": "/nonexistent/r1-tmp"}),
+    # --- what a run left is never data: no rows, a working folder, a run folder without dataset/
+    Case("data-from-a-run-that-kept-0-rows", [*DATA, "-d", "rs"], ["rs holds a dataset of 0 rows"], _empty_run),
+    Case("sft-on-a-run-that-kept-0-rows", [*SFT, "-d", "rs"], ["rs holds a dataset of 0 rows"], _empty_run),
+    Case("distill-traces-partial", ["distill", "--traces", "rs.partial", "-o", "out"],
+         ["rs.partial", "interrupted run's working folder"], _interrupted_samples),
+    Case("sft-on-a-partial-dataset-folder", [*SFT, "-d", "rs.partial/dataset"],
+         ["rs.partial/dataset", "interrupted run"], _interrupted_samples),
+    Case("data-from-a-run-without-dataset", [*DATA, "-d", "ev"], ["ev is an r1 run folder without a dataset/"],
+         _run_without_dataset),
     # --- reject-sample: everything is checked before an engine opens
     Case("rs-no-answers-and-no-judge", [*RS, "-d", "noanswer.jsonl"], ["no reference answers", "--judge"]),
     Case("rs-judge-missing", [*RS, "-d", "noanswer.jsonl", "--judge", "./no-judge"], ["--judge ./no-judge"]),
@@ -249,6 +363,8 @@ CASES = [
     Case("rs-decontaminate-unknown", [*RS, "--decontaminate", "mathh500"], ["--decontaminate mathh500",
                                                                              "unknown benchmark"]),
     Case("rs-reward-unknown", [*RS, "--reward", "nope"], ["unknown reward"]),
+    Case("rs-row-reward-unknown", [*RS, "-d", "rowreward.jsonl"], ["rowreward.jsonl", "'reward' column",
+                                                                   "nosuch"]),
     # --- coldstart: exemplar and review files are checked line by line before anything is sampled
     Case("coldstart-exemplars-without-fields", ["coldstart", "-m", "tiny", "-d", "task:arith?n=2", "--mode", "fewshot",
                                                 "--exemplars", "bad.jsonl", "-o", "out"],
@@ -375,6 +491,8 @@ CASES = [
     # --- rewards
     Case("reward-unknown", [*GRPO, "--reward", "nosuch"], ["unknown reward 'nosuch'", "accuracy"]),
     Case("reward-weight", [*GRPO, "--reward", "accuracy:abc"], ["weight 'abc'", "accuracy:0.5"]),
+    Case("reward-every-weight-0", [*GRPO, "--reward", "accuracy:0", "--reward", "format:0"],
+         ["every reward has weight 0", "--reward NAME:WEIGHT"]),
     Case("reward-parameter", [*GRPO, "--reward", "accuracy(foo=1)"], ["reward 'accuracy'", "'foo'"]),
     # --- eval
     Case("eval-unknown-benchmark", [*EVAL_WITHOUT_BENCHMARK, "-b", "nope"], ["unknown benchmark 'nope'"]),

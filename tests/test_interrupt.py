@@ -1,6 +1,7 @@
 """Ctrl-C in every long stage: a SIGINT to the process group (what a terminal sends) ends the run with exit 130
 and one line naming the folder to --resume from, prints no traceback, leaves no process behind, and the same
-command with --resume then finishes the run.
+command with --resume then finishes the run. A SIGTERM to the CLI's process alone (what `kill`, `timeout` and
+job schedulers send) does the same.
 
 Each stage is one row of STAGES; a new long stage adds its row (a small run that takes a while, and the file
 under OUTPUT.partial that shows real work has begun).
@@ -32,6 +33,7 @@ class Stage:
     child: str | None = None  # part of the command line of a child process that must be running by then
     part: str | None = None  # the run folder under OUTPUT that is interrupted, for a stage of several parts
     model_flag: str = "--model"  # the option the tiny model is given with
+    sig: int = signal.SIGINT  # SIGINT goes to the process group, as a terminal sends it; SIGTERM to the CLI alone
 
 
 STAGES = [
@@ -39,12 +41,22 @@ STAGES = [
     # their own process group, so the SIGINT reaches only the CLI, which stops them.
     pytest.param(Stage("eval", ["--benchmark", "task:arith?n=400", "--num-samples", "4", "--max-completion-length", "32"],
                        "shards/*/shard-*.jsonl", child="VLLM::EngineCore"), id="eval"),
+    # SIGTERM: vLLM's engine and worker (their own process group) must be stopped by the CLI, not left running.
+    pytest.param(Stage("eval", ["--benchmark", "task:arith?n=400", "--num-samples", "4", "--max-completion-length", "32"],
+                       "shards/*/shard-*.jsonl", child="VLLM::EngineCore", sig=signal.SIGTERM), id="eval-sigterm"),
     pytest.param(Stage("sft", ["--dataset", "task:arith?n=256", "--max-steps", "60", "--save-steps", "5",
                                "--logging-steps", "1"], "metrics.jsonl"), id="sft", marks=pytest.mark.slow),
     # grpo: the reward workers are running by the end of step 1, so the SIGINT reaches them too.
     pytest.param(Stage("grpo", ["--dataset", "task:arith?n=32", "--template", "plain", "--group-size", "2",
                                 "--max-completion-length", "16", "--max-steps", "4", "--save-steps", "1"],
                        "metrics.jsonl", child="r1cli.rewards._worker"), id="grpo", marks=pytest.mark.slow),
+    pytest.param(Stage("grpo", ["--dataset", "task:arith?n=32", "--template", "plain", "--group-size", "2",
+                                "--max-completion-length", "16", "--max-steps", "4", "--save-steps", "1"],
+                       "metrics.jsonl", child="r1cli.rewards._worker", sig=signal.SIGTERM), id="grpo-sigterm",
+                 marks=pytest.mark.slow),
+    pytest.param(Stage("reject-sample", ["--dataset", "task:arith?n=64", "--template", "plain", "--num-samples",
+                                         "2", "--max-completion-length", "32", "--engine", "hf", "--shard-size",
+                                         "8"], "shards/shard-*.jsonl", sig=signal.SIGTERM), id="reject-sample-sigterm"),
     # reject-sample: interrupted between shards, with the first ones already curated; its reward workers lead
     # their own process group, so none gets the SIGINT, even one still starting.
     pytest.param(Stage("reject-sample", ["--dataset", "task:arith?n=64", "--template", "plain", "--num-samples",
@@ -157,7 +169,10 @@ def test_ctrl_c_exits_130_with_a_resume_line_and_resume_finishes(stage, tmp_path
         procs = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
         if stage.child:
             assert any(stage.child in " ".join(_cmdline(p)) for p in procs), [_cmdline(p) for p in procs]
-        os.killpg(proc.pid, signal.SIGINT)
+        if stage.sig == signal.SIGINT:
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, stage.sig)
         _wait_exit(proc, stderr)
         left = _survivors(procs, proc.pid)
     finally:

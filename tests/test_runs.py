@@ -122,7 +122,7 @@ def test_an_interrupted_runs_checkpoints_or_shards_need_resume_or_overwrite(tmp_
         with runs.run_dir("x", evals, Opts()):
             pass
     with runs.run_dir("x", evals, Opts(), overwrite=True) as run:
-        assert not any(run.path.iterdir())  # --overwrite discarded them
+        assert [p.name for p in run.path.iterdir()] == [runs.STARTED]  # --overwrite discarded them
 
 
 def test_an_output_is_owned_by_one_run_at_a_time(tmp_path):
@@ -137,6 +137,97 @@ def test_an_output_is_owned_by_one_run_at_a_time(tmp_path):
                 pass
         assert runs.partial_path(out).is_dir()  # the owner's folder is untouched
     assert (out / runs.MANIFEST).exists() and not runs.lock_path(out).exists()
+
+
+def test_overwrite_replaces_only_an_r1_output(tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "thesis.tex").write_text("years of work")
+    (tmp_path / "file.txt").write_text("a file")
+    for name in ("notes", "file.txt"):
+        with pytest.raises(UserError, match=f"--output .*{name} exists and is not an r1 output"):
+            with runs.run_dir("x", tmp_path / name, Opts(), overwrite=True):
+                pass
+    assert (tmp_path / "notes" / "thesis.tex").read_text() == "years of work"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt", "notes"]
+
+
+def test_an_output_parked_by_a_crashed_publication_is_restored_not_deleted(tmp_path):
+    out = tmp_path / "o"
+    with runs.run_dir("x", out, Opts()) as run:
+        (run.path / "model.bin").write_text("old")
+    out.rename(runs.replaced_path(out))  # the crash: parked, the new folder not yet renamed in
+    with pytest.raises(RuntimeError):
+        with runs.run_dir("x", out, Opts(), overwrite=True):
+            raise RuntimeError("the new run fails too")
+    assert (out / "model.bin").read_text() == "old"
+    with runs.run_dir("x", out, Opts(), overwrite=True) as run:
+        (run.path / "model.bin").write_text("new")
+    assert (out / "model.bin").read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+
+def test_parts_published_together_are_all_kept_or_all_put_back(tmp_path):
+    """A two-part run (traces, then a student trained on them) with --overwrite: when the second part fails,
+    the first part's older output comes back; when both succeed, the older outputs are gone."""
+    for part in ("a", "b"):
+        with runs.run_dir("x", tmp_path / part, Opts()) as run:
+            (run.path / "v").write_text("old")
+    with pytest.raises(RuntimeError):
+        with runs.together():
+            with runs.run_dir("x", tmp_path / "a", Opts(), overwrite=True) as run:
+                (run.path / "v").write_text("new")
+            assert (tmp_path / "a" / "v").read_text() == "new"
+            with runs.run_dir("x", tmp_path / "b", Opts(), overwrite=True):
+                raise RuntimeError("the second part fails")
+    assert [(tmp_path / p / "v").read_text() for p in "ab"] == ["old", "old"]
+    with runs.together():
+        for part in "ab":
+            with runs.run_dir("x", tmp_path / part, Opts(), overwrite=True) as run:
+                (run.path / "v").write_text("new")
+    assert [(tmp_path / p / "v").read_text() for p in "ab"] == ["new", "new"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+
+
+def test_resume_refuses_another_stages_or_options_work(tmp_path):
+    out = tmp_path / "o"
+    with pytest.raises(RuntimeError):
+        with runs.run_dir("sft", out, Opts(lr=0.1)) as run:
+            (run.path / "checkpoint-4").mkdir()
+            (run.path / "checkpoint-4" / "trainer_state.json").write_text("{}")
+            raise RuntimeError("killed")
+    with pytest.raises(UserError, match="is a run of r1 sft, not of r1 align"):
+        with runs.run_dir("align", out, Opts(lr=0.1), resume=True):
+            pass
+    with pytest.raises(UserError, match="other options \\(--lr 0.1 -> 0.5\\)"):
+        with runs.run_dir("sft", out, Opts(lr=0.5), resume=True):
+            pass
+    assert (runs.partial_path(out) / "checkpoint-4" / "trainer_state.json").exists()
+    with runs.run_dir("sft", out, Opts(lr=0.1), resume=True) as run:
+        assert (run.path / "checkpoint-4").is_dir()
+    assert not (out / runs.STARTED).exists() and runs.read_manifest(out)["stage"] == "sft"
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_half_written_folder(tmp_path):
+    import errno
+
+    out = tmp_path / "o"
+    with pytest.raises(UserError, match="no space left on the device of .*o .*free some space"):
+        with runs.run_dir("x", out, Opts()) as run:
+            (run.path / "half.jsonl").write_text('{"a": 1}\n')
+            raise OSError(errno.ENOSPC, "No space left on device", str(run.path / "half.jsonl"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_that_is_another_stages_run_inside_an_input_folder_is_refused(tmp_path):
+    """`r1 report RUNS -o RUNS/sft --overwrite` would delete a run it reports on."""
+    from r1cli.stages import report
+
+    with runs.run_dir("sft", tmp_path / "runs" / "sft", Opts()):
+        pass
+    with pytest.raises(UserError, match="is a sft run inside .*runs, the input of RUNS_DIR"):
+        with runs.run_dir("report", tmp_path / "runs" / "sft", report.Config(runs_dir=str(tmp_path / "runs")),
+                          overwrite=True):
+            pass
+    assert runs.read_manifest(tmp_path / "runs" / "sft")["stage"] == "sft"
 
 
 # ------------------------------------------------------------------------------------------- fingerprints

@@ -10,13 +10,21 @@ optional `solution` and `id`; other columns are kept. One module per concern:
 Callers use the names below (`data.load(...)`, `data.write_jsonl(...)`), not the modules.
 """
 
-from r1cli.data.canonical import ID_COLUMNS, PROMPT_COLUMNS, SOLUTION_COLUMNS, canonicalize, derive_answer
+from r1cli.data.canonical import (
+                                  ID_COLUMNS,
+                                  PROMPT_COLUMNS,
+                                  SOLUTION_COLUMNS,
+                                  canonicalize,
+                                  check_preferences,
+                                  derive_answer,
+                                  text_or_chat,
+)
 from r1cli.data.files import DATASET_DIR, read_jsonl, read_objects, save, scratch_file, write_jsonl
 from r1cli.data.pairs import is_chat, load_pairs, pairs_schema, to_pairs
 from r1cli.data.sources import COMMON_KEYS, FILE_FORMATS, load, parse_spec
 
 __all__ = [
     "COMMON_KEYS", "DATASET_DIR", "FILE_FORMATS", "ID_COLUMNS", "PROMPT_COLUMNS", "SOLUTION_COLUMNS",
-    "canonicalize", "derive_answer", "is_chat", "load", "load_pairs", "pairs_schema", "parse_spec",
-    "read_jsonl", "read_objects", "save", "scratch_file", "to_pairs", "write_jsonl",
+    "canonicalize", "check_preferences", "derive_answer", "is_chat", "load", "load_pairs", "pairs_schema", "parse_spec",
+    "read_jsonl", "read_objects", "save", "scratch_file", "text_or_chat", "to_pairs", "write_jsonl",
 ]

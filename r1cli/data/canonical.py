@@ -101,7 +101,7 @@ def canonicalize(ds, params: dict[str, str] | None = None, spec: str = "dataset"
     prefix = "__src_"
 
     def convert(row: dict[str, Any], idx: int) -> dict[str, Any]:
-        out = {"prompt": prompt.value(row, prefix, idx)}
+        out = {"prompt": text_or_chat(prompt.value(row, prefix, idx), spec, idx, "prompt")}
         raw_answer = answer.value(row, prefix, idx) if answer else None
         sol = solution.value(row, prefix, idx) if solution else None
         gold, derived_solution = derive_answer(raw_answer, sol)
@@ -143,3 +143,36 @@ def derive_answer(raw_answer: Any, solution: Any) -> tuple[str, str | None]:
         if m:
             return m.group(1).replace(",", "").strip(), solution[: solution.rfind("####")].strip()
     return "", None
+
+
+def is_messages(value) -> bool:
+    """Whether a prompt or completion value is chat turns (a list of role/content dicts)."""
+    return isinstance(value, list) and bool(value) and isinstance(value[0], dict) and "role" in value[0]
+
+
+def text_or_chat(value: Any, spec: str, row: int, column: str) -> Any:
+    """`value` when it is text or chat turns; a null, a number or anything else is refused naming the row
+    (read as text it would train on 'None' or '5')."""
+    if isinstance(value, str) or is_messages(value):
+        return value
+    shown = "null" if value is None else type(value).__name__
+    raise UserError(f"{spec} row {row}: '{column}' is {shown}, not text or chat turns; fix or drop that row")
+
+
+def check_preferences(ds, spec: str) -> None:
+    """Preference pairs as a reward model trains on them: every side text or chat turns (no null), all rows
+    of one kind (text and chat cannot share a column), and a margin, where given, a number."""
+    kinds = set()
+    sides = [c for c in ("prompt", "chosen", "rejected") if c in ds.column_names]
+    row = 0
+    for batch in ds.select_columns(sides + [c for c in ("margin",) if c in ds.column_names]).iter(batch_size=1000):
+        for k in range(len(batch[sides[0]])):
+            for side in sides:
+                kinds.add("chat" if is_messages(text_or_chat(batch[side][k], spec, row, side)) else "text")
+            margin = batch["margin"][k] if "margin" in batch else 0.0
+            if isinstance(margin, bool) or not isinstance(margin, (int, float)):
+                raise UserError(f"{spec} row {row}: 'margin' is {margin!r}, not a number")
+            if len(kinds) > 1:
+                raise UserError(f"{spec} row {row}: mixes text and chat turns (its own sides or with the rows "
+                                "before it); give every row in one form")
+            row += 1

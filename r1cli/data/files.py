@@ -9,14 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from r1cli import log
 from r1cli.errors import UserError
 
 DATASET_DIR = "dataset"  # where an r1 output folder keeps its save_to_disk dataset
+RUN_MANIFEST = "r1_manifest.json"  # what marks an r1 output folder (runs.MANIFEST; runs imports data, not back)
 
 
 def save(ds, folder: Path, *, jsonl: bool = False) -> Path:
     """Write `ds` into `folder/dataset` (save_to_disk) and optionally `folder/data.jsonl`."""
     target = Path(folder) / DATASET_DIR
+    if not len(ds):  # published all the same (the run is finished), but no stage can read it
+        log.warn(f"0 rows kept: {target} is empty, and every stage will refuse it as a dataset")
     ds.save_to_disk(str(target))
     if jsonl:
         ds.to_json(str(Path(folder) / "data.jsonl"), lines=True, force_ascii=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from r1cli.data.canonical import canonicalize
+from r1cli.data.canonical import canonicalize, is_messages, text_or_chat
 from r1cli.data.files import scratch_file
 from r1cli.data.sources import load, parse_spec
 from r1cli.errors import UserError
@@ -56,10 +56,6 @@ def is_chat(ds, schema: str) -> bool:
     return any(isinstance(ds.features[c], (List, LargeList)) for c in columns)
 
 
-def _is_messages(value) -> bool:
-    return isinstance(value, list) and bool(value) and isinstance(value[0], dict) and "role" in value[0]
-
-
 def _clean(messages) -> list[dict[str, str]]:
     return [{"role": str(m["role"]), "content": str(m.get("content") or "")} for m in messages]
 
@@ -86,20 +82,21 @@ def to_pairs(ds, schema: str, template: str, conversational: bool, spec: str = "
 
     def messages(batch, indices):
         for i, msgs in zip(indices, batch["messages"], strict=True):
-            if not _is_messages(msgs) or msgs[-1].get("role") != "assistant":
+            if not is_messages(msgs) or msgs[-1].get("role") != "assistant":
                 raise UserError(f"{spec} row {i}: 'messages' must be chat turns ending with an assistant turn")
             msgs = _clean(msgs)
             yield msgs[:-1], msgs[-1:]
 
     def prompt_completion(batch, indices):
-        for p, c in zip(batch["prompt"], batch["completion"], strict=True):
-            yield (_clean(p) if _is_messages(p) else str(p)), (_clean(c) if _is_messages(c) else str(c))
+        for i, p, c in zip(indices, batch["prompt"], batch["completion"], strict=True):
+            p, c = text_or_chat(p, spec, i, "prompt"), text_or_chat(c, spec, i, "completion")
+            yield (_clean(p) if is_messages(p) else p), (_clean(c) if is_messages(c) else c)
 
     def canonical(batch, indices):
         answers = batch.get("response_answer") or batch["answer"]
         for p, solution, answer, gold in zip(batch["prompt"], batch["solution"], answers, batch["answer"],
                                              strict=True):
-            yield (_clean(p) if _is_messages(p) else p), templates.r1_completion(solution or "", str(answer or gold))
+            yield (_clean(p) if is_messages(p) else p), templates.r1_completion(solution or "", str(answer or gold))
 
     rows = {"messages": messages, "prompt-completion": prompt_completion, "canonical": canonical}[schema]
 

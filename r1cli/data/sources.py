@@ -15,13 +15,14 @@ such as `prompt={Body} {Question}`). A local file, folder of files or saved sing
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 from r1cli import log
 from r1cli.data.canonical import canonicalize
 from r1cli.data.diagnose import _diagnose, _no_rows, _non_object_line, _root_cause, _utf8_problem
-from r1cli.data.files import DATASET_DIR
+from r1cli.data.files import DATASET_DIR, RUN_MANIFEST
 from r1cli.errors import UserError
 
 FILE_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
@@ -93,6 +94,7 @@ def _load_source(source: str, params: dict[str, str]):
     import datasets
 
     path = Path(source).expanduser()
+    refuse_non_data(path, source)
     if path.is_dir():
         if (path / DATASET_DIR / "dataset_info.json").exists() or (path / DATASET_DIR / "dataset_dict.json").exists():
             path = path / DATASET_DIR
@@ -119,6 +121,29 @@ def _load_source(source: str, params: dict[str, str]):
         raise UserError(f"data file or folder not found: {source} (check the path; "
                         f"files must end in {', '.join(FILE_FORMATS)})")
     return _load_hub(source, params)
+
+
+def refuse_non_data(path: Path, source: str) -> None:
+    """Refuse, in one line, a local source that is never data: anything in an interrupted run's working folder
+    (its rows are unchecked or half-written), an r1 run folder that holds no dataset/ (its other files are
+    logs, results, weights), and a saved dataset of 0 rows (which datasets fails to read with an IndexError)."""
+    if any(part.endswith(".partial") for part in path.parts):
+        raise UserError(f"{source} is inside an interrupted run's working folder (.partial), not data: finish "
+                        "that run with --resume, or give a finished one")
+    if not path.is_dir():
+        return
+    if (path / RUN_MANIFEST).is_file() and not (path / DATASET_DIR).is_dir():
+        raise UserError(f"{source} is an r1 run folder without a {DATASET_DIR}/ folder: give a run that wrote a "
+                        "dataset (data, reject-sample, coldstart, distill's traces) or a data file")
+    for folder in (path / DATASET_DIR, path):
+        try:
+            state = json.loads((folder / "state.json").read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(state, dict) and not state.get("_data_files"):
+            raise UserError(f"{source} holds a dataset of 0 rows (the run that wrote it kept none): rerun it so "
+                            "that it keeps some, or give another dataset")
+        return
 
 
 def _load_files(files: list[str], fmt: str):

@@ -57,11 +57,12 @@ def tiny_spec(ref: str):
     return spec
 
 
-def resolve(ref: str, flag: str | None = None, *, trust_remote_code: bool = False) -> str:
+def resolve(ref: str, flag: str | None = None, *, trust_remote_code: bool = False, generative: bool = True) -> str:
     """Turn a model reference into something `from_pretrained` and vLLM accept (a folder or a hub name).
 
     `flag` is the option the reference came from (e.g. "--model"); error messages name it. A local model
-    that needs its own code is refused unless `trust_remote_code`.
+    that needs its own code is refused unless `trust_remote_code`. `generative`: the model writes text, so a
+    local classifier (a reward model) is refused; False where a classifier may be given.
     """
     if not ref.strip():
         raise UserError(f"{flag or 'the model reference'} is empty: give tiny, a checkpoint folder or a hub name")
@@ -75,7 +76,7 @@ def resolve(ref: str, flag: str | None = None, *, trust_remote_code: bool = Fals
 
     path = Path(ref).expanduser()
     if path.exists():
-        checks.model_folder(path, label, trust_remote_code=trust_remote_code)
+        checks.model_folder(path, label, trust_remote_code=trust_remote_code, generative=generative)
         return str(path.resolve())
     if checks.looks_like_path(ref):
         raise UserError(f"{label}: folder not found{checks.did_you_mean(path)}")

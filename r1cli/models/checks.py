@@ -42,9 +42,15 @@ def did_you_mean(path: Path) -> str:
     return f" (did you mean {parent / match[0]}?)" if match else ""
 
 
-def model_folder(path: Path, label: str, *, trust_remote_code: bool = False) -> None:
-    """Raise a one-line UserError naming the file when `path` is not a checkpoint folder, or when it needs
-    code of its own that the user did not trust."""
+# Heads that score or label text and write none: such a checkpoint is no model to sample from or fine-tune as one.
+CLASSIFIER_HEADS = ("ForSequenceClassification", "ForTokenClassification", "ForQuestionAnswering",
+                    "ForMultipleChoice")
+
+
+def model_folder(path: Path, label: str, *, trust_remote_code: bool = False, generative: bool = True) -> None:
+    """Raise a one-line UserError naming the file when `path` is not a checkpoint folder, when it needs
+    code of its own that the user did not trust, or (`generative`) when it is a classifier, such as a reward
+    model, where a model that writes text is needed (it would load with a fresh, untrained LM head)."""
     if not path.is_dir():
         raise UserError(f"{label}: is a file, not a model folder (pass the folder that holds config.json)")
     config = path / "config.json"
@@ -60,6 +66,11 @@ def model_folder(path: Path, label: str, *, trust_remote_code: bool = False) -> 
     model_type = values["model_type"]
     if not isinstance(model_type, str):
         raise UserError(f"{label}: {config} has model_type {model_type!r}, not a name such as 'llama'")
+    architectures = values.get("architectures")
+    if generative and isinstance(architectures, list) and architectures and all(
+            isinstance(a, str) and a.endswith(CLASSIFIER_HEADS) for a in architectures):
+        raise UserError(f"{label} is a classifier ({', '.join(architectures)}, e.g. a reward model), not a model "
+                        "that writes text: give a causal language model checkpoint")
     if values.get("auto_map"):
         if not trust_remote_code and not _known_architecture(model_type):
             raise UserError(f"{label}: model_type '{model_type}' needs the Python code the model ships "

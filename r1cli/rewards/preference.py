@@ -77,7 +77,7 @@ def check_checkpoint(ref: str, flag: str, *, trust_remote_code: bool = False) ->
 
     from r1cli.models import resolve
 
-    path = resolve(ref, flag=flag, trust_remote_code=trust_remote_code)
+    path = resolve(ref, flag=flag, trust_remote_code=trust_remote_code, generative=False)
     try:
         config = AutoConfig.from_pretrained(path, trust_remote_code=trust_remote_code)
     except (OSError, ValueError) as e:

@@ -72,5 +72,7 @@ class RLOptions(defaults(DecodingOptions, temperature=1.0, top_p=1.0, max_comple
     eval_every: int = option(0, "Greedy held-out pass@1 on --eval-dataset every N steps (0: off).", min=0)
     eval_dataset: str | None = option(None, "Held-out prompts for --eval-every (use a validation set).")
     keep_best: bool = option(False, "Publish the weights with the best held-out pass@1 (needs --eval-every).")
+
+    UNUSED_WHEN = {"eval_every=0": ("eval_dataset",)}  # no held-out check: a held-out set would go unread
     overwrite: bool = option(False, "Replace the output folder if it exists.")
     trust_remote_code: bool = remote_code_option()

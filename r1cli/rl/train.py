@@ -47,14 +47,18 @@ def prepare_dataset(spec: str, template: str, system: str | None):
     return render_prompts(data.load(spec), template, system)
 
 
-def _reopen_finished(final: Path) -> None:
-    """--resume on a finished run: move it back to its .partial folder so training extends it from its newest
-    checkpoint. A run that kept none cannot be extended so (training would restart from --model and replace it)."""
-    from r1cli.runs import partial_path
+def _reopen_finished(final: Path, stage: str, cfg) -> None:
+    """--resume on a finished run of this stage and options: move it back to its .partial folder so training
+    extends it from its newest checkpoint. A run that kept none cannot be extended so (training would restart
+    from --model and replace it)."""
+    import dataclasses
+
+    from r1cli.runs import check_resume, partial_path
     from r1cli.training import last_checkpoint
 
     work = partial_path(final)
     if final.exists() and not work.exists():
+        check_resume(final, stage, dataclasses.asdict(cfg))
         if last_checkpoint(final) is None:
             raise UserError(f"--resume: {final} is a finished run without checkpoints (it ran without "
                             f"--keep-checkpoints); to train it further pass --model {final} and a new --output")
@@ -72,11 +76,14 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
     from r1cli.rl import heldout as heldout_check
     from r1cli.rl.trainer import accuracy_key, trainer_class
 
+    if not any(weight for _, _, weight in specs):  # every advantage would be 0: steps that learn nothing
+        raise UserError("every reward has weight 0, so no reward reaches the loss: give one a weight above 0 "
+                        "(--reward NAME:WEIGHT)")
     model_path = resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
     use_vllm, reason = backend.choose(cfg.use_vllm, cfg.vllm_mode)
     final = Path(cfg.output).expanduser()
     if cfg.resume:
-        _reopen_finished(final)
+        _reopen_finished(final, stage, cfg)
     with runs.run_dir(stage, final, cfg, resume=cfg.resume, overwrite=cfg.overwrite or cfg.resume) as run:
         log.info(reason)
         run.add_input("model", cfg.model)

@@ -63,12 +63,14 @@ class Config(SFTOptions, LayoutOptions, CurationOptions):  # the curation option
     resume: bool = option(False, "Continue the interrupted part: the traces' shards or the student's checkpoints.")
     overwrite: bool = option(False, "Replace the output's parts if they exist.")
 
+    UNUSED_WHEN = {"traces": ("dataset",)}  # the prompts (and, with --method sft, the traces) are --traces'
+
 
 def run(cfg: Config) -> dict:
     """Make (or reuse) the traces, then train the student; returns {traces: stats, student: metrics}."""
     from pathlib import Path
 
-    from r1cli import models
+    from r1cli import models, runs
     from r1cli.errors import UserError
 
     if not cfg.teacher and (cfg.method == "on-policy" or not cfg.traces):
@@ -81,10 +83,10 @@ def run(cfg: Config) -> dict:
         return {STUDENT: _on_policy(cfg, out / STUDENT)}
     if cfg.traces:
         _training_set(cfg, cfg.traces)  # a bad --traces fails before anything is written
-        traces, stats = cfg.traces, None
-    else:
-        traces, stats = str(out / TRACES), _traces(cfg, out / TRACES)
-    return {TRACES: stats, STUDENT: _student(cfg, traces, out / STUDENT)}
+        return {TRACES: None, STUDENT: _student(cfg, cfg.traces, out / STUDENT)}
+    with runs.together():  # --overwrite: new traces are kept only with the student trained on them
+        stats = _traces(cfg, out / TRACES)
+        return {TRACES: stats, STUDENT: _student(cfg, str(out / TRACES), out / STUDENT)}
 
 
 def _train_template(cfg: Config) -> str:

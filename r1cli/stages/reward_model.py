@@ -70,7 +70,9 @@ def load_pairs(spec: str):
     if missing:
         raise UserError(f"--dataset {spec} has no {' and no '.join(repr(c) for c in missing)} column (columns: "
                         f"{', '.join(sorted(ds.column_names))}); preference pairs need 'chosen' and 'rejected'")
-    return ds.select_columns([c for c in PAIR_COLUMNS if c in ds.column_names])
+    ds = ds.select_columns([c for c in PAIR_COLUMNS if c in ds.column_names])
+    data.check_preferences(ds, f"--dataset {spec}")
+    return ds
 
 
 def split(ds, fraction: float, seed: int):
@@ -87,7 +89,7 @@ def run(cfg: Config) -> dict:
     from r1cli import models, runs
 
     # a bad --model fails before the output folder exists
-    path = models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)
+    path = models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code, generative=False)
     pairs = load_pairs(cfg.dataset)
     train_ds, eval_ds = split(pairs, cfg.eval_fraction, cfg.seed)
     with runs.run_dir("reward-model", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:

@@ -24,16 +24,40 @@ def test_resume_of_a_finished_run_without_checkpoints_is_refused_untouched(tmp_p
     from r1cli.errors import UserError
     from r1cli.rl.train import _reopen_finished
 
+    cfg = cfgmod.resolve(grpo.Config, {}, {"model": "m", "dataset": "d", "output": "o"})
     final = tmp_path / "grpo"
     final.mkdir()
     (final / "model.safetensors").write_bytes(b"weights")
     with pytest.raises(UserError, match="without checkpoints .*--keep-checkpoints.*--model"):
-        _reopen_finished(final)
+        _reopen_finished(final, "grpo", cfg)
     assert [p.name for p in tmp_path.iterdir()] == ["grpo"]
     (final / "checkpoint-3").mkdir()
     (final / "checkpoint-3" / "trainer_state.json").write_text("{}")
-    _reopen_finished(final)
+    _reopen_finished(final, "grpo", cfg)
     assert [p.name for p in tmp_path.iterdir()] == ["grpo.partial"]
+
+
+def test_resume_of_another_stages_or_options_finished_run_is_refused_untouched(tmp_path):
+    """align --resume on a finished sft run that kept checkpoints must not turn it into an align run."""
+    import dataclasses
+    import json
+
+    from r1cli.errors import UserError
+    from r1cli.rl.train import _reopen_finished
+
+    cfg = cfgmod.resolve(grpo.Config, {}, {"model": "m", "dataset": "d", "output": "o"})
+    final = tmp_path / "run"
+    (final / "checkpoint-3").mkdir(parents=True)
+    (final / "checkpoint-3" / "trainer_state.json").write_text("{}")
+    manifest = {"stage": "sft", "options": dataclasses.asdict(cfg)}
+    (final / "r1_manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match="is a run of r1 sft, not of r1 grpo"):
+        _reopen_finished(final, "grpo", cfg)
+    (final / "r1_manifest.json").write_text(json.dumps({**manifest, "stage": "grpo"}))
+    other = dataclasses.replace(cfg, model="other", max_steps=50)  # a longer run is fine, another model not
+    with pytest.raises(UserError, match="other options \\(--model 'm' -> 'other'\\)"):
+        _reopen_finished(final, "grpo", other)
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
 
 
 def test_plot_and_summary_keys_follow_the_reward_specs():

@@ -195,3 +195,31 @@ def test_bad_runs_dir_is_one_line_exit_2_and_nothing_written(tmp_path, case):
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
     assert "RUNS_DIR" in done.stderr or "no run under" in done.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
+
+
+def test_damaged_runs_are_skipped_with_a_warning_naming_the_file(tmp_path, capfd):
+    """A damaged manifest, results.json or metrics.jsonl costs its run a place in the report, not the report."""
+    from r1cli.stages import report
+
+    root = tmp_path / "runs"
+    files = {
+        "good": {"r1_manifest.json": {"stage": "sft", "inputs": [], "metrics": {"loss": 1.0}},
+                 "metrics.jsonl": '{"step": 1, "loss": 1.0}\n'},
+        "manifest-list": {"r1_manifest.json": [1, 2]},
+        "inputs-damaged": {"r1_manifest.json": {"stage": "sft", "inputs": [{"spec": "x", "upstream_manifest": 3}]}},
+        "results-cut": {"r1_manifest.json": {"stage": "eval"}, "results.json": '{"benchmarks": {"a": '},
+        "results-shape": {"r1_manifest.json": {"stage": "eval"}, "results.json": {"benchmarks": ["a"]}},
+        "metrics-cut": {"r1_manifest.json": {"stage": "sft"}, "metrics.jsonl": '{"step": 1, "loss": 1.0}\n{"st'},
+        "metrics-no-step": {"r1_manifest.json": {"stage": "grpo"}, "metrics.jsonl": '{"loss": 1.0}\n'},
+    }
+    for run, contents in files.items():
+        (root / run).mkdir(parents=True)
+        for name, content in contents.items():
+            (root / run / name).write_text(content if isinstance(content, str) else json.dumps(content))
+    metrics = report.run(resolve(report.Config, flags=dict(runs_dir=str(root))))
+    assert metrics["runs"] == 1 and (root / "report" / "report.html").is_file()
+    err = "".join(capfd.readouterr().err.split())  # the console wraps long lines
+    for run, file in [("manifest-list", "r1_manifest.json"), ("inputs-damaged", "r1_manifest.json"),
+                      ("results-cut", "results.json"), ("results-shape", "results.json"),
+                      ("metrics-cut", "metrics.jsonl line 2"), ("metrics-no-step", "metrics.jsonl line 1")]:
+        assert re.search("".join(f"skipping the run in \\S*{run}: {file}".split()), err), (run, err)

@@ -77,6 +77,10 @@ class Config(defaults(CurationOptions, template="r1-zero")):
     resume: bool = option(False, "Continue a killed run from the shards in OUTPUT.partial.")
     overwrite: bool = option(False, "Replace the output folder if it exists.")
 
+    # --from-review samples nothing: it re-checks the rows of a review file
+    UNUSED_WHEN = {"from_review": ("dataset", "num_samples", "temperature", "top_p", "max_completion_length",
+                                   "prefill", "engine", "server_url", "max_model_len", "shard_size", "resume")}
+
 
 def run(cfg: Config, engine=None) -> dict:
     """Build the cold-start set (or, with --from-review, the reviewed set); `engine` may be an open

@@ -97,10 +97,60 @@ def _read(path: Path, root: Path) -> RunRecord | None:
     except (OSError, ValueError) as e:
         log.warn(f"skipping {path}: not a readable manifest ({e})")
         return None
-    if not isinstance(manifest, dict) or manifest.get("stage") == REPORT_STAGE:
+    if isinstance(manifest, dict) and manifest.get("stage") == REPORT_STAGE:
+        return None
+    damage = _damage(folder, manifest)
+    if damage:
+        log.warn(f"skipping the run in {folder}: {damage}")
         return None
     name = rel.as_posix() if rel.parts else folder.resolve().name
     return RunRecord(name=name, path=folder, manifest=manifest)
+
+
+def _damage(folder: Path, manifest: Any) -> str | None:
+    """What is damaged in a run's files that the report reads (its manifest, results.json, metrics.jsonl), in
+    words naming the file; None when they all have the shape the report expects. Checked here, once, so that
+    one damaged run is skipped rather than ending the report halfway."""
+    name = "r1_manifest.json"
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("stage"), str):
+        return f"{name} is not a run's manifest (no stage)"
+    inputs = manifest.get("inputs", [])
+    if not isinstance(inputs, list) or not all(
+            isinstance(i, dict) and isinstance(i.get("upstream_manifest") or {}, dict) for i in inputs):
+        return f"{name} has damaged inputs"
+    if not isinstance(manifest.get("metrics") or {}, dict):
+        return f"{name} has damaged metrics"
+    if manifest["stage"] == "eval":
+        path_name = "results.json"
+        try:
+            results = json.loads((folder / path_name).read_text()) if (folder / path_name).exists() else {}
+        except (OSError, ValueError) as e:
+            return f"{path_name} is not readable JSON ({e})"
+        benchmarks = results.get("benchmarks", {}) if isinstance(results, dict) else None
+        if not isinstance(benchmarks, dict) or not all(
+                isinstance(b, dict) and isinstance(b.get("metrics", {}), dict) for b in benchmarks.values()) \
+                or not isinstance(results.get("sampling") or {}, dict):
+            return f"{path_name} is not an eval's results (benchmarks with their metrics)"
+        if not (folder / path_name).exists() and not all(
+                isinstance(m, dict) for m in (manifest.get("metrics") or {}).values()):
+            return f"{name} has damaged metrics"
+    metrics = folder / "metrics.jsonl"
+    if metrics.exists():
+        try:
+            lines = metrics.read_text().splitlines()
+        except (OSError, ValueError) as e:
+            return f"metrics.jsonl is not readable ({e})"
+        for k, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                return f"metrics.jsonl line {k} is not valid JSON"
+            step = record.get("step") if isinstance(record, dict) else None
+            if not isinstance(step, (int, float)) or isinstance(step, bool):
+                return f"metrics.jsonl line {k} is not a record with a step"
+    return None
 
 
 def _canonical(manifest: dict[str, Any]) -> str:
