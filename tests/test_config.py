@@ -162,3 +162,9 @@ def test_defaults_changes_only_the_defaults_of_the_named_options():
         config.resolve(Other, flags={"rate": 0})
     with pytest.raises(TypeError, match="no option speed"):
         config.defaults(Base, speed=2)
+
+
+def test_a_tracker_must_be_installed():
+    assert config.tracker_installed("none") is None
+    assert "r1cli_no_such_tracker package, which is not installed" in config.tracker_installed("r1cli_no_such_tracker")
+    assert config.tracker_installed("json") is None  # any importable package passes

@@ -92,6 +92,7 @@ def run(cfg: Config) -> dict:
     path = models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code, generative=False)
     pairs = load_pairs(cfg.dataset)
     train_ds, eval_ds = split(pairs, cfg.eval_fraction, cfg.seed)
+    _check_lengths(cfg, path, train_ds)
     with runs.run_dir("reward-model", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
         run.add_input("model", cfg.model)
         run.add_input("dataset", cfg.dataset)
@@ -100,6 +101,26 @@ def run(cfg: Config) -> dict:
     log.stdout.print(f"held-out pairwise accuracy: {100 * acc:.1f}% ({run.metrics['eval_pairs']} pairs)")
     log.info(f"wrote the reward model to {run.final}")
     return run.metrics
+
+
+def _check_lengths(cfg: Config, path: str, pairs) -> None:
+    """Refuse, before the output folder exists, a training split none of whose pairs fits --max-length: the
+    trainer drops every pair with a longer side and would fail on an empty set with the model loaded."""
+    from r1cli import training
+
+    tokenizer = training.load_tokenizer(path, trust_remote_code=cfg.trust_remote_code)
+
+    def length(prompt, side) -> int:
+        if isinstance(side, list):  # chat turns: the conversation as the chat template writes it
+            return len(tokenizer.apply_chat_template((prompt or []) + side, tokenize=True))
+        return len(tokenizer((prompt or "") + side, add_special_tokens=True)["input_ids"])
+
+    prompts = pairs["prompt"] if "prompt" in pairs.column_names else [None] * len(pairs)
+    for prompt, chosen, rejected in zip(prompts, pairs["chosen"], pairs["rejected"], strict=True):
+        if max(length(prompt, chosen), length(prompt, rejected)) <= cfg.max_length:
+            return
+    raise UserError(f"every training pair of --dataset {cfg.dataset} has a side longer than --max-length "
+                    f"{cfg.max_length} tokens: raise --max-length or give shorter pairs")
 
 
 def _train(cfg: Config, path: str, train_ds, eval_ds, workdir) -> dict:
