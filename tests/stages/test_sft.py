@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from r1cli import config, data, sft_train
+from r1cli import config, data, trainer_utils
 from r1cli.errors import Interrupted, UserError
 from r1cli.stages import sft
 
@@ -152,7 +152,7 @@ def test_resume_continues_the_step_count(tmp_path, monkeypatch, tiny_model):
         raise KeyboardInterrupt  # the run dies after its last checkpoint, before the final save
 
     with monkeypatch.context() as m:
-        m.setattr(sft_train, "save", crash)
+        m.setattr(trainer_utils, "save", crash)
         with pytest.raises(Interrupted, match="--resume"):
             sft.run(make_cfg(max_steps=4, **common))
     partial = Path(str(out) + ".partial")
