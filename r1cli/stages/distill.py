@@ -68,7 +68,7 @@ def run(cfg: Config) -> dict:
     """Make (or reuse) the traces, then train the student; returns {traces: stats, student: metrics}."""
     from pathlib import Path
 
-    from r1cli import models
+    from r1cli import models, templates
     from r1cli.errors import UserError
 
     if not cfg.teacher and (cfg.method == "on-policy" or not cfg.traces):
@@ -76,6 +76,12 @@ def run(cfg: Config) -> dict:
                         "existing traces)" if cfg.method == "sft" else "--teacher is required for --method on-policy")
     out = Path(cfg.output).expanduser()
     models.resolve(cfg.student, flag="--student", trust_remote_code=cfg.trust_remote_code)
+    # --template auto settled once, for the model that reads the rendered prompts: the teacher it samples,
+    # else (--traces, on-policy) the student
+    reader, flag = ((cfg.teacher, "--teacher") if cfg.method == "sft" and not cfg.traces
+                    else (cfg.student, "--student"))
+    cfg.template = templates.resolve(cfg.template, [cfg.dataset or cfg.traces],
+                                     models.tokenizer_loader(reader, flag, trust_remote_code=cfg.trust_remote_code))
     if cfg.method == "on-policy":
         _check_vocabularies(cfg)
         return {STUDENT: _on_policy(cfg, out / STUDENT)}
