@@ -76,6 +76,8 @@ def run(cfg: Config) -> dict:
                         "existing traces)" if cfg.method == "sft" else "--teacher is required for --method on-policy")
     out = Path(cfg.output).expanduser()
     models.resolve(cfg.student, flag="--student", trust_remote_code=cfg.trust_remote_code)
+    if cfg.method == "on-policy":
+        _check_vocabularies(cfg)  # a mismatch is the run's one line, before the template's log
     # --template auto settled once, for the model that reads the rendered prompts: the teacher it samples,
     # else (--traces, on-policy) the student
     reader, flag = ((cfg.teacher, "--teacher") if cfg.method == "sft" and not cfg.traces
@@ -83,7 +85,6 @@ def run(cfg: Config) -> dict:
     cfg.template = templates.resolve(cfg.template, [cfg.dataset or cfg.traces],
                                      models.tokenizer_loader(reader, flag, trust_remote_code=cfg.trust_remote_code))
     if cfg.method == "on-policy":
-        _check_vocabularies(cfg)
         return {STUDENT: _on_policy(cfg, out / STUDENT)}
     if cfg.traces:
         _training_set(cfg, cfg.traces)  # a bad --traces fails before anything is written
