@@ -1,7 +1,7 @@
 """Named evaluation benchmarks, as data: where each lives on the hub, where its file sits in a local data
 folder (the `../shared/data` layout: NAME/test.jsonl), and how to prompt it.
 
-`template` is the prompt hint used when `r1 eval` gets no --template: "math" means the paper's
+`template` is the prompt hint `r1 eval --template auto` (the default) refines: "math" means the paper's
 "Please reason step by step, and put your final answer within \\boxed{}." instruction, inside the model's chat
 template when its tokenizer has one (`chat`), as plain text otherwise (`boxed`); "code" (also any dataset whose
 rows carry tests, r1cli.rewards.code_tests) asks for the solution in one fenced Python block (`code_prompt`), in

@@ -4,6 +4,9 @@
 - `boxed`: the problem plus the paper's evaluation instruction to put the answer in \\boxed{}.
 - `chat`: chat messages (optional system prompt) for the model's own chat template, for instruct models.
 - `plain`: the problem text as it is (the built-in tiny tasks are written for it).
+- `auto` (every stage's default): `resolve` picks one of the above by ONE rule: plain for built-in `task:`
+  datasets; otherwise chat when the model's tokenizer has a chat template, else boxed. R1-Zero's prompt is
+  never picked: it is asked for (`--template r1-zero`).
 
 `CHAT_TEMPLATE` is the tiny model's chat template and the one trainer stages give a tokenizer that has none.
 `prompt_text` is a prompt as plain text (chat messages: their user turns), as curation and scoring read it.
@@ -11,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 R1_ZERO = (
@@ -22,6 +26,10 @@ R1_ZERO = (
 )
 BOXED_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
 TEMPLATES = ["r1-zero", "boxed", "chat", "plain"]
+AUTO = "auto"
+CHOICES = [AUTO, *TEMPLATES]
+AUTO_HELP = ("auto (the default): plain for built-in task: datasets, else chat when the model's tokenizer has a "
+             "chat template, else boxed")
 
 # "<bos>user: ...\nassistant: ...<eos>\n". Every assistant turn ends with the EOS token inside the generation
 # markers, so SFT teaches the model to stop and assistant-only loss masks include the stop token.
@@ -52,6 +60,26 @@ def render(prompt: Any, template: str, system: str | None = None) -> str | list[
     if template == "plain":
         return prompt
     raise ValueError(f"unknown template {template!r}")
+
+
+def resolve(template: str, specs: Sequence[str], load_tokenizer: Callable[[], Any]) -> str:
+    """The template `auto` stands for (any other value is kept): plain when every dataset spec is a built-in
+    `task:` (their prompts are written for it), else chat when the model's tokenizer has a chat template, else boxed.
+    `load_tokenizer` gives the model's tokenizer as shipped (before a trainer adds r1cli's chat template);
+    it is called only when the rule needs it. Logs the choice (once per run: callers resolve once)."""
+    if template != AUTO:
+        return template
+    from r1cli import log
+
+    if specs and all(str(spec).startswith("task:") for spec in specs):
+        chosen, why = "plain", "built-in task: datasets"
+    else:
+        if getattr(load_tokenizer(), "chat_template", None):
+            chosen, why = "chat", "the model has a chat template"
+        else:
+            chosen, why = "boxed", "the model has no chat template"
+    log.info(f"--template auto: {chosen} ({why})")
+    return chosen
 
 
 def r1_completion(reasoning: str, answer: str) -> str:

@@ -64,7 +64,7 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
     reasoning's length in tokens of the sampled model (min, max; 0: no bound) and write each kept sample's
     summary its own way (`summarize`). `layout` is how kept responses are written: "r1", or "sampled" (as the
     model was given and wrote them; a stage's --layout)."""
-    from r1cli import data, models
+    from r1cli import data, models, templates
     from r1cli.errors import UserError
     from r1cli.generation import Sampling
 
@@ -73,6 +73,10 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
         raise UserError("--dataset is required: the prompts to sample (a dataset spec, e.g. 'task:arith?n=500')")
     model = cfg.model if model is None else model
     models.resolve(model, flag=flag, trust_remote_code=cfg.trust_remote_code)
+    # --template auto settled once for the sampled model: the prompts, the stop, the output's form and the
+    # manifest's options all read the resolved name
+    cfg.template = templates.resolve(cfg.template, [cfg.dataset],
+                                     models.tokenizer_loader(model, flag, trust_remote_code=cfg.trust_remote_code))
     if cfg.judge:
         if cfg.judge.startswith(("http://", "https://")):
             raise UserError("--judge takes the judge's model (its tokenizer formats the prompts); give its server "

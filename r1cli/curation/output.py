@@ -4,7 +4,7 @@ their reasons, and the per-reason counts (stats.json and the printed table).
 Dataset columns: `messages` (the user prompt, then the assistant response in the R1 layout), `prompt`,
 `answer`, `id`, `source`, `num_tokens` (tokens the model generated), `verified_by` (rule or judge). With
 `--template plain` (text prompts given as they are) a row is instead a `prompt`/`completion` pair of texts, the
-problem and the response, which `r1 sft` trains as they are (its default --template plain): a model that reads
+problem and the response, which `r1 sft --template plain` trains as they are: a model that reads
 plain text is taught in the form it is asked in.
 
 In the sampled layout each row is the prompt as the model was given it and the response exactly as it was

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from r1cli.config import TOKENS, option
 from r1cli.models import remote_code_option
-from r1cli.templates import TEMPLATES
+from r1cli.templates import AUTO_HELP, CHOICES
 
 MAX_SAMPLES = 10_000
 
@@ -30,10 +30,10 @@ class DecodingOptions:
         2048, "Most new tokens per response (the paper: 32768); a longer one is truncated (and rejected by the "
         "curation stages).", min=1, **TOKENS)
     template: str = option(
-        "chat", "How prompts are rendered for the model: chat (its chat template, with the boxed-answer "
-        "instruction), r1-zero (the paper's prompt for base models), boxed or plain (the text as is). r1 "
-        "eval's default is the benchmark's (tasks: plain; others: chat when the model has a chat template, "
-        "else boxed).", choices=TEMPLATES)
+        "auto", "How prompts are rendered for the model: chat (its chat template, with the boxed-answer "
+        "instruction), r1-zero (the paper's prompt for base models; only when asked for), boxed (that "
+        f"instruction as text) or plain (the text as is); {AUTO_HELP}. r1 eval refines auto per benchmark "
+        "(code problems ask for a fenced block, multiple choice keeps its own prompt).", choices=CHOICES)
     system_prompt: str | None = option(None, "System prompt for the chat template.")
 
 

@@ -130,3 +130,10 @@ def load_tokenizer(path: str, *, trust_remote_code: bool = False):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+
+
+def tokenizer_loader(ref: str, flag: str, *, trust_remote_code: bool = False):
+    """A function that loads model `ref`'s tokenizer as shipped: what r1cli.templates.resolve asks of a model,
+    only when its rule needs it (a task: dataset never loads one)."""
+    return lambda: load_tokenizer(resolve(ref, flag, trust_remote_code=trust_remote_code),
+                                  trust_remote_code=trust_remote_code)

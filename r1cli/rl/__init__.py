@@ -43,7 +43,7 @@ class _Inputs:
 
 
 @dataclass
-class RLOptions(defaults(DecodingOptions, temperature=1.0, top_p=1.0, max_completion_length=1024, template="r1-zero"),
+class RLOptions(defaults(DecodingOptions, temperature=1.0, top_p=1.0, max_completion_length=1024),
                 defaults(TrainingOptions, learning_rate=3e-6, lr_scheduler_type="constant",
                          per_device_train_batch_size=None, save_steps=100), _Inputs):
     group_size: int = option(16, "Completions per prompt, G (TRL num_generations). Paper: 16.", min=2)

@@ -32,6 +32,15 @@ def check(cfg) -> None:
         raise UserError("--keep-best needs --eval-every and --eval-dataset")
 
 
+def resolve_template(cfg, specs: list[str]) -> None:
+    """Settle --template auto for the policy and these dataset specs (r1cli.templates.resolve) before anything
+    is rendered, so every prompt and the manifest's options say the same template."""
+    from r1cli import models, templates
+
+    cfg.template = templates.resolve(cfg.template, specs, models.tokenizer_loader(
+        cfg.model, "--model", trust_remote_code=cfg.trust_remote_code))
+
+
 def render_prompts(ds, template: str, system: str | None):
     """Render a canonical dataset's prompts through the template; other columns stay for the rewards."""
     from r1cli.templates import render

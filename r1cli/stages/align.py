@@ -164,6 +164,7 @@ def run(cfg: Config) -> dict:
     check_mix(list(mix[ROUTING]), models, ",".join(cfg.dataset))
     counts = {kind: list(mix[ROUTING]).count(kind) for kind in ("reasoning", "general")}
     log.info(f"training on {counts['reasoning']:,} reasoning and {counts['general']:,} general prompts")
+    train.resolve_template(cfg, [spec for spec, _ in mixing.parse_mixture(cfg.dataset)])
     heldout = None
     if cfg.eval_every:
         from r1cli import data

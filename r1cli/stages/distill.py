@@ -70,7 +70,7 @@ def run(cfg: Config) -> dict:
     """Make (or reuse) the traces, then train the student; returns {traces: stats, student: metrics}."""
     from pathlib import Path
 
-    from r1cli import models, runs
+    from r1cli import models, runs, templates
     from r1cli.errors import UserError
 
     if not cfg.teacher and (cfg.method == "on-policy" or not cfg.traces):
@@ -79,7 +79,14 @@ def run(cfg: Config) -> dict:
     out = Path(cfg.output).expanduser()
     models.resolve(cfg.student, flag="--student", trust_remote_code=cfg.trust_remote_code)
     if cfg.method == "on-policy":
-        _check_vocabularies(cfg)
+        _check_vocabularies(cfg)  # a mismatch is the run's one line, before the template's log
+    # --template auto settled once, for the model that reads the rendered prompts: the teacher it samples,
+    # else (--traces, on-policy) the student
+    reader, flag = ((cfg.teacher, "--teacher") if cfg.method == "sft" and not cfg.traces
+                    else (cfg.student, "--student"))
+    cfg.template = templates.resolve(cfg.template, [cfg.dataset or cfg.traces],
+                                     models.tokenizer_loader(reader, flag, trust_remote_code=cfg.trust_remote_code))
+    if cfg.method == "on-policy":
         return {STUDENT: _on_policy(cfg, out / STUDENT)}
     if cfg.traces:
         _training_set(cfg, cfg.traces)  # a bad --traces fails before anything is written

@@ -92,7 +92,7 @@ class _Inputs:
 
 
 @dataclass
-class Config(defaults(SamplingOptions, num_samples=None, template=None), _Inputs):
+class Config(defaults(SamplingOptions, num_samples=None), _Inputs):
     data_dir: str | None = option(
         None, "Local benchmark folder laid out as NAME/test.jsonl (e.g. ../shared/data); default: the hub.")
     data_file: str | None = option(
@@ -369,10 +369,11 @@ def _generate_all(cfg: Config, model: str, datasets: dict, work: Path, engine):
     prefill = cfg.prefill.replace("\\n", "\n")
     try:
         for name, ds in datasets.items():
-            template = cfg.template or _auto_template(name, engine, ds.column_names)
+            auto = cfg.template == templates.AUTO
+            template = _auto_template(name, engine, ds.column_names) if auto else cfg.template
             sampling = _sampling(cfg, template, prefill)
             # a multiple-choice prompt holds its own instruction: chat messages as they are, or plain text
-            own = cfg.template is None and benchmarks.own_prompt(name)
+            own = auto and benchmarks.own_prompt(name)
             if template in ("code", "code-chat"):  # one fenced Python block asked for, in the chat template if any
                 prompts = [benchmarks.code_prompt(row, template == "code-chat", cfg.system_prompt) for row in ds]
             else:
@@ -391,20 +392,20 @@ def _generate_all(cfg: Config, model: str, datasets: dict, work: Path, engine):
 
 
 def _auto_template(name: str, engine, columns: list[str]) -> str:
-    """plain for built-in tasks; for code problems (a code benchmark, or rows with tests) "code-chat" or "code"
-    (benchmarks.code_prompt, in the chat template or as text); else "chat" or "boxed"."""
-    from r1cli import benchmarks
+    """--template auto for one benchmark: r1cli.templates.resolve's rule, refined for code problems (a code
+    benchmark, or rows with tests: "code-chat" or "code", benchmarks.code_prompt in the chat template or as
+    text) and benchmarks that carry their own prompt ("chat" or "plain")."""
+    from r1cli import benchmarks, templates
     from r1cli.rewards.code_tests import has_tests
 
-    hint = benchmarks.template_hint(name)
-    if hint == "plain":
-        return "plain"
-    has_chat = bool(getattr(getattr(engine, "tokenizer", None), "chat_template", None))
-    if hint == "code" or has_tests(columns):
-        return "code-chat" if has_chat else "code"
-    if benchmarks.own_prompt(name):
-        return "chat" if has_chat else "plain"
-    return "chat" if has_chat else "boxed"
+    tokenizer = getattr(engine, "tokenizer", None)
+    if benchmarks.template_hint(name) != "plain":  # built-in tasks are plain whatever their columns
+        has_chat = bool(getattr(tokenizer, "chat_template", None))
+        if benchmarks.template_hint(name) == "code" or has_tests(columns):
+            return "code-chat" if has_chat else "code"
+        if benchmarks.own_prompt(name):
+            return "chat" if has_chat else "plain"
+    return templates.resolve(templates.AUTO, [name], lambda: tokenizer)
 
 
 def _sampling(cfg: Config, template: str, prefill: str):

@@ -1,9 +1,9 @@
 """r1 grpo: reinforcement learning with verifiable rewards (GRPO) on TRL's GRPOTrainer.
 
-The dataset's prompts go through --template (r1-zero: the paper's prompt for base models; chat: the model's
-chat template, r1cli's default when it has none; plain: the text as is); its other columns (answer, ...)
-reach the reward functions. Every step appends to DIR/metrics.jsonl; at the end DIR holds the trained model
-and curves.png (accuracy, each reward, response length, and held-out pass@1 with --eval-every).
+The dataset's prompts go through --template (auto, the default: plain for built-in task: datasets, else chat
+when the model has a chat template, else boxed; r1-zero, asked for: the paper's prompt for base models); its
+other columns (answer, ...) reach the reward functions. Every step appends to DIR/metrics.jsonl; at the end
+DIR holds the trained model and curves.png (accuracy, each reward, response length, and held-out pass@1 with --eval-every).
 
 The options and the training body are the RL core's (r1cli.rl), shared with `r1 align`; this stage is GRPO on
 one dataset with rule rewards.
@@ -31,6 +31,7 @@ def run(cfg: Config) -> dict:
 
     train.check(cfg)
     specs = rewards.parse_specs(cfg.reward)
+    train.resolve_template(cfg, [cfg.dataset])
     dataset = train.prepare_dataset(cfg.dataset, cfg.template, cfg.system_prompt)
     heldout = train.prepare_dataset(cfg.eval_dataset, cfg.template, cfg.system_prompt) if cfg.eval_every else None
     return train.run(cfg, "grpo", specs, dataset, heldout=heldout, inputs=[("dataset", cfg.dataset)],

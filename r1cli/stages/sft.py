@@ -9,10 +9,12 @@ detected on its own:
   - anything else is read in the canonical prompt/answer/solution schema (built-in tasks, benchmark files)
     and trained on `r1_completion(solution, response_answer or answer)`: a row's `response_answer` is what
     its teacher wrote (task:arith `slip` rows carry the teacher's wrong answer on purpose).
-Text prompts are rendered with `--template`: `plain` as is, `r1-zero` in the paper's prompt, `chat` as a user
-turn for the model's chat template. If any dataset is conversational (or `--template chat`), every row is
-trained as a conversation (a text prompt becomes one user turn); otherwise as plain prompt + completion text,
-to which TRL appends the EOS token so the fine-tuned model learns to stop.
+Text prompts are rendered with `--template`: `plain` as is, `r1-zero` in the paper's prompt, `boxed` with the
+boxed-answer instruction, `chat` as a user turn for the model's chat template; `auto` (the default) is plain
+when every dataset is a built-in task:, else chat when the model ships a chat template, else boxed. If any
+dataset is conversational (or `--template chat`), every row is trained as a conversation (a text prompt
+becomes one user turn); otherwise as plain prompt + completion text, to which TRL appends the EOS token so
+the fine-tuned model learns to stop.
 
 Mixing. `--dataset A,B` concatenates the datasets, each row used once. With weights, `A:0.75,B:0.25` (a weight
 is a trailing `:<number>`; a spec without one weighs 1), the weights are normalised into shares p_i of a
@@ -46,16 +48,12 @@ from r1cli import log
 from r1cli.config import option
 from r1cli.models import remote_code_option
 from r1cli.sft_train import SFTOptions
-from r1cli.templates import TEMPLATES
+from r1cli.templates import AUTO_HELP, CHOICES
 
 HELP = ("Supervised fine-tuning (TRL SFTTrainer) on chat, prompt/completion or task datasets, "
         "mixed by weight; writes a checkpoint folder the next stage can use as --model.")
 EXAMPLE = ("r1 sft --model tiny --dataset 'task:arith?n=4000' --output runs/sft "
            "--learning-rate 1e-3 --num-train-epochs 3")
-
-# Not `boxed`: it asks for a \boxed{} answer, while the completions sft trains on answer in <answer> tags.
-SFT_TEMPLATES = [t for t in TEMPLATES if t != "boxed"]
-
 
 @dataclass
 class _Inputs:
@@ -68,9 +66,10 @@ class _Inputs:
                                 short="-d", required=True)
     output: str = option(None, "Output folder (a Hugging Face checkpoint plus metrics and manifest).",
                          short="-o", required=True)
-    template: str = option("plain", "How text prompts are rendered: plain (as is), r1-zero (the paper's "
-                           "prompt) or chat (a user turn in the model's chat template).",
-                           choices=SFT_TEMPLATES)
+    template: str = option("auto", "How text prompts are rendered: plain (as is), r1-zero (the paper's prompt; "
+                           "only when asked for), boxed (with the boxed-answer instruction) or chat (a user turn "
+                           f"in the model's chat template, with that instruction); {AUTO_HELP}.",
+                           choices=CHOICES)
 
 
 @dataclass
@@ -85,9 +84,11 @@ class Config(SFTOptions, _Inputs):
 
 
 def run(cfg: Config) -> dict:
-    from r1cli import mixing, models, runs, sft_train
+    from r1cli import mixing, models, runs, sft_train, templates
 
     models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code)  # a bad --model fails before the output folder exists
+    cfg.template = templates.resolve(cfg.template, cfg.dataset, models.tokenizer_loader(  # as the manifest records it
+        cfg.model, "--model", trust_remote_code=cfg.trust_remote_code))
     train_ds, info = mixing.build(cfg.dataset, cfg.template, cfg.seed)
     log.info(f"training on {info['rows']:,} rows ({'chat' if info['conversational'] else 'text'} format) "
              f"from {len(info['datasets'])} dataset(s)")

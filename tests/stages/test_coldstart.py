@@ -44,6 +44,15 @@ def built(tmp_path_factory, sft_arith):
     return out, stats, rows
 
 
+def test_default_template_on_a_task_is_plain(tiny_model, tmp_path):
+    """--template auto (the default) on a built-in task: plain, whatever the model, recorded in the manifest."""
+    cfg = config.resolve(cs.Config, {}, dict(model=tiny_model, dataset="task:arith?n=3", output=str(tmp_path / "cs"),
+                                             num_samples=1, max_completion_length=4, engine="hf"))
+    assert cfg.template == "auto"
+    cs.run(cfg)
+    assert json.loads((tmp_path / "cs" / "r1_manifest.json").read_text())["options"]["template"] == "plain"
+
+
 def test_every_kept_row_is_in_the_layout_and_right(built):
     out, stats, _ = built
     ds = data.load_pairs(str(out))[0]
@@ -126,7 +135,7 @@ def test_output_trains_with_sft(built, sft_arith, tmp_path):
     from r1cli.stages import sft
 
     metrics = sft.run(config.resolve(sft.Config, {}, dict(
-        model=str(sft_arith.path), dataset=[str(built[0])], output=str(tmp_path / "sft"), max_steps=3,
+        model=str(sft_arith.path), dataset=[str(built[0])], output=str(tmp_path / "sft"), template="plain", max_steps=3,
         per_device_train_batch_size=4, learning_rate=1e-3, save_steps=0)))
     assert metrics["steps"] == 3 and metrics["format"] == "text" and metrics["stop_token_trained"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from r1cli import config as cfgmod
-from r1cli import rewards, templates, training
+from r1cli import data, rewards, templates, training
 from r1cli.rl import args as grpo_args
 from r1cli.stages import grpo
 
@@ -105,9 +105,21 @@ def test_defaults_follow_the_paper_and_epsilon_high_defaults_to_epsilon(tmp_path
     assert targs.per_device_train_batch_size == 16
 
 
+def test_default_template_follows_the_model_on_other_datasets(tmp_path, tiny_model, base_model):
+    """--template auto on prompts that are not a task: chat for a model with a chat template, else boxed."""
+    from r1cli.rl import train
+
+    data.write_jsonl([{"prompt": "1+1", "answer": "2"}], tmp_path / "p.jsonl")
+    for model, expected in ((tiny_model, "chat"), (base_model, "boxed")):
+        cfg = cfgmod.resolve(grpo.Config, {}, {"model": model, "dataset": str(tmp_path / "p.jsonl"), "output": "x"})
+        assert cfg.template == "auto"
+        train.resolve_template(cfg, [cfg.dataset])
+        assert cfg.template == expected
+
+
 def _run(tmp_path, **extra):
     flags = {"model": "tiny", "dataset": "task:arith?n=16", "output": str(tmp_path / "grpo"), "group_size": 4,
-             "per_device_train_batch_size": 8, "max_completion_length": 12, "template": "plain", "learning_rate": 1e-4,
+             "per_device_train_batch_size": 8, "max_completion_length": 12, "learning_rate": 1e-4,
              "save_steps": 1, "reward": ["accuracy", "format:0.5"], "dynamic_sampling": True, **extra}
     return grpo.run(cfgmod.resolve(grpo.Config, {}, flags))
 
@@ -136,6 +148,7 @@ def test_two_step_run_writes_metrics_plots_and_resumes(tmp_path, capfd):
     assert {"reward_last10", "accuracy_last10", "format_last10"} <= set(metrics)
     manifest = runs.read_manifest(out)
     assert manifest["stage"] == "grpo" and manifest["options"]["group_size"] == 4
+    assert manifest["options"]["template"] == "plain"  # --template auto on a task: dataset, as resolved
     console_out, console_err = capfd.readouterr()
     assert "{'loss'" not in console_out + console_err and "Triton" not in console_err  # one bar, no dicts
     assert "2/2" in console_err and "accuracy=" in console_err

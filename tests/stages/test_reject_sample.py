@@ -141,7 +141,7 @@ def test_output_trains_with_sft(curated, checkpoint, tmp_path):
 
     out = curated[0]
     metrics = sft.run(config.resolve(sft.Config, {}, dict(
-        model=checkpoint, dataset=[str(out)], output=str(tmp_path / "sft"), max_steps=3, per_device_train_batch_size=4,
+        model=checkpoint, dataset=[str(out)], output=str(tmp_path / "sft"), template="plain", max_steps=3, per_device_train_batch_size=4,
         learning_rate=1e-3, save_steps=0)))
     assert metrics["steps"] == 3 and metrics["format"] == "text" and metrics["stop_token_trained"]
 
@@ -234,6 +234,18 @@ def test_smollm2_judge(checkpoint, tmp_path):
     assert judged > 0 and counts["generated"] == sum(counts[r] for r in REASONS)
     for r in data.load_pairs(str(tmp_path / "out"))[0]:
         assert r["verified_by"] == "judge"
+
+
+def test_default_template_on_a_model_without_a_chat_template_is_boxed(base_model, tmp_path):
+    """--template auto (the default) on text prompts that are not a task: boxed, recorded in the manifest."""
+    data.write_jsonl([{"id": f"p{i}", "prompt": f"{i}+{i}", "answer": str(2 * i)} for i in range(3)],
+                     tmp_path / "prompts.jsonl")
+    cfg = config.resolve(rs.Config, {}, dict(model=base_model, dataset=str(tmp_path / "prompts.jsonl"),
+                                             output=str(tmp_path / "out"), num_samples=1, max_completion_length=4,
+                                             engine="hf"))
+    assert cfg.template == "auto"
+    rs.run(cfg)
+    assert json.loads((tmp_path / "out" / "r1_manifest.json").read_text())["options"]["template"] == "boxed"
 
 
 def test_code_prompts_keep_only_passing_programs(tiny_model, tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from r1cli import config, data, trainer_utils
+from r1cli import config, data, runs, trainer_utils
 from r1cli.errors import Interrupted, UserError
 from r1cli.stages import sft
 
@@ -45,8 +45,9 @@ def test_options_yaml_then_flags(tmp_path):
     yaml_list = config.resolve(sft.Config, {"model": "tiny", "dataset": ["a:0.5", "b"], "lr-scheduler-type": "constant",
                                             "output": "o"})
     assert yaml_list.dataset == ["a:0.5", "b"] and yaml_list.lr_scheduler_type == "constant"
+    assert config.resolve(sft.Config, {"model": "tiny", "dataset": "a", "output": "o"}).template == "auto"
     with pytest.raises(UserError, match="--template"):
-        config.resolve(sft.Config, {"model": "tiny", "dataset": "a", "output": "o", "template": "boxed"})
+        config.resolve(sft.Config, {"model": "tiny", "dataset": "a", "output": "o", "template": "code"})
     with pytest.raises(UserError, match="learning_rat"):
         config.resolve(sft.Config, {"learning_rat": 1})
 
@@ -122,6 +123,7 @@ def test_output_folder_is_a_clean_checkpoint(sft_arith):
     assert manifest["stage"] == "sft" and manifest["metrics"]["steps"] == 350
     assert manifest["metrics"]["final_loss"] < manifest["metrics"]["first_loss"]
     assert manifest["metrics"]["runtime_s"] > 0 and manifest["options"]["learning_rate"] == 3e-3
+    assert manifest["options"]["template"] == "plain"  # --template auto on a task: dataset, as resolved
 
 
 def test_model_card_names_the_output_and_the_base(sft_arith):
@@ -161,6 +163,16 @@ def test_resume_continues_the_step_count(tmp_path, monkeypatch, tiny_model):
     assert metrics["resumed_from_step"] == 4 and metrics["steps"] == 8
     steps = [r["step"] for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines()) if "loss" in r]
     assert steps == list(range(1, 9))
+
+
+def test_default_template_on_text_data_and_a_model_without_a_chat_template_is_boxed(tmp_path, base_model):
+    rows = [{"prompt": f"{a}+{a}", "answer": str(2 * a), "solution": f"{a}+{a}={2 * a}"} for a in range(8)]
+    spec = write_jsonl(tmp_path / "text.jsonl", rows)
+    out = tmp_path / "boxed"
+    metrics = sft.run(make_cfg(model=base_model, dataset=[spec], output=str(out), max_steps=1,
+                               per_device_train_batch_size=4, save_steps=0))
+    assert metrics["format"] == "text"
+    assert runs.read_manifest(out)["options"]["template"] == "boxed"
 
 
 def test_chat_data_with_lora_and_packing(tmp_path, tiny_model):

@@ -7,8 +7,8 @@ readable layout that the base model is fine-tuned on before reasoning RL.
     r1 coldstart --from-review runs/cs/review.jsonl --output runs/cs-reviewed
 
 The generator is prompted one of three ways (--mode, prompts.py; built-in exemplars in exemplars.jsonl): few-shot long-CoT exemplars,
-an instruction to answer in detail with reflection and verification, or the R1-Zero template (gathering an
-R1-Zero checkpoint's outputs). Sampling, verification, the readability and reasoning-length filters, dedupe
+an instruction to answer in detail with reflection and verification, or the prompt as --template renders it
+(`--template r1-zero` gathers an R1-Zero checkpoint's outputs). Sampling, verification, the readability and reasoning-length filters, dedupe
 and the per-prompt cap are the curation core's (r1cli.curation), as in `r1 reject-sample`. Every kept
 response is re-written as `<think>\\nREASONING\\n</think>\\n\\nSUMMARY`, the summary built from the verified
 answer (--summary answer), the model's own text after the reasoning (--summary keep) or a summarizer
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from r1cli import log
-from r1cli.config import TOKENS, defaults, option
+from r1cli.config import TOKENS, option
 from r1cli.curation.options import CurationOptions
 from r1cli.stages.coldstart.prompts import MODES
 
@@ -42,7 +42,7 @@ SUMMARIES = ["answer", "keep", "model"]
 
 
 @dataclass
-class Config(defaults(CurationOptions, template="r1-zero")):
+class Config(CurationOptions):
     # --dataset is not needed with --from-review (checked in run), so it is declared again, not required
     dataset: str | None = option(
         None, "Prompts to sample, a dataset spec (task:NAME?..., a file, a folder, a hub dataset) with an "
@@ -51,8 +51,8 @@ class Config(defaults(CurationOptions, template="r1-zero")):
     model: str | None = option(None, "Model to sample: tiny, a checkpoint folder or a hub name. Not used with "
                                "--from-review.", short="-m")
     mode: str = option("zero", "How the model is prompted: fewshot (long-CoT exemplars first), reflect (asked "
-                       "for a detailed answer with reflection and verification) or zero (the template as it is, "
-                       "for an R1-Zero checkpoint).", choices=list(MODES))
+                       "for a detailed answer with reflection and verification) or zero (the prompt as --template "
+                       "renders it; --template r1-zero for an R1-Zero checkpoint).", choices=list(MODES))
     exemplars: str | None = option(None, "Few-shot exemplars, a jsonl file of prompt, reasoning, summary rows "
                                    "(default: built-in ones for the dataset's task, else for math).")
     num_exemplars: int = option(2, "Exemplars before each prompt in fewshot mode (the first K, in order).", min=1)

@@ -4,7 +4,7 @@
            the chat template, as worked examples in the text otherwise
   reflect  the problem with an instruction to answer in detail, reflecting on and verifying each step
            before the final answer, in the model's chat template
-  zero     the problem as the template renders it (default the R1-Zero template, for an R1-Zero checkpoint)
+  zero     the problem as --template renders it (--template r1-zero for an R1-Zero checkpoint)
 
 Also the short closing summary built from a verified answer (`--summary answer`).
 """
