@@ -497,13 +497,9 @@ def score_general(name: str, problems: list[Problem], graders: dict[str, Any]) -
 def _candidate(text: str) -> str | None:
     """The final answer a judge grades: the summary after the reasoning, or the whole text when it has no think
     block; None when the reasoning never ended (nothing was answered)."""
-    from r1cli.rewards.extract import THINK_OPEN
     from r1cli.rewards.preference import summary
 
-    after = summary(text)
-    if after is None:
-        return None if THINK_OPEN in text else text
-    return after
+    return summary(text)
 
 
 def _judge_all(cfg: Config, by_model: dict, work: Path) -> dict[tuple[Any, str], list[tuple[str | None, str]]]:
