@@ -195,3 +195,21 @@ def test_bad_runs_dir_is_one_line_exit_2_and_nothing_written(tmp_path, case):
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
     assert "RUNS_DIR" in done.stderr or "no run under" in done.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
+
+
+def test_a_wide_lineage_wraps_into_rows_and_stays_readable(tmp_path):
+    """Twenty-two evals of one model made a figure 4,632 px wide and 314 high: it wraps at ACROSS boxes a row."""
+    from PIL import Image
+
+    names = [f"eval-{i:02d}" for i in range(22)]
+    _tiny_runs(tmp_path, {name: ["base-model"] for name in names})
+    found = collect.find(tmp_path)
+    boxes, arrows, _ = lineage.graph(found)
+    row = lineage.layers(found, boxes, arrows)
+    assert all(row[e.src] < row[e.dst] for e in arrows)
+    rows, paths = lineage.route(boxes, arrows, row)
+    assert max(sum(not k.startswith("\0") for k in r) for r in rows) == lineage.ACROSS
+    assert max(len(r) for r in rows) <= lineage.ACROSS + 1  # the model's arrows share one waypoint a row
+    assert len(rows) == 1 + -(-len(names) // lineage.ACROSS)
+    width, height = Image.open(lineage.draw(found, tmp_path / "lineage.png")).size
+    assert width <= 2000 and height > 314
