@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from r1cli import log
+from r1cli.generation import vllm_logs
 from r1cli.generation.base import Completion, Engine, OnDone, Request, Sampling
 from r1cli.generation.procs import ChildWatch, own_process_groups, register_for_exit, unregister
 
@@ -56,16 +57,6 @@ def cpu_defaults(model_path: str) -> dict[str, str]:
     if usable_cores() <= SMALL_MACHINE_CORES and weight_bytes(model_path) > COMPUTE_BOUND_BYTES:
         env["VLLM_CPU_NUM_OF_RESERVED_CPU"] = "0"
     return {k: v for k, v in env.items() if k not in os.environ}
-
-
-def quiet_resource_tracker() -> dict[str, str]:
-    """Hide the multiprocessing resource tracker's "leaked shared_memory objects" notice. vLLM kills an engine
-    process that is slow to stop (5 s, often reached on a busy CPU or after Ctrl-C) before it unlinks its
-    shared memory; the tracker, which vLLM starts with the engine and which inherits this environment, then
-    unlinks it and tells stderr so. Nothing is lost, and the user can do nothing about it."""
-    if "PYTHONWARNINGS" in os.environ:
-        return {}
-    return {"PYTHONWARNINGS": "ignore::UserWarning:multiprocessing.resource_tracker"}
 
 
 @contextmanager
@@ -130,7 +121,9 @@ class VLLMEngine(Engine):
                             tensor_parallel_size=tensor_parallel_size,
                             gpu_memory_utilization=gpu_memory_utilization, seed=seed,
                             trust_remote_code=trust_remote_code)
-        env = {**(cpu_defaults(model_path) if cpu else {}), **quiet_resource_tracker()}
+        verbose = log.verbosity() > 0
+        env = {**(cpu_defaults(model_path) if cpu else {}), **vllm_logs.environment(verbose)}
+        vllm_logs.mute_import_noise()
         from vllm import LLM
 
         self._watch = ChildWatch()
@@ -144,6 +137,9 @@ class VLLMEngine(Engine):
         except BaseException:
             self._watch.reap(grace=5)
             raise
+        finally:
+            if "VLLM_LOGGING_CONFIG_PATH" in env:  # read by the engine processes as they started
+                Path(env["VLLM_LOGGING_CONFIG_PATH"]).unlink(missing_ok=True)
         register_for_exit(self)
         engine_max = self.llm.llm_engine.model_config.max_model_len
         super().__init__(model_path, self.llm.get_tokenizer(), engine_max)
