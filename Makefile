@@ -7,7 +7,7 @@ STAMP := $(VENV)/.r1-installed
 SMOLLM2 := models/smollm2-135m-instruct
 
 .PHONY: install install-gpu test test-all demo r1-zero code-demo r1 length-run align-demo distill-demo eval-all report lint smollm2 \
-	bench clean
+	bench gpu-check gpu-wheels clean
 RUNS ?= runs
 
 install: $(STAMP)
@@ -82,6 +82,14 @@ bench: install smollm2
 	$(BIN)/python bench/rewards.py
 	$(BIN)/python bench/rollouts.py
 	$(BIN)/python bench/grpo_step.py
+
+# The GPU check (bench/gpu_check.sh, docs/scaling.md): on a CUDA machine without network, with the wheels of
+# `make gpu-wheels` carried in .whl/; `bash bench/gpu_check.sh --dry-run` runs its stages here on CPU.
+gpu-check:
+	bash bench/gpu_check.sh
+
+gpu-wheels: install
+	PYTHON=$(BIN)/python bash bench/gpu_wheels.sh
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache
