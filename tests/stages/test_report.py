@@ -80,6 +80,7 @@ def test_report_lists_every_run_with_its_upstream_and_every_evaluation(chain, re
         assert row[3:6] == [str(results["num_problems"]), "2", "0.6"]
         assert row[6] == f"{100 * m['pass@1']:.1f} ± {100 * m['pass@1_stderr']:.1f}"
         assert row[7:9] == [f"{100 * m['cons@2']:.1f}", f"{100 * m['pass@2']:.1f}"]
+        assert row[-2:] == [results["template"], ""]  # asked how: the template, no system prompt
     # curves for the two training runs only, every figure referenced beside report.md
     figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert figures == ["lineage.png", "curves-sft.png", "curves-grpo.png"]  # sft started before grpo
@@ -213,3 +214,18 @@ def test_a_wide_lineage_wraps_into_rows_and_stays_readable(tmp_path):
     assert len(rows) == 1 + -(-len(names) // lineage.ACROSS)
     width, height = Image.open(lineage.draw(found, tmp_path / "lineage.png")).size
     assert width <= 2000 and height > 314
+
+
+def test_evaluations_differing_only_in_their_system_prompt_look_different(tmp_path):
+    from r1cli.stages.report import document
+
+    for name, system in (("plain", None), ("terse", "You are a terse assistant. Answer with the number only.")):
+        with runs.run_dir("eval", tmp_path / name, {"output": name}) as run:
+            (run.path / "results.json").write_text(json.dumps({
+                "sampling": {"temperature": 0.6, "system_prompt": system},
+                "benchmarks": {TEST_SET: {"num_problems": 4, "num_samples": 1, "template": "chat",
+                                          "metrics": {"pass@1": 0.5}}}}))
+    headers, rows = document.eval_rows(collect.find(tmp_path))
+    assert headers[-2:] == ["template", "system prompt"]
+    assert sorted(row[-2:] for row in rows) == [
+        ["chat", ""], ["chat", "You are a terse assistant. Answer with the number only."]]
