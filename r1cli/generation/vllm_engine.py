@@ -11,6 +11,7 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from r1cli import log
 from r1cli.generation import vllm_logs
@@ -83,7 +84,9 @@ def sampling_params(sampling: Sampling, seed: int | None):
     from vllm.sampling_params import RequestOutputKind
 
     return SamplingParams(
-        output_kind=RequestOutputKind.FINAL_ONLY,  # one output per prompt, with all n completions
+        # every step's outputs so far, one completion each: the tokens are counted as they come (progress);
+        # a completion's last output is the one FINAL_ONLY would give
+        output_kind=RequestOutputKind.CUMULATIVE,
         n=sampling.n,
         temperature=sampling.temperature,
         top_p=sampling.top_p,
@@ -155,13 +158,22 @@ class VLLMEngine(Engine):
                 self._next_id += 1
                 engine.add_request(rid, {"prompt_token_ids": req.ids}, sampling_params(sampling, req.seed))
                 ids_to_pos[rid] = pos
+            # request -> completion index -> (its token count so far, its latest output)
+            latest: dict[str, dict[int, tuple[int, Any]]] = {rid: {} for rid in ids_to_pos}
             while engine.has_unfinished_requests():
                 for out in engine.step():
-                    if not out.finished or out.request_id not in ids_to_pos:
+                    if out.request_id not in ids_to_pos:
                         continue
-                    comps = [Completion(text=o.text, num_tokens=len(o.token_ids),
+                    seen = latest[out.request_id]
+                    for o in out.outputs:
+                        count = len(o.token_ids)
+                        self._generated(count - seen.get(o.index, (0, None))[0])
+                        seen[o.index] = count, o
+                    if not out.finished:
+                        continue
+                    comps = [Completion(text=o.text, num_tokens=count,
                                         finish_reason="length" if o.finish_reason == "length" else "stop")
-                             for o in sorted(out.outputs, key=lambda o: o.index)]
+                             for _, (count, o) in sorted(latest.pop(out.request_id).items())]
                     done(ids_to_pos.pop(out.request_id), comps)
         finally:
             stop_watch.set()
