@@ -27,7 +27,7 @@ def test_an_unknown_argument_is_one_error_line(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.slow  # five stages, ~3 minutes on a shared 2-core machine
+@pytest.mark.slow  # five stages, 3 to 7 minutes on a shared 2-core machine
 def test_the_dry_run_runs_every_stage_on_cpu(tmp_path):
     done = _run("--dry-run", out=tmp_path / "out", timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
