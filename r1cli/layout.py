@@ -40,6 +40,13 @@ def split_r1(text: str) -> tuple[str, str] | None:
     return reasoning, summary
 
 
+def split_sampled(text: str) -> tuple[str, str]:
+    """(reasoning, summary) of a completion kept as sampled: R1's parts when it has a think block; else the
+    whole reply is both (an instruct model reasons and answers in one text, which the readability filters and
+    the judge then read whole). Never None: nothing needs re-writing, so no think block is required."""
+    return split_r1(text) or (text, text)
+
+
 def r1_layout(reasoning: str, summary: str) -> str:
     """The assistant turn in the R1 layout."""
     return f"{THINK_OPEN}\n{reasoning.strip()}\n{THINK_CLOSE}\n\n{summary.strip()}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from r1cli.layout import r1_layout, split_r1
+from r1cli.layout import r1_layout, split_r1, split_sampled
 from r1cli.rewards import extract_answer
 
 
@@ -33,3 +33,10 @@ def test_r1_layout_means_a_summary_in_plain_text_after_the_reasoning():
     assert not r1_layout_ok("<think>\n3+5=8\n</think>\n\n")  # no summary
     assert not r1_layout_ok("<think>\n3+5=8 and so on")  # the think block never closes
     assert not r1_layout_ok("The answer is 8.")
+
+
+def test_kept_as_sampled_a_reply_without_reasoning_is_read_whole():
+    reply = "3 + 5 = 8 and 8 * 4 = 32, so the answer is 32."
+    assert split_sampled(reply) == (reply, reply)
+    r1 = "<think>\nadd\n</think>\n<answer>8</answer>"
+    assert split_sampled(r1) == split_r1(r1) == ("add", "8")

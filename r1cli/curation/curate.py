@@ -183,9 +183,11 @@ def execute(plan: Plan, work: Path, engine=None, columns: dict[str, str] | None 
     it back)."""
     from r1cli import data
     from r1cli.generation import generate, open_engine
+    from r1cli.layout import split_r1, split_sampled
 
     cfg = plan.cfg
     curator = Curator(plan.rows, plan.settings, prefill=plan.prefill, stop=plan.sampling.stop,
+                      split=split_sampled if plan.layout == "sampled" else split_r1,
                       count_tokens=plan.count_tokens, summarize=plan.summarize)
     owned = engine is None
     if owned:

@@ -16,7 +16,8 @@ to the number generated. Reasons, in pipeline order (REASONS):
   failed_tests      a program that fails at least one of its row's tests (code rows)
   unscorable        the reward gives no verdict on the reference answer (and no judge)
   no_reference      the row has no reference answer (and no judge)
-  no_think          no reasoning block to put in the R1 layout
+  no_think          no reasoning block to put in the R1 layout (kept as sampled, none is needed:
+                    layout.split_sampled)
   bad_layout        tags left inside the reasoning or the summary (layout.stray_tags)
   short_reasoning / long_reasoning: reasoning outside the token bounds (cold-start data is long CoT; off by
                     default)

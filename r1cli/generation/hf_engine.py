@@ -149,6 +149,7 @@ class HFEngine(Engine):
                     row.done, row.reason = True, "stop"
                 if not row.done:
                     keep.append(k)
+            self._generated(len(active))
             if not keep or step == max_new - 1:
                 break
             if len(keep) < len(active):  # drop finished rows from the batch and its cache

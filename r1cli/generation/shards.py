@@ -124,7 +124,8 @@ def _generate(eng: Engine, prompts: list, sampling: Sampling, shard_dir: Path | 
                 out = done_shards[k]
             else:
                 chunk = prompts[first:first + shard_size]
-                out = eng.generate(chunk, sampling, first_index=first, on_done=lambda _pos, comps: bar.add(1, comps))
+                out = eng.generate(chunk, sampling, first_index=first, on_done=lambda _pos, comps: bar.add(1, comps),
+                                   on_tokens=bar.generated)
                 if shard_dir is not None:
                     write_shard(shard_path(shard_dir, k), first, out)
             if on_shard is not None:

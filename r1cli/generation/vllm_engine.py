@@ -11,8 +11,10 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from r1cli import log
+from r1cli.generation import vllm_logs
 from r1cli.generation.base import Completion, Engine, OnDone, Request, Sampling
 from r1cli.generation.procs import ChildWatch, own_process_groups, register_for_exit, unregister
 
@@ -58,16 +60,6 @@ def cpu_defaults(model_path: str) -> dict[str, str]:
     return {k: v for k, v in env.items() if k not in os.environ}
 
 
-def quiet_resource_tracker() -> dict[str, str]:
-    """Hide the multiprocessing resource tracker's "leaked shared_memory objects" notice. vLLM kills an engine
-    process that is slow to stop (5 s, often reached on a busy CPU or after Ctrl-C) before it unlinks its
-    shared memory; the tracker, which vLLM starts with the engine and which inherits this environment, then
-    unlinks it and tells stderr so. Nothing is lost, and the user can do nothing about it."""
-    if "PYTHONWARNINGS" in os.environ:
-        return {}
-    return {"PYTHONWARNINGS": "ignore::UserWarning:multiprocessing.resource_tracker"}
-
-
 @contextmanager
 def environment(values: dict[str, str]):
     """Set environment variables while the engine starts (its processes inherit them), then restore."""
@@ -92,7 +84,9 @@ def sampling_params(sampling: Sampling, seed: int | None):
     from vllm.sampling_params import RequestOutputKind
 
     return SamplingParams(
-        output_kind=RequestOutputKind.FINAL_ONLY,  # one output per prompt, with all n completions
+        # every step's outputs so far, one completion each: the tokens are counted as they come (progress);
+        # a completion's last output is the one FINAL_ONLY would give
+        output_kind=RequestOutputKind.CUMULATIVE,
         n=sampling.n,
         temperature=sampling.temperature,
         top_p=sampling.top_p,
@@ -130,7 +124,9 @@ class VLLMEngine(Engine):
                             tensor_parallel_size=tensor_parallel_size,
                             gpu_memory_utilization=gpu_memory_utilization, seed=seed,
                             trust_remote_code=trust_remote_code)
-        env = {**(cpu_defaults(model_path) if cpu else {}), **quiet_resource_tracker()}
+        verbose = log.verbosity() > 0
+        env = {**(cpu_defaults(model_path) if cpu else {}), **vllm_logs.environment(verbose)}
+        vllm_logs.mute_import_noise()
         from vllm import LLM
 
         self._watch = ChildWatch()
@@ -144,6 +140,9 @@ class VLLMEngine(Engine):
         except BaseException:
             self._watch.reap(grace=5)
             raise
+        finally:
+            if "VLLM_LOGGING_CONFIG_PATH" in env:  # read by the engine processes as they started
+                Path(env["VLLM_LOGGING_CONFIG_PATH"]).unlink(missing_ok=True)
         register_for_exit(self)
         engine_max = self.llm.llm_engine.model_config.max_model_len
         super().__init__(model_path, self.llm.get_tokenizer(), engine_max)
@@ -159,13 +158,22 @@ class VLLMEngine(Engine):
                 self._next_id += 1
                 engine.add_request(rid, {"prompt_token_ids": req.ids}, sampling_params(sampling, req.seed))
                 ids_to_pos[rid] = pos
+            # request -> completion index -> (its token count so far, its latest output)
+            latest: dict[str, dict[int, tuple[int, Any]]] = {rid: {} for rid in ids_to_pos}
             while engine.has_unfinished_requests():
                 for out in engine.step():
-                    if not out.finished or out.request_id not in ids_to_pos:
+                    if out.request_id not in ids_to_pos:
                         continue
-                    comps = [Completion(text=o.text, num_tokens=len(o.token_ids),
+                    seen = latest[out.request_id]
+                    for o in out.outputs:
+                        count = len(o.token_ids)
+                        self._generated(count - seen.get(o.index, (0, None))[0])
+                        seen[o.index] = count, o
+                    if not out.finished:
+                        continue
+                    comps = [Completion(text=o.text, num_tokens=count,
                                         finish_reason="length" if o.finish_reason == "length" else "stop")
-                             for o in sorted(out.outputs, key=lambda o: o.index)]
+                             for _, (count, o) in sorted(latest.pop(out.request_id).items())]
                     done(ids_to_pos.pop(out.request_id), comps)
         finally:
             stop_watch.set()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -78,11 +79,22 @@ def convert(output: str | Path, gguf: Path | None = None) -> Path:
     cfg = json.loads(cfg_path.read_text())
     cfg.pop("quantization_config", None)
     cfg_path.write_text(json.dumps(cfg, indent=2) + "\n")
+    make_readable(tmp)
 
     shutil.rmtree(out, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp.rename(out)
     return out
+
+
+def make_readable(folder: Path) -> None:
+    """Give every file the mode an ordinary write would (0644 under the usual umask): some savers write
+    through private temporary files (0600), which leaves the weights unreadable to other users and jobs."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in Path(folder).rglob("*"):
+        if path.is_file():
+            path.chmod(0o666 & ~umask)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,8 +6,8 @@ Answer region of a completion:
   2. else the text after the last ``</think>``;
   3. else, if ``<think>`` was opened and never closed: truncated, no answer;
   4. else the whole text.
-Inside the region the last ``\\boxed{...}`` (or ``\\fbox``) wins; without one, "#### X", "answer is X",
-a short region read whole, the last math segment, then the last number.
+Inside the region the last non-empty ``\\boxed{...}`` (or ``\\fbox``) wins; without one, "#### X",
+"answer is X", a short region read whole, the last math segment, then the last number.
 """
 
 from __future__ import annotations
@@ -80,7 +80,8 @@ _BOXED = re.compile(r"\\(?:boxed|fbox)")
 
 
 def last_boxed(text: str) -> str | None:
-    """Content of the last complete \\boxed{...} (nested braces allowed) or \\boxed X."""
+    """Content of the last complete, non-empty \\boxed{...} (nested braces allowed) or \\boxed X. An empty
+    box is skipped: models copy the prompt's "put it in \\boxed{}" and then state the answer elsewhere."""
     starts = [m.end() for m in _BOXED.finditer(text)]
     for pos in reversed(starts):
         i = pos
@@ -88,7 +89,7 @@ def last_boxed(text: str) -> str | None:
             i += 1
         if i < len(text) and text[i] == "{":
             content = _braced(text, i)
-            if content is not None:
+            if content is not None and content.strip():
                 return content.strip()
         elif i > pos:  # "\boxed 5": one token
             m = re.match(r"[^\s$,;]+", text[i:])

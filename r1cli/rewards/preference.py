@@ -6,8 +6,9 @@ TRL's convention, so a row's group advantage is built from its own kind's reward
 
 - `Routed(fn, kind)`: a rule reward (accuracy, format, ...) applied to the rows of one kind only.
 - `ModelReward(name, path, scope=...)`: the score (logit) of a sequence-classification checkpoint on the
-  general rows. `scope="summary"` shows it the summary only: the text after `</think>` (a response with no
-  closed think block has no summary and gets `missing` instead), so the judge is neither swayed by nor
+  general rows. `scope="summary"` shows it the summary only: the text after `</think>`, or the whole of a
+  response with no think block (an instruct model's plain reply is all summary; one that opened a think block
+  and never closed it has none and gets `missing` instead), so the judge is neither swayed by nor
   penalises the reasoning; `scope="response"` shows it the whole response, reasoning included, so harm hidden
   in the reasoning still counts (the paper's helpfulness and harmlessness rewards). `from_step` holds it off
   (None) until that optimizer step (the paper switches the preference rewards on late, against reward hacking).
@@ -24,7 +25,7 @@ import json
 from pathlib import Path
 
 from r1cli.errors import UserError
-from r1cli.rewards.extract import THINK_CLOSE, completion_text
+from r1cli.rewards.extract import THINK_CLOSE, THINK_OPEN, completion_text
 
 KINDS = ("reasoning", "general")
 # the paper's two preference rewards and the part of a response each judges (see ModelReward)
@@ -33,9 +34,12 @@ BATCH = 32
 
 
 def summary(text: str) -> str | None:
-    """The summary of a response: the text after its last `</think>`; None when no think block was closed."""
+    """The summary of a response: the text after its last `</think>`; the whole text when it has no think
+    block; None when a think block was opened and never closed (the reasoning ran out: no summary)."""
     at = text.rfind(THINK_CLOSE)
-    return None if at < 0 else text[at + len(THINK_CLOSE):]
+    if at >= 0:
+        return text[at + len(THINK_CLOSE):]
+    return None if THINK_OPEN in text else text
 
 
 def _rows_of(kind: str, kinds, n: int) -> list[int]:

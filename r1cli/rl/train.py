@@ -122,8 +122,10 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
         trainer.train(resume_from_checkpoint=checkpoint)
         trainer.save_model(str(run.path))
         tokenizer.save_pretrained(str(run.path))
-        if training.is_main_process() and not cfg.keep_checkpoints:
-            training.remove_checkpoints(run.path)
+        if training.is_main_process():
+            if not cfg.keep_checkpoints:
+                training.remove_checkpoints(run.path)
+            trainer_utils.model_card(trainer, cfg.model, final)
         run.metrics = summarize(trainlog.read(metrics_path), specs, trainer.state.global_step, evaluator, reason)
         if cfg.keep_best and evaluator is not None and evaluator.best is not None:
             publish_best(run.path, run.metrics)

@@ -8,7 +8,8 @@ It runs on the RL core that `r1 grpo` runs on (r1cli.rl: the same options, metri
 - reasoning rows are judged by the rule rewards (`--reward`, default accuracy + format + language_consistency),
   except language_consistency, which judges every row's reasoning: the paper's final RL applies it to all data;
 - general rows by reward models: `--helpfulness-rm PATH[:WEIGHT]` reads only the *summary* (the text after
-  `</think>`; a response whose think block never closed gets --missing-summary-reward), so the judge is neither
+  `</think>`, or all of a reply without a think block; one whose think block never closed gets
+  --missing-summary-reward), so the judge is neither
   swayed by nor penalises the reasoning; `--harmlessness-rm PATH[:WEIGHT]` reads the *whole response*, so harm
   in the reasoning still counts. Any sequence-classification checkpoint works (`r1 reward-model` output, a
   folder, or a hub name when a hub is reachable).
@@ -45,8 +46,8 @@ class Config(RLOptions):
                                 short="-d", required=True)
     reward: list[str] = option(help=lambda: "Rule reward for the reasoning rows. " + reward_help(),
                                factory=lambda: ["accuracy", "format", "language_consistency"], required=True)
-    helpfulness_rm: str | None = option(None, "Reward model that judges the summary (text after </think>) of "
-                                        "general rows: PATH[:WEIGHT].")
+    helpfulness_rm: str | None = option(None, "Reward model that judges the summary (text after </think>, or "
+                                        "all of a reply without one) of general rows: PATH[:WEIGHT].")
     harmlessness_rm: str | None = option(None, "Reward model that judges the whole response of general rows, "
                                          "reasoning included: PATH[:WEIGHT].")
     missing_summary_reward: float = option(-1.0, "Helpfulness reward of a general response whose think block "

@@ -41,8 +41,9 @@ What no rule scores has a grader of its own:
   harmlessness score below 0: the undecided point of a reward model whose scores are centred, as
   `r1 reward-model --center-rewards-coefficient` trains them; an uncentred model's 0 is arbitrary).
 
-Output folder: results.json, samples.jsonl and dataset/ (one row per sample), generations.jsonl and the
-manifest. The raw generations are kept in shards/ of OUTPUT.partial while the run works (--resume continues
+Output folder: results.json (per benchmark its metrics, the template used and `first_prompt`, the first
+prompt exactly as the model read it, chat template and system prompt included; `-v` logs it too),
+samples.jsonl and dataset/ (one row per sample), generations.jsonl and the manifest. The raw generations are kept in shards/ of OUTPUT.partial while the run works (--resume continues
 from them after a crash) and dropped when it finishes.
 
 The results table goes to stdout (logs and progress to stderr), so `r1 eval ... > results.txt` keeps it;
@@ -141,7 +142,7 @@ def run(cfg: Config, engine=None) -> dict:
     with runs.run_dir("eval", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
         for spec in dict.fromkeys(sources.values()):
             run.add_input("dataset", spec)
-        used_templates: dict[str, dict[str, str | None]] = {}
+        used_templates: dict[str, dict[str, tuple[str, str | None]]] = {}
         if not cfg.generations:
             paths = model_specs or [engine.model_path]
             label = papertable.labels(paths)
@@ -168,7 +169,8 @@ def run(cfg: Config, engine=None) -> dict:
                     res, sample_rows = score_judged(name, probs, judge_replies[model, name], cfg.judge)
                 else:
                     res, sample_rows = score_benchmark(name, probs, k)
-                res["source"], res["template"] = sources[name], used_templates.get(model, {}).get(name)
+                res["source"] = sources[name]
+                res["template"], res["first_prompt"] = used_templates.get(model, {}).get(name, (None, None))
                 if not cfg.generations and _loader(name) in choices.SHUFFLED:
                     res["shuffle_seed"] = cfg.seed  # the same seed asks the same prompts, options in the same order
                 evaluated[model][name] = res
@@ -357,7 +359,8 @@ def _sampling_record(cfg: Config) -> dict[str, Any]:
 
 
 def _generate_all(cfg: Config, model: str, datasets: dict, work: Path, engine):
-    """Sample every benchmark of `model` with one engine; returns ({name: problems}, {name: template used})."""
+    """Sample every benchmark of `model` with one engine; returns ({name: problems}, {name: (template used, the
+    first prompt as rendered)})."""
     from r1cli import benchmarks, templates
     from r1cli.generation import generate, open_engine
 
@@ -379,12 +382,15 @@ def _generate_all(cfg: Config, model: str, datasets: dict, work: Path, engine):
             else:
                 prompts = [templates.render([{"role": "user", "content": p}] if own and template == "chat" else p,
                                             "plain" if own else template, cfg.system_prompt) for p in ds["prompt"]]
+            # the first prompt exactly as the model reads it (template, system prompt, prefill): in results.json
+            first = engine.formatter.text(prompts[0], sampling)[0] if prompts else None
+            log.debug(f"{name}: the first prompt as the model reads it:\n{first}")
             shard_dir = work / "shards" / benchmarks.folder_name(name)
             outs = generate(engine, prompts, sampling, shard_dir=shard_dir, shard_size=cfg.shard_size,
                             resume=cfg.resume, progress_desc=name)
             problems[name] = [Problem.from_completions(row, comps, prefill, sampling.stop)
                               for row, comps in zip(ds, outs, strict=True)]
-            used[name] = template
+            used[name] = template, first
     finally:
         if owned:
             engine.close()
@@ -498,13 +504,9 @@ def score_general(name: str, problems: list[Problem], graders: dict[str, Any]) -
 def _candidate(text: str) -> str | None:
     """The final answer a judge grades: the summary after the reasoning, or the whole text when it has no think
     block; None when the reasoning never ended (nothing was answered)."""
-    from r1cli.rewards.extract import THINK_OPEN
     from r1cli.rewards.preference import summary
 
-    after = summary(text)
-    if after is None:
-        return None if THINK_OPEN in text else text
-    return after
+    return summary(text)
 
 
 def _judge_all(cfg: Config, by_model: dict, work: Path) -> dict[tuple[Any, str], list[tuple[str | None, str]]]:

@@ -96,7 +96,7 @@ def run(cfg: Config) -> dict:
     with runs.run_dir("reward-model", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
         run.add_input("model", cfg.model)
         run.add_input("dataset", cfg.dataset)
-        run.metrics = _train(cfg, path, train_ds, eval_ds, run.path)
+        run.metrics = _train(cfg, path, train_ds, eval_ds, run.path, run.final)
     acc = run.metrics["pairwise_accuracy"]
     log.stdout.print(f"held-out pairwise accuracy: {100 * acc:.1f}% ({run.metrics['eval_pairs']} pairs)")
     log.info(f"wrote the reward model to {run.final}")
@@ -123,7 +123,7 @@ def _check_lengths(cfg: Config, path: str, pairs) -> None:
                     f"{cfg.max_length} tokens: raise --max-length or give shorter pairs")
 
 
-def _train(cfg: Config, path: str, train_ds, eval_ds, workdir) -> dict:
+def _train(cfg: Config, path: str, train_ds, eval_ds, workdir, final) -> dict:
     from trl import RewardConfig, RewardTrainer
     from trl.data_utils import is_conversational
 
@@ -147,6 +147,7 @@ def _train(cfg: Config, path: str, train_ds, eval_ds, workdir) -> dict:
     tokenizer.save_pretrained(workdir)
     if not cfg.keep_checkpoints:
         training.remove_checkpoints(workdir)
+    trainer_utils.model_card(trainer, cfg.model, final)
     trainlog.plot(metrics_path, [trainlog.Panel("loss", [trainlog.Curve("loss")]),
                                  trainlog.Panel("pairwise accuracy", [
                                      trainlog.Curve("accuracy", "training batches"),

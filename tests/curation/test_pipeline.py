@@ -165,3 +165,20 @@ def test_code_rows_keep_only_programs_that_pass_every_test():
     kept = cur.finish()
     assert [s.reason for s in cur.samples[0]] == ["kept", "failed_tests", "no_answer"]
     assert cur.counts()["failed_tests"] == 1 and len(kept) == 1 and "print(input())" in kept[0].response
+
+
+def test_kept_as_sampled_an_instruct_reply_needs_no_think_block():
+    """An ordinary instruct model's correct answer is kept with --layout sampled (it was "no_think"); the
+    R1 layout still needs the think block it re-writes, and the readability filters still read the reply."""
+    from r1cli.layout import split_sampled
+
+    rows = [{"id": "a", "prompt": "(3+5)*4", "answer": "32"}]
+    texts = ["First, 3 + 5 = 8. Then 8 * 4 = 32. The answer is 32.", "The answer is 31.",
+             "3 + 5 = 8, 然后乘以四得到三十二所以答案是三十二. The answer is 32."]
+    sampled = Curator(rows, Settings(), split=split_sampled)
+    sampled.on_shard(0, [completions(texts)])
+    sampled.wait()
+    assert [s.text for s in sampled.finish()] == texts[:1]
+    assert [s.reason for s in sampled.samples[0]] == ["kept", "wrong", "mixed_language"]
+    r1 = run(rows, [completions(texts)])
+    assert [s.reason for s in r1.samples[0]] == ["no_think", "wrong", "no_think"]

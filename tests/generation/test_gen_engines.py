@@ -132,3 +132,27 @@ def test_auto_falls_back_to_hf(tiny_model, monkeypatch):
     monkeypatch.setattr(vllm_engine, "available", lambda: False)
     with open_engine(tiny_model, "auto") as eng:
         assert eng.name == "hf"
+
+
+def test_tokens_are_counted_as_they_are_generated(engine):
+    """Every backend reports its tokens while completions run, adding up to the completions' own counts, and
+    before the first prompt finishes (the rate then is the engine's, not the finished prompts')."""
+    reported: list[int] = []
+    finished_at: list[int] = []
+    out = engine.generate(PROMPTS, Sampling(n=4, temperature=1.0, max_new_tokens=40),
+                          on_tokens=reported.append, on_done=lambda _pos, _comps: finished_at.append(sum(reported)))
+    assert sum(reported) == sum(c.num_tokens for comps in out for c in comps)
+    assert len(reported) > len(PROMPTS) and all(n >= 0 for n in reported)
+    assert finished_at[0] > 0  # tokens were counted before any prompt was done
+
+
+def test_without_a_terminal_progress_is_a_log_line_now_and_then(tiny_model, monkeypatch, capsys):
+    from r1cli import log
+    from r1cli.generation import base
+
+    assert not log.console.is_terminal  # pytest captures stderr, as a log file or a CI job would
+    monkeypatch.setattr(base, "LOG_EVERY_S", 0.0)
+    with open_engine(tiny_model, "hf") as eng:
+        eng.generate(PROMPTS, Sampling(n=2, temperature=1.0, max_new_tokens=20), progress_desc="arith")
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if "arith: " in ln]
+    assert lines and "3/3 prompts" in lines[-1] and "tok/s" in lines[-1]

@@ -23,6 +23,9 @@ from r1cli.rewards.extract import (
     ("Answer: #### 1,234", ("1,234", False)),
     ("blah blah.\nThe answer is $\\frac{3}{4}$.", ("\\frac{3}{4}", False)),
     ("<answer>(B)</answer>", ("(B)", False)),
+    # an empty box copied from the instructions does not hide the answer stated after it
+    ("I will put it in \\boxed{}. 3 + 4 = 7, so the answer is 7.", ("7", False)),
+    ("\\boxed{ } then #### 12", ("12", False)),
 ])
 def test_extract_answer(text, expected):
     assert extract_answer(text) == expected
@@ -32,6 +35,8 @@ def test_last_boxed_nested_and_unbalanced():
     assert last_boxed("\\boxed{\\frac{a^{2}}{b}} and \\boxed{x") == "\\frac{a^{2}}{b}"
     assert last_boxed("\\fbox{3}") == "3"
     assert last_boxed("none") is None
+    assert last_boxed("\\boxed{9} and later an empty \\boxed{}") == "9"
+    assert last_boxed("\\boxed{}") is None
 
 
 def test_completion_text_chat_and_plain():

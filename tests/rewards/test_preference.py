@@ -57,10 +57,11 @@ class Seen:
         return self.score(texts)
 
 
-def test_summary_is_the_text_after_the_last_closed_think_block():
+def test_summary_is_the_text_after_the_last_closed_think_block_or_a_reply_without_one():
     assert summary(CLEAN) == "\n<answer>Ann, the pens are on the desk.</answer>"
     assert summary("reasoning only</think> done") == " done"
-    assert summary(UNCLOSED) is None and summary("no tags at all") is None
+    assert summary(UNCLOSED) is None
+    assert summary("Sure! The pens are on the desk.") == "Sure! The pens are on the desk."  # an instruct reply
 
 
 def test_helpfulness_sees_exactly_the_summary_and_harmlessness_the_whole_response(text_rm):

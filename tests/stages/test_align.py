@@ -64,3 +64,6 @@ def test_two_step_run_logs_each_kind_and_holds_the_reward_models_off(tmp_path, t
     # each spec of the mixture is an input of its own, without its weight
     assert [i["spec"] for i in manifest["inputs"] if i["kind"] == "dataset"] == ["task:arith?n=8", "task:general?n=8"]
     assert (out / "curves.png").stat().st_size > 0
+    card = (out / "README.md").read_text()  # names the published folder and the base, not DIR.partial / None
+    assert f"# Model Card for {out.name}\n" in card and f'model="{out}"' in card
+    assert "the local model `tiny`" in card and ".partial" not in card and "None" not in card

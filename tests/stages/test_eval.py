@@ -452,6 +452,7 @@ def test_prefill_is_part_of_the_scored_answer(tmp_path):
     spec = "task:arith?split=test&n=3"
     res = evaluate(tmp_path, model="scripted", benchmark=[spec], num_samples=2, prefill="<think>\\n", _engine=eng)
     assert all(p.endswith("<think>\n") for p in eng.prompts)
+    assert res["benchmarks"][spec]["first_prompt"] == eng.prompts[0]  # what the model read, prefill included
     m = res["benchmarks"][spec]["metrics"]
     assert m["pass@1"] == 0.5 and m["cons@2"] == 1.0 and m["truncated_frac"] == 0.5
 

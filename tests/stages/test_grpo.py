@@ -145,6 +145,9 @@ def test_two_step_run_writes_metrics_plots_and_resumes(tmp_path, capfd):
     curves = [c.key for p in panels(rewards.parse_specs(["accuracy", "format:0.5"])) for c in p.curves]
     assert all(any(key in r for r in records) for key in curves)  # the figure draws every curve it names
     assert [p.name for p in out.glob("*.png")] == [FIGURE] and (out / FIGURE).stat().st_size > 0
+    card = (out / "README.md").read_text()  # names the published folder and the base, not DIR.partial / None
+    assert f"# Model Card for {out.name}\n" in card and f'model="{out}"' in card
+    assert "the local model `tiny`" in card and ".partial" not in card and "None" not in card
     assert {"reward_last10", "accuracy_last10", "format_last10"} <= set(metrics)
     manifest = runs.read_manifest(out)
     assert manifest["stage"] == "grpo" and manifest["options"]["group_size"] == 4

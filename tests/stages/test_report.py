@@ -80,6 +80,7 @@ def test_report_lists_every_run_with_its_upstream_and_every_evaluation(chain, re
         assert row[3:6] == [str(results["num_problems"]), "2", "0.6"]
         assert row[6] == f"{100 * m['pass@1']:.1f} ± {100 * m['pass@1_stderr']:.1f}"
         assert row[7:9] == [f"{100 * m['cons@2']:.1f}", f"{100 * m['pass@2']:.1f}"]
+        assert row[-2:] == [results["template"], ""]  # asked how: the template, no system prompt
     # curves for the two training runs only, every figure referenced beside report.md
     figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert figures == ["lineage.png", "curves-sft.png", "curves-grpo.png"]  # sft started before grpo
@@ -223,3 +224,36 @@ def test_damaged_runs_are_skipped_with_a_warning_naming_the_file(tmp_path, capfd
                       ("results-cut", "results.json"), ("results-shape", "results.json"),
                       ("metrics-cut", "metrics.jsonl line 2"), ("metrics-no-step", "metrics.jsonl line 1")]:
         assert re.search("".join(f"skipping the run in \\S*{run}: {file}".split()), err), (run, err)
+
+
+def test_a_wide_lineage_wraps_into_rows_and_stays_readable(tmp_path):
+    """Twenty-two evals of one model made a figure 4,632 px wide and 314 high: it wraps at ACROSS boxes a row."""
+    from PIL import Image
+
+    names = [f"eval-{i:02d}" for i in range(22)]
+    _tiny_runs(tmp_path, {name: ["base-model"] for name in names})
+    found = collect.find(tmp_path)
+    boxes, arrows, _ = lineage.graph(found)
+    row = lineage.layers(found, boxes, arrows)
+    assert all(row[e.src] < row[e.dst] for e in arrows)
+    rows, paths = lineage.route(boxes, arrows, row)
+    assert max(sum(not k.startswith("\0") for k in r) for r in rows) == lineage.ACROSS
+    assert max(len(r) for r in rows) <= lineage.ACROSS + 1  # the model's arrows share one waypoint a row
+    assert len(rows) == 1 + -(-len(names) // lineage.ACROSS)
+    width, height = Image.open(lineage.draw(found, tmp_path / "lineage.png")).size
+    assert width <= 2000 and height > 314
+
+
+def test_evaluations_differing_only_in_their_system_prompt_look_different(tmp_path):
+    from r1cli.stages.report import document
+
+    for name, system in (("plain", None), ("terse", "You are a terse assistant. Answer with the number only.")):
+        with runs.run_dir("eval", tmp_path / name, {"output": name}) as run:
+            (run.path / "results.json").write_text(json.dumps({
+                "sampling": {"temperature": 0.6, "system_prompt": system},
+                "benchmarks": {TEST_SET: {"num_problems": 4, "num_samples": 1, "template": "chat",
+                                          "metrics": {"pass@1": 0.5}}}}))
+    headers, rows = document.eval_rows(collect.find(tmp_path))
+    assert headers[-2:] == ["template", "system prompt"]
+    assert sorted(row[-2:] for row in rows) == [
+        ["chat", ""], ["chat", "You are a terse assistant. Answer with the number only."]]

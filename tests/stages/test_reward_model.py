@@ -27,6 +27,9 @@ def test_a_run_on_the_embedded_pairs_records_its_held_out_pairwise_accuracy(tmp_
     assert metrics["pairwise_accuracy"] >= 0.9 and metrics["eval_pairs"] == 60 and metrics["train_pairs"] == 240
     assert metrics["with_prompt"] is False and metrics["conversational"] is False
     assert (out / "curves.png").stat().st_size > 0 and not list(out.glob("checkpoint-*"))
+    card = (out / "README.md").read_text()  # names the published folder and the base, not DIR.partial / None
+    assert f"# Model Card for {out.name}\n" in card and f'model="{out}"' in card
+    assert "the local model `tiny`" in card and ".partial" not in card and "None" not in card
 
     model = AutoModelForSequenceClassification.from_pretrained(out).eval()
     tok = AutoTokenizer.from_pretrained(out)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,8 @@ def paper_table(found: Found) -> dict[str, Any]:
 
 
 def eval_rows(found: Found) -> tuple[list[str], list[list[str]]]:
-    """One row per benchmark of every eval run: pass@1 (± its standard error), cons@K, every pass@k, tokens."""
+    """One row per benchmark of every eval run: pass@1 (± its standard error), cons@K, every pass@k, tokens, the
+    template and system prompt it was asked in."""
     entries = [(run, bench, res, sampling) for run, _, benches, sampling in _evaluations(found)
                for bench, res in benches.items()]
     ks = sorted({int(key[5:]) for _, _, res, _ in entries for key in res.get("metrics", {})
@@ -123,7 +125,7 @@ def eval_rows(found: Found) -> tuple[list[str], list[list[str]]]:
     extra = sorted({key for _, _, res, _ in entries for key in res.get("metrics", {})
                     if key not in known and not re.fullmatch(r"(pass|cons)@\d+", key)})
     headers = ["run", "model", "benchmark", "problems", "K", "T", "pass@1", "cons@K", *[f"pass@{k}" for k in ks],
-               "mean tokens", "truncated", *extra]
+               "mean tokens", "truncated", *extra, "template", "system prompt"]
     rows = []
     for run, bench, res, sampling in entries:
         m = res.get("metrics", {})
@@ -135,7 +137,9 @@ def eval_rows(found: Found) -> tuple[list[str], list[list[str]]]:
                      str(res.get("num_samples", "")), _number(sampling.get("temperature")), p1, _percent(cons),
                      *[_percent(m.get(f"pass@{k}")) for k in ks], _number(m.get("mean_completion_tokens")),
                      _percent(m.get("truncated_frac")),
-                     *[_percent(m.get(k)) if k.endswith("_frac") else _number(m.get(k)) for k in extra]])
+                     *[_percent(m.get(k)) if k.endswith("_frac") else _number(m.get(k)) for k in extra],
+                     # two runs that differ only in how the model was asked must not look alike
+                     res.get("template") or "", textwrap.shorten(sampling.get("system_prompt") or "", 60)])
     return headers, rows
 
 

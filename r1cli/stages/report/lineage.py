@@ -1,12 +1,14 @@
-"""The lineage figure: runs (and the outside models they started from) as boxes in columns, an arrow from
+"""The lineage figure: runs (and the outside models they started from) as boxes in rows, an arrow from
 each upstream run or model to the run that used it.
 
 Outside datasets (tasks, data files, hub datasets) are written inside the box of the run that read them
 rather than drawn as boxes of their own: most runs read one or two, and as boxes their arrows would cross the
 whole figure. A dataset that is itself a run of the folder (a rejection-sampled set, say) is a box, and its
-arrow is dashed. The layout is a small layered drawing: a run stands one column right of its rightmost
-upstream, an outside model one column left of its first user; within a column the boxes are ordered by where
-their neighbours stand (the barycentre heuristic, swept both ways) so that arrows cross little.
+arrow is dashed. The layout is a small layered drawing: a run stands one row below its lowest upstream, an
+outside model one row above its first user; within a row the boxes are ordered by where their neighbours
+stand (the barycentre heuristic, swept both ways) so that arrows cross little. A row of more than ACROSS boxes
+(twenty evals of one model, say) wraps onto several rows, so the figure grows down rather than across; the
+arrows of one source that pass a row share one waypoint there, so wrapping adds no width.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ MAX_DATA = 3  # outside datasets listed in a box; more are counted
 SWEEPS = 4
 FONT_SIZE = 7.5
 PAD = 0.45  # a box's padding around its text, in font sizes
+ACROSS = 5  # boxes a row holds before it wraps: with a waypoint or two, about 2,000 px at the figure's dpi
 
 
 def graph(found: Found) -> tuple[list[str], list[Edge], dict[str, list[str]]]:
@@ -53,22 +56,31 @@ def layers(found: Found, boxes: list[str], arrows: list[Edge]) -> dict[str, int]
     for key in boxes:
         if found.nodes[key].run is None:
             row[key] = min(row[e.dst] for e in arrows if e.src == key) - 1
-    used = sorted(set(row.values()))  # drop empty rows
-    return {key: used.index(r) for key, r in row.items()}
+    # drop empty rows, and wrap a wide one: its boxes, in start order, fill rows of ACROSS; every arrow still
+    # points down, as the rows below move down with it
+    wrapped, top = {}, 0
+    for r in sorted(set(row.values())):
+        members = [key for key in boxes if row[key] == r]
+        for i, key in enumerate(members):
+            wrapped[key] = top + i // ACROSS
+        top += -(-len(members) // ACROSS)
+    return wrapped
 
 
 def route(boxes: list[str], arrows: list[Edge], row: dict[str, int]) -> tuple[list[list[str]], list[list[str]]]:
     """(the slots of each row, left to right; each arrow's path of slots). An arrow that skips rows gets a
-    waypoint slot in each row it crosses, so that it runs between the boxes rather than through them."""
+    waypoint slot in each row it crosses, so that it runs between the boxes rather than through them; the
+    arrows of one kind from one source share theirs."""
     rows: list[list[str]] = [[] for _ in range(max(row.values()) + 1)]
     for key in boxes:  # runs in start order, then outside models in order of first use
         rows[row[key]].append(key)
     paths, pred, succ = [], {k: [] for k in boxes}, {k: [] for k in boxes}
-    for i, e in enumerate(arrows):
-        path = [e.src] + [f"\0{i}/{r}" for r in range(row[e.src] + 1, row[e.dst])] + [e.dst]
+    for e in arrows:
+        path = [e.src] + [f"\0{e.src}/{e.kind}/{r}" for r in range(row[e.src] + 1, row[e.dst])] + [e.dst]
         for r, key in enumerate(path[1:-1], start=row[e.src] + 1):
-            rows[r].append(key)
-            pred[key], succ[key] = [], []
+            if key not in pred:
+                rows[r].append(key)
+                pred[key], succ[key] = [], []
         for a, b in pairwise(path):
             succ[a].append(b)
             pred[b].append(a)
