@@ -23,6 +23,12 @@ from r1cli.models import remote_code_option
 from r1cli.training import TrainingOptions
 
 
+def _loss_types() -> list[str]:
+    from r1cli.rl.args import loss_types
+
+    return loss_types()
+
+
 def reward_help() -> str:
     from r1cli.rewards import names
 
@@ -52,10 +58,24 @@ class RLOptions(defaults(DecodingOptions, temperature=1.0, top_p=1.0, max_comple
     epsilon: float = option(0.2, "Lower clip range of the policy ratio.", min=0, min_open=True)
     epsilon_high: float | None = option(None, "Upper clip range (DAPO clip-higher, e.g. 0.28); default = --epsilon.",
                                         min=0, min_open=True)
-    loss_type: str = option("grpo", "Loss aggregation.", choices=["grpo", "dr_grpo", "dapo", "bnpo"])
+    loss_type: str = option("grpo", "Loss (TRL's loss_type; grpo: the paper's mean over each output's tokens).",
+                            choices=_loss_types)
+    importance_sampling_level: str = option("token", "Policy ratio per token, or one per sequence (GSPO).",
+                                            choices=["token", "sequence"])
     scale_rewards: str = option("group", "Divide advantages by the group std, the batch std, or not at all.",
                                 choices=["group", "batch", "none"])
     num_iterations: int = option(1, "Policy updates per generated batch (GRPO's mu).", min=1)
+    steps_per_generation: int | None = option(
+        None, "Optimizer micro-steps each rollout batch is split into (paper: 8,192 outputs in 16 optimizer steps); "
+        "default --gradient-accumulation-steps: one rollout batch per optimizer step.", min=1)
+    sync_ref_model: bool = option(False, "Move the reference model towards the policy every "
+                                  "--ref-model-sync-steps (the paper resets it to the policy every 400 steps).")
+    ref_model_sync_steps: int = option(400, "Optimizer steps between reference syncs (paper: 400).", min=1)
+    ref_model_mixup_alpha: float = option(1.0, "Reference after a sync = alpha * policy + (1 - alpha) * reference "
+                                          "(1: replaced by the policy, as in the paper).", min=0, max=1,
+                                          min_open=True)
+    mask_truncated_completions: bool = option(False, "Leave completions cut at --max-completion-length out of the "
+                                              "loss (DAPO's overlong filtering).")
     resume: bool = option(False, "Continue from the last checkpoint in OUTPUT.partial (or extend a finished OUTPUT "
                           "that kept its checkpoints).")
     seed: int = option(0, "Seed of sampling, shuffling and initialisation.", min=0, max=2**32 - 1)

@@ -3,9 +3,33 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from functools import cache
 from typing import Any
 
 from r1cli import training
+
+# GRPOConfig fields copied from the stage config under the same name.
+SAME_NAME = ("importance_sampling_level", "steps_per_generation", "sync_ref_model", "ref_model_sync_steps",
+             "ref_model_mixup_alpha", "mask_truncated_completions")
+
+
+@cache
+def loss_types() -> list[str]:
+    """The loss types TRL's GRPOConfig lists in its loss_type help ("Supported values are 'grpo', ..."), read from
+    its source: importing TRL costs seconds, and `r1 grpo --help` shows these choices."""
+    from importlib.util import find_spec
+
+    source = find_spec("trl").submodule_search_locations[0] + "/trainer/grpo_config.py"
+    tree = ast.parse(open(source, encoding="utf-8").read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "loss_type":
+            help_text = next(ast.literal_eval(kw.value)["help"] for kw in node.value.keywords if kw.arg == "metadata")
+            listed = re.search(r"Supported values are (.*?)\.\s", help_text)
+            if listed:
+                return re.findall(r"'(\w+)'", listed.group(1))
+    raise RuntimeError(f"no loss_type list in {source}: TRL changed how it documents loss_type")
 
 
 def trl_kwargs(cfg, output_dir: str, use_vllm: bool) -> dict[str, Any]:
@@ -25,6 +49,7 @@ def trl_kwargs(cfg, output_dir: str, use_vllm: bool) -> dict[str, Any]:
         "temperature": cfg.temperature,
         "top_p": cfg.top_p,
         "max_completion_length": cfg.max_completion_length,
+        **{name: getattr(cfg, name) for name in SAME_NAME},
         "use_vllm": use_vllm,
         "vllm_mode": cfg.vllm_mode,
         "vllm_gpu_memory_utilization": cfg.vllm_gpu_memory_utilization,

@@ -26,6 +26,12 @@ def check(cfg) -> None:
     if cfg.epsilon_high is not None and cfg.epsilon_high < cfg.epsilon:
         raise UserError(f"--epsilon-high ({cfg.epsilon_high:g}) must be at least --epsilon ({cfg.epsilon:g}): "
                         "it is the upper clip range, the lower one is --epsilon")
+    steps = cfg.steps_per_generation or cfg.gradient_accumulation_steps
+    if (per_device * steps) % cfg.group_size:
+        raise UserError(f"--per-device-train-batch-size x --steps-per-generation ({per_device} x {steps}) must be a "
+                        f"multiple of --group-size ({cfg.group_size}): a rollout batch holds whole groups")
+    if cfg.sync_ref_model and cfg.beta == 0:
+        raise UserError("--sync-ref-model needs a reference model: --beta 0 trains without one")
     if cfg.eval_every and not cfg.eval_dataset:
         raise UserError("--eval-every needs --eval-dataset (a held-out validation set)")
     if cfg.keep_best and not cfg.eval_every:

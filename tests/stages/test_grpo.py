@@ -60,6 +60,8 @@ def test_options_reach_grpo_config_exactly(monkeypatch, tmp_path):
         "--per-device-train-batch-size", "12", "--gradient-accumulation-steps", "3", "--save-steps", "4",
         "--seed", "11", "--reward", "accuracy", "--reward", "format:0.5", "--report-to", "tensorboard",
         "--warmup-steps", "2", "--num-train-epochs", "3", "--lr-scheduler-type", "cosine",
+        "--steps-per-generation", "6", "--sync-ref-model", "--ref-model-sync-steps", "10",
+        "--ref-model-mixup-alpha", "0.5", "--mask-truncated-completions", "--importance-sampling-level", "sequence",
     ])
     assert cfg.reward == ["accuracy", "format:0.5"]
     targs = grpo_args.build(cfg, str(tmp_path / "o"), use_vllm=False, reward_weights=[1.0, 0.5])
@@ -68,13 +70,72 @@ def test_options_reach_grpo_config_exactly(monkeypatch, tmp_path):
         "scale_rewards": "none", "num_iterations": 2, "temperature": 0.7, "max_completion_length": 77,
         "learning_rate": 1e-5, "max_steps": 9, "per_device_train_batch_size": 12,
         "gradient_accumulation_steps": 3, "save_steps": 4, "seed": 11, "use_vllm": False, "logging_steps": 1,
-        "warmup_steps": 2, "num_train_epochs": 3.0, "lr_scheduler_type": "cosine",
+        "warmup_steps": 2, "num_train_epochs": 3.0, "lr_scheduler_type": "cosine", "steps_per_generation": 6,
+        "sync_ref_model": True, "ref_model_sync_steps": 10, "ref_model_mixup_alpha": 0.5,
+        "mask_truncated_completions": True, "importance_sampling_level": "sequence",
     }
     for name, value in expected.items():
         assert getattr(targs, name) == value, name
+    _same_named_options_reach_trl(cfg, targs)
     assert list(targs.reward_weights) == [1.0, 0.5]
     assert list(targs.report_to) == ["tensorboard"]
-    assert targs.steps_per_generation == 3 and targs.generation_batch_size == 36  # 6 prompts x G=6
+    assert targs.generation_batch_size == 72  # 12 prompts x G=6, split over 2 optimizer steps of 3 x 12
+
+
+def _same_named_options_reach_trl(cfg, targs):
+    """Every stage option named as a GRPOConfig field holds the stage's value in the GRPOConfig built."""
+    import dataclasses
+
+    from trl import GRPOConfig
+
+    trl_fields = {f.name for f in dataclasses.fields(GRPOConfig)}
+    # use_vllm is auto|true|false here; backend.choose turns it into TRL's bool (tested in this file)
+    shared = [f.name for f in dataclasses.fields(cfg) if f.name in trl_fields and f.name != "use_vllm"]
+    assert "steps_per_generation" in shared and "loss_type" in shared
+    for name in shared:
+        value = getattr(cfg, name)
+        if name == "per_device_train_batch_size":
+            value = value or cfg.group_size
+        if name == "report_to":
+            value = [] if value == "none" else [value]
+        got = getattr(targs, name)
+        assert (list(got) if name == "report_to" else got) == value, name
+
+
+def test_loss_types_are_trls_own_list():
+    """--loss-type offers exactly the values GRPOConfig documents, and each one is a loss TRL computes."""
+    import dataclasses
+    import inspect
+    import re
+
+    from trl import GRPOConfig, GRPOTrainer
+
+    from r1cli.rl.args import loss_types
+
+    help_text = next(f for f in dataclasses.fields(GRPOConfig) if f.name == "loss_type").metadata["help"]
+    offered = loss_types()
+    assert {"grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo"} <= set(offered)
+    source = inspect.getsource(GRPOTrainer._compute_loss)
+    for name in offered:
+        assert f"'{name}'" in help_text and re.search(rf'"{name}"', source), name
+    flag = next(f for f in dataclasses.fields(grpo.Config) if f.name == "loss_type")
+    assert cfgmod.choices(flag) == offered
+
+
+def test_reference_sync_needs_a_reference_and_rollouts_need_whole_groups():
+    from r1cli.errors import UserError
+    from r1cli.rl.train import check
+
+    base = {"model": "tiny", "dataset": "task:arith", "output": "x", "group_size": 4}
+    for flags, message in (({"sync_ref_model": True, "beta": 0.0}, "--sync-ref-model needs a reference"),
+                           ({"per_device_train_batch_size": 2, "gradient_accumulation_steps": 2,
+                             "steps_per_generation": 3}, "--steps-per-generation (2 x 3)")):
+        try:
+            check(cfgmod.resolve(grpo.Config, {}, {**base, **flags}))
+        except UserError as e:
+            assert message in str(e)
+        else:
+            raise AssertionError(f"{flags} was accepted")
 
 
 def test_precision_and_shared_fields_come_from_the_training_core(tmp_path):
