@@ -30,8 +30,9 @@ from r1cli.config import option
 
 # The learning-rate schedules offered by every trainer stage (transformers' SchedulerType names).
 SCHEDULERS = ["linear", "cosine", "cosine_with_min_lr", "constant", "constant_with_warmup"]
-# The trackers a run may also log to (TrainingArguments' report_to; none: metrics.jsonl only).
-REPORTERS = ["none", "tensorboard", "wandb"]
+# The trackers a run may also log to (TrainingArguments' report_to; none: metrics.jsonl only; trackio logs locally,
+# no account). `pip install r1cli[trackers]` installs them.
+REPORTERS = ["none", "tensorboard", "wandb", "trackio"]
 
 
 def check_warmup(value: float) -> str | None:

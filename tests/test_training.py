@@ -194,3 +194,13 @@ def test_cosine_with_min_lr_decays_to_a_tenth_of_the_peak(tmp_path):
         optimizer.step()
         scheduler.step()
     assert scheduler.get_last_lr()[0] == pytest.approx(1e-4)
+
+
+def test_the_trackers_extra_installs_every_tracker_offered():
+    from pathlib import Path
+
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    assert sorted(project["optional-dependencies"]["trackers"]) == sorted(set(training.REPORTERS) - {"none"})
+    assert "trackio" in training.REPORTERS  # local logging without an account

@@ -32,7 +32,8 @@ def _loss_types() -> list[str]:
 def reward_help() -> str:
     from r1cli.rewards import names
 
-    return ("Reward NAME[:WEIGHT] or NAME(key=value,...):WEIGHT, repeatable. Registered rewards: "
+    return ("Reward NAME[:WEIGHT] or NAME(key=value,...):WEIGHT, repeatable; or your own function with TRL's reward "
+            "contract: path/to/file.py:FUNCTION[:WEIGHT] or package.module:FUNCTION[:WEIGHT]. Registered rewards: "
             f"{', '.join(names())}.")
 
 
@@ -89,6 +90,8 @@ class RLOptions(defaults(DecodingOptions, temperature=1.0, top_p=1.0, max_comple
                                                 min_open=True)
     dynamic_sampling: bool = option(False, "DAPO dynamic sampling: drop groups whose rewards are all equal from "
                                     "the loss (logged as frac_groups_dropped).")
+    log_completions: bool = option(False, "Log a sample of prompt/completion/reward rows every logged step to "
+                                   "--report-to's tracker and to OUTPUT/completions/*.parquet.")
     eval_every: int = option(0, "Greedy held-out pass@1 on --eval-dataset every N steps (0: off).", min=0)
     eval_dataset: str | None = option(None, "Held-out prompts for --eval-every (use a validation set).")
     keep_best: bool = option(False, "Publish the weights with the best held-out pass@1 (needs --eval-every).")

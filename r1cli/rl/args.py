@@ -10,6 +10,9 @@ from typing import Any
 
 from r1cli import training
 
+# Rows of --log-completions' sample shown on the console and written to tensorboard (the parquet files and
+# wandb/trackio tables hold the whole step).
+COMPLETIONS_SHOWN = 4
 # GRPOConfig fields copied from the stage config under the same name.
 SAME_NAME = ("importance_sampling_level", "steps_per_generation", "sync_ref_model", "ref_model_sync_steps",
              "ref_model_mixup_alpha", "mask_truncated_completions")
@@ -55,7 +58,8 @@ def trl_kwargs(cfg, output_dir: str, use_vllm: bool) -> dict[str, Any]:
         "vllm_gpu_memory_utilization": cfg.vllm_gpu_memory_utilization,
         # TRL loads the policy (and reference) from the path
         "model_init_kwargs": {"dtype": dtype, "trust_remote_code": cfg.trust_remote_code},
-        "log_completions": False,
+        "log_completions": cfg.log_completions,
+        "num_completions_to_print": COMPLETIONS_SHOWN,
     }
     if cfg.vllm_server_url:
         kwargs["vllm_server_base_url"] = cfg.vllm_server_url

@@ -1,5 +1,5 @@
 """The GRPOTrainer subclass used by the RL stages (`r1 grpo`, `r1 align`): optional dynamic sampling, a derived
-`accuracy` log key, and, for datasets whose rows have a `kind` (align's reasoning and general rows), each
+`accuracy` log key, --log-completions' sample in tensorboard too, and, for datasets whose rows have a `kind` (align's reasoning and general rows), each
 reward's mean and the weighted reward per kind (`KIND/rewards/NAME/mean`, `KIND/reward`).
 
 Everything else (generation, rewards, advantages, loss, checkpoints) is TRL's own code.
@@ -83,5 +83,34 @@ def trainer_class():
             if values:
                 logs = {**logs, "accuracy": sum(values) / len(values)}
             super().log(logs, start_time)
+            if self.log_completions and self.accelerator.is_main_process and mode == "train":
+                self._completions_to_tensorboard()
+
+        def _completions_to_tensorboard(self) -> None:
+            """TRL sends --log-completions' rows to wandb and trackio only; tensorboard gets a text table of the
+            first few (its text plugin shows markdown)."""
+            from transformers.integrations import TensorBoardCallback
+
+            from r1cli.rl.args import COMPLETIONS_SHOWN
+
+            board = next((c for c in self.callback_handler.callbacks if isinstance(c, TensorBoardCallback)), None)
+            if board is None or board.tb_writer is None:
+                return
+            rewards = {name: list(values) for name, values in self._logs["rewards"].items()}
+            rows = ["| prompt | completion | " + " | ".join(rewards) + " | advantage |",
+                    "|---" * (len(rewards) + 3) + "|"]
+            for i, (prompt, completion) in enumerate(list(zip(self._logs["prompt"], self._logs["completion"],
+                                                              strict=True))[:COMPLETIONS_SHOWN]):
+                cells = [_cell(prompt), _cell(completion), *(f"{v[i]:.3g}" for v in rewards.values()),
+                         f"{self._logs['advantages'][i]:.3g}"]
+                rows.append("| " + " | ".join(cells) + " |")
+            board.tb_writer.add_text("completions", "\n".join(rows), self.state.global_step)
 
     return R1GRPOTrainer
+
+
+def _cell(text) -> str:
+    """A prompt or completion (text or chat messages) as one markdown table cell."""
+    if isinstance(text, list):
+        text = "\n".join(f"{m.get('role')}: {m.get('content')}" for m in text if isinstance(m, dict))
+    return str(text).replace("|", "\\|").replace("\n", "<br>")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from r1cli import config as cfgmod
 from r1cli import rewards, templates, training
 from r1cli.rl import args as grpo_args
@@ -232,3 +234,26 @@ def test_chat_template_on_a_base_model_with_a_reward_that_is_not_accuracy(tmp_pa
     metrics = runs.read_manifest(out)["metrics"]
     assert "cosine_last10" in metrics and "accuracy_last10" not in metrics
     assert (out / FIGURE).stat().st_size > 0
+
+
+def test_user_reward_file_reference_sync_and_tensorboard(tmp_path, tensorboard_events):
+    """A reward from a .py file drives training (TRL logs it under its function's name); with --sync-ref-model the
+    KL to the reference is 0 again on the step after each sync; tensorboard's reader finds loss, reward and the
+    --log-completions table."""
+    from r1cli import trainlog
+
+    (tmp_path / "brevity.py").write_text("def brevity(completions, **kwargs):\n"
+                                         "    return [-len(str(c)) / 50 for c in completions]\n")
+    metrics = _run(tmp_path, max_steps=6, reward=[f"{tmp_path / 'brevity.py'}:brevity"], dynamic_sampling=False,
+                   learning_rate=5e-4, beta=0.04, sync_ref_model=True, ref_model_sync_steps=3, save_steps=0,
+                   report_to="tensorboard", log_completions=True, dataset="task:arith?n=64")
+    out = tmp_path / "grpo"
+    assert metrics["steps"] == 6
+    records = {r["step"]: r for r in trainlog.read(out / "metrics.jsonl") if "kl" in r}
+    assert "rewards/brevity/mean" in records[6] and "accuracy" not in records[6]
+    assert records[1]["kl"] == 0 and records[3]["kl"] > 0 and records[4]["kl"] == 0  # synced after step 3
+    scalars, texts = tensorboard_events(out)
+    assert len(scalars["train/loss"]) == 6 and len(scalars["train/reward"]) == 6
+    assert scalars["train/rewards/brevity/mean"] == pytest.approx([records[s]["rewards/brevity/mean"]
+                                                                  for s in range(1, 7)])
+    assert texts and list(out.glob("completions/*.parquet"))
