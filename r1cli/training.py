@@ -7,7 +7,8 @@ model loading, the TrainingArguments they have in common.
 - `load_model` resolves a model reference through `r1cli.models.resolve` (so `tiny`, a folder or a hub name
   all work); `load_tokenizer` gives the tokenizer a chat template and a pad token when it has none.
 - `TrainingOptions` declares the options every trainer stage shares; `common_args` maps them onto
-  `TrainingArguments` fields.
+  `TrainingArguments` fields. `LoraOptions` declares LoRA for the causal-LM trainers; `save_final` merges the
+  adapter into the saved model.
 - `tidy_console` leaves one progress bar with a few rounded metrics; `mute_import_noise` drops a known
   irrelevant import-time warning.
 - `last_checkpoint` / `remove_checkpoints` find and clean `checkpoint-N` folders for `--resume`; a finished run
@@ -69,6 +70,26 @@ class TrainingOptions:
                                     "finishes.")
     logging_steps: int = option(1, "Log the metrics every N steps.", min=1)
     report_to: str = option("none", "Also log to a tracker.", choices=REPORTERS)
+
+
+@dataclass
+class LoraOptions:
+    """LoRA, declared once for the stages that fine-tune a causal LM (sft, distill, grpo, align)."""
+
+    lora: bool = option(False, "Train a LoRA adapter (peft) instead of all weights; merged into the output, so "
+                        "every stage loads it as a plain model.")
+    lora_r: int = option(16, "LoRA rank.", min=1)
+    lora_alpha: int = option(32, "LoRA alpha (scale = alpha / r).", min=1)
+
+
+def lora_config(cfg):
+    """The LoRA adapter of --lora (None without it): every linear layer, as TRL's and peft's examples do."""
+    if not cfg.lora:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=0.05, target_modules="all-linear",
+                      task_type="CAUSAL_LM")
 
 
 # ------------------------------------------------------------------------------------------- device, dtype
@@ -257,6 +278,21 @@ def tidy_console(trainer, shown: tuple[str, ...] = ("loss",)) -> None:
     trainer.remove_callback(PrinterCallback)
     if trainer.pop_callback(ProgressCallback) is not None:
         trainer.add_callback(MetricsBar())
+
+
+def save_final(trainer, tokenizer, workdir, *, lora: bool) -> None:
+    """Save the final model and tokenizer at the root of `workdir`, a LoRA adapter merged into the weights (a
+    plain checkpoint that eval, vLLM and the next stage load as it is)."""
+    if lora:
+        if is_main_process():
+            merged = trainer.accelerator.unwrap_model(trainer.model).merge_and_unload()
+            merged.save_pretrained(workdir, safe_serialization=True)
+            tokenizer.save_pretrained(workdir)
+    else:
+        trainer.save_model(str(workdir))  # every rank: ZeRO-3/FSDP gather the weights here
+        if is_main_process():
+            tokenizer.save_pretrained(workdir)
+    trainer.accelerator.wait_for_everyone()
 
 
 # ------------------------------------------------------------------------------------------- checkpoints

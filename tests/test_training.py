@@ -204,3 +204,14 @@ def test_the_trackers_extra_installs_every_tracker_offered():
     project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
     assert sorted(project["optional-dependencies"]["trackers"]) == sorted(set(training.REPORTERS) - {"none"})
     assert "trackio" in training.REPORTERS  # local logging without an account
+
+
+@pytest.mark.parametrize("stage", ["sft", "distill", "grpo", "align"])
+def test_lora_is_declared_once_for_every_causal_lm_trainer(stage):
+    import importlib
+
+    from r1cli.training import LoraOptions
+
+    offered = {f.name: f for f in config.fields(importlib.import_module(f"r1cli.stages.{stage}").Config)}
+    for f in config.fields(LoraOptions):
+        assert offered[f.name].default == f.default and dict(offered[f.name].metadata) == dict(f.metadata), f.name

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from r1cli.config import defaults, option
 from r1cli.generation.options import DecodingOptions
 from r1cli.models import remote_code_option
-from r1cli.training import TrainingOptions
+from r1cli.training import LoraOptions, TrainingOptions
 
 
 def _loss_types() -> list[str]:
@@ -50,7 +50,7 @@ class _Inputs:
 
 
 @dataclass
-class RLOptions(defaults(DecodingOptions, temperature=1.0, top_p=1.0, max_completion_length=1024, template="r1-zero"),
+class RLOptions(LoraOptions, defaults(DecodingOptions, temperature=1.0, top_p=1.0, max_completion_length=1024, template="r1-zero"),
                 defaults(TrainingOptions, learning_rate=3e-6, lr_scheduler_type="constant",
                          per_device_train_batch_size=None, save_steps=100), _Inputs):
     group_size: int = option(16, "Completions per prompt, G (TRL num_generations). Paper: 16.", min=2)

@@ -233,13 +233,13 @@ def _train_on_policy(cfg: Config, prompts, workdir, final) -> dict:
     metrics_path = workdir / "metrics.jsonl"
     resume_from = sft_train.resume_point(cfg, workdir, metrics_path)
     trainer = DistillationTrainer(model=student, teacher_model=teacher, args=args, train_dataset=prompts,
-                                  processing_class=tokenizer, peft_config=sft_train.lora_config(cfg),
+                                  processing_class=tokenizer, peft_config=training.lora_config(cfg),
                                   callbacks=[trainlog.metrics_callback(metrics_path)])
     training.tidy_console(trainer)
     t0 = time.time()
     result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     seconds = time.time() - t0
-    sft_train.save(trainer, tokenizer, workdir, lora=cfg.lora)
+    training.save_final(trainer, tokenizer, workdir, lora=cfg.lora)
     if training.is_main_process():
         if not cfg.keep_checkpoints:
             training.remove_checkpoints(workdir)

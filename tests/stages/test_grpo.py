@@ -257,3 +257,38 @@ def test_user_reward_file_reference_sync_and_tensorboard(tmp_path, tensorboard_e
     assert scalars["train/rewards/brevity/mean"] == pytest.approx([records[s]["rewards/brevity/mean"]
                                                                   for s in range(1, 7)])
     assert texts and list(out.glob("completions/*.parquet"))
+
+
+def test_lora_trains_only_the_adapter_and_eval_loads_the_merged_output(tmp_path, tiny_model, shared_data):
+    """With --lora the saved model is the base with the adapter merged in: only the linear layers LoRA wraps
+    moved (embeddings and norms are the base's, bit for bit), its greedy outputs differ, and `r1 eval` loads it."""
+    import subprocess
+    import sys
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    (tmp_path / "brevity.py").write_text("def brevity(completions, **kwargs):\n"
+                                         "    return [-len(str(c)) / 50 for c in completions]\n")
+    _run(tmp_path, max_steps=4, reward=[f"{tmp_path / 'brevity.py'}:brevity"], dynamic_sampling=False,
+         learning_rate=5e-3, lora=True, lora_r=4, save_steps=0)
+    out = tmp_path / "grpo"
+    assert not (out / "adapter_config.json").exists()
+    base = AutoModelForCausalLM.from_pretrained(tiny_model).state_dict()
+    trained = AutoModelForCausalLM.from_pretrained(out).state_dict()
+    assert trained.keys() == base.keys()
+    moved = {k for k in base if not torch.equal(base[k], trained[k])}
+    assert moved and all(k.endswith(".weight") and "proj" in k for k in moved), sorted(moved)[:5]
+    assert not any("embed" in k or "norm" in k for k in moved)
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    ids = tok("12+7=", return_tensors="pt").input_ids
+    outputs = [AutoModelForCausalLM.from_pretrained(m).generate(ids, max_new_tokens=12, do_sample=False)
+               for m in (tiny_model, out)]
+    assert not torch.equal(*outputs)
+    done = subprocess.run([sys.executable, "-m", "r1cli", "eval", "--model", str(out), "--benchmark", "gsm8k",
+                           "--data-dir", str(shared_data), "--limit", "2", "--engine", "hf", "--num-samples", "1",
+                           "--max-completion-length", "8", "--output", str(tmp_path / "eval")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads((tmp_path / "eval" / "results.json").read_text())
+    assert results["benchmarks"]["gsm8k"]["num_problems"] == 2
