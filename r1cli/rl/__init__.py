@@ -9,7 +9,7 @@ per_device_train_batch_size * gradient_accumulation_steps * processes / group_si
 The modules: train.py (the run: datasets, the trainer, metrics.jsonl, the figure and the summary), args.py
 (GRPOConfig on top of the shared training arguments), backend.py (the rollout backend choice), trainer.py (the
 GRPOTrainer subclass: dynamic sampling, the derived accuracy, per-kind reward means), dynamic.py (DAPO's
-constant-group mask) and heldout.py (held-out pass@1 and best-checkpoint keeping). Importing this package is
+constant-group mask), refill.py (the batch refilled with informative groups) and heldout.py (held-out pass@1 and best-checkpoint keeping). Importing this package is
 cheap; TRL and torch are imported inside the functions that need them.
 """
 
@@ -88,8 +88,13 @@ class RLOptions(LoraOptions, defaults(DecodingOptions, temperature=1.0, top_p=1.
                                          "http://localhost:8000).")
     vllm_gpu_memory_utilization: float = option(0.3, "GPU memory fraction for colocated vLLM.", min=0, max=1,
                                                 min_open=True)
-    dynamic_sampling: bool = option(False, "DAPO dynamic sampling: drop groups whose rewards are all equal from "
-                                    "the loss (logged as frac_groups_dropped).")
+    dynamic_sampling: str = option("off", "DAPO dynamic sampling of groups whose rewards are all equal: mask: "
+                                   "drop them from the loss (frac_groups_dropped); refill: generate for more "
+                                   "prompts until the batch holds only groups whose rewards differ (refill/rounds, "
+                                   "refill/groups_dropped).", choices=["off", "mask", "refill"])
+    max_generation_rounds: int = option(4, "Most generation rounds per rollout batch with --dynamic-sampling "
+                                        "refill; a batch still short is topped up with masked constant groups.",
+                                        min=1)
     log_completions: bool = option(False, "Log a sample of prompt/completion/reward rows every logged step to "
                                    "--report-to's tracker and to OUTPUT/completions/*.parquet.")
     eval_every: int = option(0, "Greedy held-out pass@1 on --eval-dataset every N steps (0: off).", min=0)

@@ -119,6 +119,7 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
                                   train_dataset=dataset, processing_class=tokenizer, callbacks=callbacks,
                                   peft_config=training.lora_config(cfg))
         trainer.dynamic_sampling = cfg.dynamic_sampling
+        trainer.max_generation_rounds = cfg.max_generation_rounds
         trainer.accuracy_key = accuracy_key(specs)
         training.limit_cpu_threads(trainer.model)
         training.tidy_console(trainer, shown=("reward", "accuracy"))

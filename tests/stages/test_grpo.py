@@ -171,7 +171,7 @@ def test_defaults_follow_the_paper_and_epsilon_high_defaults_to_epsilon(tmp_path
 def _run(tmp_path, **extra):
     flags = {"model": "tiny", "dataset": "task:arith?n=16", "output": str(tmp_path / "grpo"), "group_size": 4,
              "per_device_train_batch_size": 8, "max_completion_length": 12, "template": "plain", "learning_rate": 1e-4,
-             "save_steps": 1, "reward": ["accuracy", "format:0.5"], "dynamic_sampling": True, **extra}
+             "save_steps": 1, "reward": ["accuracy", "format:0.5"], "dynamic_sampling": "mask", **extra}
     return grpo.run(cfgmod.resolve(grpo.Config, {}, flags))
 
 
@@ -244,7 +244,7 @@ def test_user_reward_file_reference_sync_and_tensorboard(tmp_path, tensorboard_e
 
     (tmp_path / "brevity.py").write_text("def brevity(completions, **kwargs):\n"
                                          "    return [-len(str(c)) / 50 for c in completions]\n")
-    metrics = _run(tmp_path, max_steps=6, reward=[f"{tmp_path / 'brevity.py'}:brevity"], dynamic_sampling=False,
+    metrics = _run(tmp_path, max_steps=6, reward=[f"{tmp_path / 'brevity.py'}:brevity"], dynamic_sampling="off",
                    learning_rate=5e-4, beta=0.04, sync_ref_model=True, ref_model_sync_steps=3, save_steps=0,
                    report_to="tensorboard", log_completions=True, dataset="task:arith?n=64")
     out = tmp_path / "grpo"
@@ -270,7 +270,7 @@ def test_lora_trains_only_the_adapter_and_eval_loads_the_merged_output(tmp_path,
 
     (tmp_path / "brevity.py").write_text("def brevity(completions, **kwargs):\n"
                                          "    return [-len(str(c)) / 50 for c in completions]\n")
-    _run(tmp_path, max_steps=4, reward=[f"{tmp_path / 'brevity.py'}:brevity"], dynamic_sampling=False,
+    _run(tmp_path, max_steps=4, reward=[f"{tmp_path / 'brevity.py'}:brevity"], dynamic_sampling="off",
          learning_rate=5e-3, lora=True, lora_r=4, save_steps=0)
     out = tmp_path / "grpo"
     assert not (out / "adapter_config.json").exists()
