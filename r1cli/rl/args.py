@@ -23,9 +23,10 @@ def loss_types() -> list[str]:
     """The loss types TRL's GRPOConfig lists in its loss_type help ("Supported values are 'grpo', ..."), read from
     its source: importing TRL costs seconds, and `r1 grpo --help` shows these choices."""
     from importlib.util import find_spec
+    from pathlib import Path
 
-    source = find_spec("trl").submodule_search_locations[0] + "/trainer/grpo_config.py"
-    tree = ast.parse(open(source, encoding="utf-8").read())
+    source = Path(find_spec("trl").submodule_search_locations[0]) / "trainer" / "grpo_config.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "loss_type":
             help_text = next(ast.literal_eval(kw.value)["help"] for kw in node.value.keywords if kw.arg == "metadata")
