@@ -60,10 +60,8 @@ class UserReward:
         for name in PARENT_ONLY:
             kwargs.pop(name, None)
         state = kwargs.pop("trainer_state", None)
-        if state is not None:  # its log history grows every step and would be pickled once per row
-            import dataclasses
-
-            state = dataclasses.replace(state, log_history=[], stateful_callbacks=None)
+        if state is not None:
+            state = plain_state(state)
         per_row = [{k: [v[i]] if isinstance(v, (list, tuple)) and len(v) == n else v for k, v in kwargs.items()}
                    for i in range(n)]
         items = [(self.source, self.function, {**row, "completions": [c], "trainer_state": state})
@@ -79,6 +77,17 @@ class UserReward:
 
     def __repr__(self) -> str:
         return f"<user reward {self.source}:{self.function}>"
+
+
+def plain_state(state):
+    """TRL's trainer_state as a namespace of its plain fields: unpickling a TrainerState would make each worker
+    import transformers (and torch), which takes longer than a row's deadline on a busy machine; its log history
+    grows every step and would be pickled once per row."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**{f.name: getattr(state, f.name) for f in dataclasses.fields(state)
+                              if f.name not in ("log_history", "stateful_callbacks")})
 
 
 @cache

@@ -90,3 +90,17 @@ def test_bad_reward_fails_in_one_line_before_any_model_loads(reward_file):
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert lines[-1].startswith("error: --reward my_rewards.py:no_kwargs") and "Traceback" not in proc.stderr
     assert not os.path.exists("out")
+
+
+def test_trainer_state_reaches_the_worker_without_transformers(reward_file):
+    """TRL passes trainer_state; the worker gets its plain fields (global_step, ...) and never imports
+    transformers to read them (that import outlasts a row's deadline on a busy machine)."""
+    from transformers import TrainerState
+
+    (reward_file.parent / "stepped.py").write_text(
+        "import sys\n\n"
+        "def stepped(completions, trainer_state, **kwargs):\n"
+        "    return [trainer_state.global_step + 0.5 * ('transformers' in sys.modules) for _ in completions]\n")
+    fn = registry.get("stepped.py:stepped")
+    state = TrainerState(global_step=7, log_history=[{"loss": 1.0}] * 1000)
+    assert fn(completions=["a", "b"], trainer_state=state, log_metric=print) == [7.0, 7.0]
