@@ -156,14 +156,20 @@ def _user_function(source: str, function: str):
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     else:
+        import sys
+
+        if os.getcwd() not in sys.path:  # the module path is read from where the run started, as `python -m` does
+            sys.path.insert(0, os.getcwd())
         module = importlib.import_module(source)
     return getattr(module, function)
 
 
-def check_user_reward(source: str, function: str) -> str | None:
-    """What keeps a user reward from running (one line), or None."""
+def check_user_reward(source: str, function: str, cwd: str) -> str | None:
+    """What keeps a user reward from running (one line), or None. `cwd`: the caller's working directory, which
+    module paths are found from (a pool started elsewhere has workers in another one)."""
     import inspect
 
+    os.chdir(cwd)
     try:
         fn = _user_function(source, function)
     except AttributeError:
@@ -182,8 +188,9 @@ def check_user_reward(source: str, function: str) -> str | None:
     return None
 
 
-def user_reward(source: str, function: str, kwargs: dict):
+def user_reward(source: str, function: str, cwd: str, kwargs: dict):
     """One row's value of a user reward: a float, None (not applicable), or a string saying what went wrong."""
+    os.chdir(cwd)
     try:
         values = _user_function(source, function)(**kwargs)
     except Exception as e:

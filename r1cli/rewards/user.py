@@ -9,7 +9,7 @@ worker once, before any model loads, so a bad path or a function that cannot tak
 in one line.
 
 A spec is a user reward when the part before its first ':' is a file path or a module path and what follows is
-a function name (a registered reward's NAME:WEIGHT has a number there, and its name neither '/' nor '.').
+a function name, and that part is not a registered reward's name (NAME:WEIGHT).
 """
 
 from __future__ import annotations
@@ -33,7 +33,12 @@ def is_user_spec(spec: str) -> bool:
     head, colon, rest = (spec or "").partition(":")
     if not colon or not re.fullmatch(r"[\w./~-]+", head.strip()):  # NAME(key=value,...) is a registered reward's
         return False
-    return "/" in head or "." in head or rest.split(":")[0].strip().isidentifier()
+    if "/" in head or "." in head:
+        return True
+    from r1cli.rewards.registry import load_all
+
+    # a top-level module `mod:function`, unless `mod` is a registered reward (format:abc is a bad weight)
+    return head.strip() not in load_all() and rest.split(":")[0].strip().isidentifier()
 
 
 def split_spec(spec: str) -> tuple[str, str, str | None]:
@@ -47,10 +52,11 @@ def split_spec(spec: str) -> tuple[str, str, str | None]:
 
 class UserReward:
     """The reward function handed to TRL and the scoring core: calls `function` of `source` in the workers.
-    It holds only the two strings, so it pickles (TRL's asynchronous GRPO sends rewards to a process)."""
+    It holds only strings, so it pickles (TRL's asynchronous GRPO sends rewards to a process)."""
 
     def __init__(self, source: str, function: str):
         self.source, self.function = source, function
+        self.cwd = os.getcwd()  # the workers import and call it from here, as the caller would
         self.__name__ = function  # TRL logs rewards/<function>/mean, as `trl grpo --reward_funcs` does
 
     def __call__(self, completions, **kwargs) -> list[float | None]:
@@ -64,7 +70,7 @@ class UserReward:
             state = plain_state(state)
         per_row = [{k: [v[i]] if isinstance(v, (list, tuple)) and len(v) == n else v for k, v in kwargs.items()}
                    for i in range(n)]
-        items = [(self.source, self.function, {**row, "completions": [c], "trainer_state": state})
+        items = [(self.source, self.function, self.cwd, {**row, "completions": [c], "trainer_state": state})
                  for row, c in zip(per_row, completions, strict=True)]
         results = get_pool().run("user_reward", items, TIMEOUT, default=0.0)
         out: list[float | None] = []
@@ -107,7 +113,7 @@ def load(spec: str) -> tuple[str, UserReward, str | None]:
         if not os.path.isfile(path):
             raise UserError(f"--reward {spec}: no file {source}")
         source = path
-    problem = get_pool().run("user_reward_check", [(source, function)], LOAD_TIMEOUT,
+    problem = get_pool().run("user_reward_check", [(source, function, os.getcwd())], LOAD_TIMEOUT,
                              default=f"importing it took over {LOAD_TIMEOUT:g} s")[0]
     if problem:
         raise UserError(f"--reward {spec}: {problem}")

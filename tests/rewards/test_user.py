@@ -45,7 +45,8 @@ def reward_file(tmp_path, monkeypatch):
 
 
 def test_specs_that_name_a_user_function():
-    assert [user.is_user_spec(s) for s in ("accuracy", "format:0.5", "cosine(min_value=0.5):0.5")] == [False] * 3
+    registered = ("accuracy", "format:0.5", "cosine(min_value=0.5):0.5", "format:abc")
+    assert [user.is_user_spec(s) for s in registered] == [False] * 4
     assert all(user.is_user_spec(s) for s in ("a.py:f", "pkg.mod:f:2", "mod:f", "dir/a.py:f:0.5"))
 
 
