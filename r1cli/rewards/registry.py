@@ -104,7 +104,7 @@ def get(name: str) -> RewardFn:
     """The reward registered as `name`, or a user's reward for a spec such as `my_rewards.py:fn`."""
     from r1cli.rewards import user
 
-    if user.is_user_spec(name):
+    if user.is_user_spec(name, load_all()):
         return user.load(name)[1]
     try:
         return load_all()[name]
@@ -140,7 +140,7 @@ def _params(name: str, text: str) -> dict:
 def parse_spec(spec: str) -> tuple[str, RewardFn, float]:
     from r1cli.rewards import user
 
-    if user.is_user_spec(spec):
+    if user.is_user_spec(spec, load_all()):
         name, fn, weight_text = user.load(spec)
         return name, fn, _weight(weight_text, spec, name) if weight_text is not None else 1.0
     m = _SPEC.match(spec or "")

@@ -29,16 +29,15 @@ TIMEOUT = float(os.environ.get("R1_USER_REWARD_TIMEOUT", "30"))
 LOAD_TIMEOUT = 120.0
 
 
-def is_user_spec(spec: str) -> bool:
+def is_user_spec(spec: str, registered) -> bool:
+    """Whether `spec` names a user's function; `registered`: the registered reward names."""
     head, colon, rest = (spec or "").partition(":")
     if not colon or not re.fullmatch(r"[\w./~-]+", head.strip()):  # NAME(key=value,...) is a registered reward's
         return False
     if "/" in head or "." in head:
         return True
-    from r1cli.rewards.registry import load_all
-
     # a top-level module `mod:function`, unless `mod` is a registered reward (format:abc is a bad weight)
-    return head.strip() not in load_all() and rest.split(":")[0].strip().isidentifier()
+    return head.strip() not in registered and rest.split(":")[0].strip().isidentifier()
 
 
 def split_spec(spec: str) -> tuple[str, str, str | None]:

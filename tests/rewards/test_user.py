@@ -46,8 +46,9 @@ def reward_file(tmp_path, monkeypatch):
 
 def test_specs_that_name_a_user_function():
     registered = ("accuracy", "format:0.5", "cosine(min_value=0.5):0.5", "format:abc")
-    assert [user.is_user_spec(s) for s in registered] == [False] * 4
-    assert all(user.is_user_spec(s) for s in ("a.py:f", "pkg.mod:f:2", "mod:f", "dir/a.py:f:0.5"))
+    names = registry.load_all()
+    assert [user.is_user_spec(s, names) for s in registered] == [False] * 4
+    assert all(user.is_user_spec(s, names) for s in ("a.py:f", "pkg.mod:f:2", "mod:f", "dir/a.py:f:0.5"))
 
 
 def test_file_and_module_specs_follow_trls_contract(reward_file):
