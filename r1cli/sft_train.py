@@ -18,29 +18,16 @@ from typing import Any
 
 from r1cli import log
 from r1cli.config import TOKENS, defaults, option
-from r1cli.training import TrainingOptions
+from r1cli.training import LoraOptions, TrainingOptions
 
 
 @dataclass
-class SFTOptions(defaults(TrainingOptions, lr_scheduler_type="cosine", warmup_steps=0.03)):
+class SFTOptions(LoraOptions, defaults(TrainingOptions, lr_scheduler_type="cosine", warmup_steps=0.03)):
     """How the model is fine-tuned (the model and the data are the stage's own options)."""
 
     max_length: int = option(1024, "Longest tokenized prompt+completion; longer ones are truncated.", min=1, **TOKENS)
     packing: bool = option(False, "Pack several examples into each --max-length sequence.")
     completion_only_loss: bool = option(True, "Compute the loss on completion tokens only.")
-    lora: bool = option(False, "Train a LoRA adapter (peft) instead of all weights; merged into the output.")
-    lora_r: int = option(16, "LoRA rank.", min=1)
-    lora_alpha: int = option(32, "LoRA alpha (scale = alpha / r).", min=1)
-
-
-def lora_config(cfg):
-    """The LoRA adapter of --lora (None without it)."""
-    if not cfg.lora:
-        return None
-    from peft import LoraConfig
-
-    return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=0.05, target_modules="all-linear",
-                      task_type="CAUSAL_LM")
 
 
 def train(cfg, model_ref: str, train_ds, info: dict, workdir, final, *, stage: str) -> dict[str, Any]:
@@ -69,7 +56,7 @@ def train(cfg, model_ref: str, train_ds, info: dict, workdir, final, *, stage: s
     metrics_path = workdir / "metrics.jsonl"
     resume_from = trainer_utils.resume_point(cfg, workdir, metrics_path)
     trainer = SFTTrainer(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
-                         peft_config=lora_config(cfg), callbacks=[trainlog.metrics_callback(metrics_path)])
+                         peft_config=training.lora_config(cfg), callbacks=[trainlog.metrics_callback(metrics_path)])
     training.tidy_console(trainer)
     eos_trained = _check_stop_token(trainer, tokenizer)
     t0 = time.time()

@@ -78,12 +78,13 @@ def model_card(trainer, model_ref: str, final) -> None:
 
 
 def save(trainer, tokenizer, workdir, *, lora: bool) -> None:
-    """Save the final model and tokenizer at the root of `workdir` (LoRA adapters merged in)."""
+    """Save the final model and tokenizer at the root of `workdir`, a LoRA adapter merged into the weights (a
+    plain checkpoint that eval, vLLM and the next stage load as it is)."""
     from r1cli import training
 
     if lora:
         if training.is_main_process():
-            merged = trainer.model.merge_and_unload()
+            merged = trainer.accelerator.unwrap_model(trainer.model).merge_and_unload()
             merged.save_pretrained(workdir, safe_serialization=True)
             tokenizer.save_pretrained(workdir)
     else:

@@ -7,7 +7,8 @@ model loading, the TrainingArguments they have in common.
 - `load_model` resolves a model reference through `r1cli.models.resolve` (so `tiny`, a folder or a hub name
   all work); `load_tokenizer` gives the tokenizer a chat template and a pad token when it has none.
 - `TrainingOptions` declares the options every trainer stage shares; `common_args` maps them onto
-  `TrainingArguments` fields.
+  `TrainingArguments` fields. `LoraOptions` declares LoRA for the causal-LM trainers (trainer_utils.save merges
+  the adapter into the saved model).
 - `tidy_console` leaves one progress bar with a few rounded metrics; `mute_import_noise` drops a known
   irrelevant import-time warning.
 - `last_checkpoint` / `remove_checkpoints` find and clean `checkpoint-N` folders for `--resume`; a finished run
@@ -31,8 +32,9 @@ from r1cli.device import device_type
 
 # The learning-rate schedules offered by every trainer stage (transformers' SchedulerType names).
 SCHEDULERS = ["linear", "cosine", "cosine_with_min_lr", "constant", "constant_with_warmup"]
-# The trackers a run may also log to (TrainingArguments' report_to; none: metrics.jsonl only).
-REPORTERS = ["none", "tensorboard", "wandb"]
+# The trackers a run may also log to (TrainingArguments' report_to; none: metrics.jsonl only; trackio logs locally,
+# no account). `pip install r1cli[trackers]` installs them.
+REPORTERS = ["none", "tensorboard", "wandb", "trackio"]
 
 
 def check_warmup(value: float) -> str | None:
@@ -70,6 +72,26 @@ class TrainingOptions:
     logging_steps: int = option(1, "Log the metrics every N steps.", min=1)
     report_to: str = option("none", "Also log to a tracker (it must be installed).", choices=REPORTERS,
                             check=tracker_installed)
+
+
+@dataclass
+class LoraOptions:
+    """LoRA, declared once for the stages that fine-tune a causal LM (sft, distill, grpo, align)."""
+
+    lora: bool = option(False, "Train a LoRA adapter (peft) instead of all weights; merged into the output, so "
+                        "every stage loads it as a plain model.")
+    lora_r: int = option(16, "LoRA rank.", min=1)
+    lora_alpha: int = option(32, "LoRA alpha (scale = alpha / r).", min=1)
+
+
+def lora_config(cfg):
+    """The LoRA adapter of --lora (None without it): every linear layer, as TRL's and peft's examples do."""
+    if not cfg.lora:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=0.05, target_modules="all-linear",
+                      task_type="CAUSAL_LM")
 
 
 # ------------------------------------------------------------------------------------------- device, dtype

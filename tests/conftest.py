@@ -127,3 +127,23 @@ def remote_code_model(tiny_model, tmp_path_factory) -> str:
                                                     "AutoModelForCausalLM": "r1_custom.R1CustomForCausalLM"})
     (out / "config.json").write_text(json.dumps(config))
     return str(out)
+
+
+@pytest.fixture()
+def tensorboard_events():
+    """A reader of a run folder's tensorboard event files with tensorboard's own EventAccumulator: folder ->
+    (scalar tag -> values, the text tags naming completions)."""
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    def read(folder):
+        scalars, texts = {}, set()
+        for events in {p.parent for p in folder.rglob("events.out.tfevents.*")}:
+            acc = EventAccumulator(str(events), size_guidance={"scalars": 0, "tensors": 0})
+            acc.Reload()
+            for tag in acc.Tags()["scalars"]:
+                scalars[tag] = [e.value for e in acc.Scalars(tag)]
+            texts |= {tag for tag in acc.Tags()["tensors"] if "completions" in tag}
+        return scalars, texts
+
+    return read

@@ -194,3 +194,24 @@ def test_cosine_with_min_lr_decays_to_a_tenth_of_the_peak(tmp_path):
         optimizer.step()
         scheduler.step()
     assert scheduler.get_last_lr()[0] == pytest.approx(1e-4)
+
+
+def test_the_trackers_extra_installs_every_tracker_offered():
+    from pathlib import Path
+
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    assert sorted(project["optional-dependencies"]["trackers"]) == sorted(set(training.REPORTERS) - {"none"})
+    assert "trackio" in training.REPORTERS  # local logging without an account
+
+
+@pytest.mark.parametrize("stage", ["sft", "distill", "grpo", "align"])
+def test_lora_is_declared_once_for_every_causal_lm_trainer(stage):
+    import importlib
+
+    from r1cli.training import LoraOptions
+
+    offered = {f.name: f for f in config.fields(importlib.import_module(f"r1cli.stages.{stage}").Config)}
+    for f in config.fields(LoraOptions):
+        assert offered[f.name].default == f.default and dict(offered[f.name].metadata) == dict(f.metadata), f.name

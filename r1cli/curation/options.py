@@ -47,8 +47,9 @@ class PromptOptions:
 class FilterOptions:
     """How samples are checked, filtered, deduplicated and mixed."""
 
-    reward: str | None = option(None, "Reward that checks every row (e.g. accuracy, countdown, code); default: "
-                                "each row's own `reward` column, else accuracy.")
+    reward: str | None = option(None, "Reward that checks every row (e.g. accuracy, countdown, code, or your own "
+                                "function: path/to/file.py:FUNCTION or package.module:FUNCTION); default: each "
+                                "row's own `reward` column, else accuracy.")
     judge: str | None = judge_option()
     judge_server_url: list[str] = judge_server_url_option()
     judge_when: str = option("unparsable", "When the judge is asked: unparsable (only where the rule reward "

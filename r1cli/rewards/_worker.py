@@ -9,7 +9,7 @@ import os
 import re
 import threading
 import time
-from functools import lru_cache
+from functools import cache, lru_cache
 
 _MAX_EXACT_EXP = 10_000  # evaluate a**b exactly only for |b| up to this (and small bases)
 
@@ -145,7 +145,69 @@ def _crash(code: int = 3):
     os._exit(code)
 
 
-HANDLERS = {"verify": verify_pair, "gold": gold_is_math, "sleep": _sleep, "crash": _crash}
+@cache
+def _user_function(source: str, function: str):
+    """A user reward (r1cli.rewards.user): `function` of a .py file (by its absolute path) or of a module."""
+    import importlib
+    import importlib.util
+
+    if source.endswith(".py") or os.sep in source:
+        spec = importlib.util.spec_from_file_location(f"r1_user_reward_{abs(hash(source))}", source)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    else:
+        import sys
+
+        if os.getcwd() not in sys.path:  # the module path is read from where the run started, as `python -m` does
+            sys.path.insert(0, os.getcwd())
+        module = importlib.import_module(source)
+    return getattr(module, function)
+
+
+def check_user_reward(source: str, function: str, cwd: str) -> str | None:
+    """What keeps a user reward from running (one line), or None. `cwd`: the caller's working directory, which
+    module paths are found from (a pool started elsewhere has workers in another one)."""
+    import inspect
+
+    os.chdir(cwd)
+    try:
+        fn = _user_function(source, function)
+    except AttributeError:
+        return f"{source} has no function {function}"
+    except Exception as e:  # whatever importing the user's code raised
+        return f"cannot import {source}: {type(e).__name__}: {e}".splitlines()[0]
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return f"{function} is not a function"
+    kinds = {p.kind for p in params}
+    names = {p.name for p in params}
+    if inspect.Parameter.VAR_KEYWORD not in kinds or not ("completions" in names or len(names) == 1):
+        return (f"{function}{inspect.signature(fn)} does not take TRL's reward arguments: write "
+                f"def {function}(completions, **kwargs) -> list[float | None]")
+    return None
+
+
+def user_reward(source: str, function: str, cwd: str, kwargs: dict):
+    """One row's value of a user reward: a float, None (not applicable), or a string saying what went wrong."""
+    os.chdir(cwd)
+    try:
+        values = _user_function(source, function)(**kwargs)
+    except Exception as e:
+        return f"raised {type(e).__name__}: {e}".splitlines()[0]
+    if not isinstance(values, (list, tuple)) or len(values) != 1:
+        return f"returned {type(values).__name__} instead of a list with one value per completion"
+    value = values[0]
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return f"returned {value!r}, not a number or None"
+
+
+HANDLERS = {"verify": verify_pair, "gold": gold_is_math, "sleep": _sleep, "crash": _crash,
+            "user_reward": user_reward, "user_reward_check": check_user_reward}
 
 
 if __name__ == "__main__":

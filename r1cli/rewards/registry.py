@@ -8,6 +8,7 @@ may then pass parameters::
     accuracy                          weight 1.0
     format:0.5                        weight 0.5
     soft_overlong(max_len=2048,cache_len=256):0.5
+    my_rewards.py:brevity:0.5         a user's own function (r1cli.rewards.user), weight 0.5
 
 A reward registered with ``correctness=True`` scores each completion 1.0 (right) or 0.0 (wrong), so its
 mean is an accuracy; trainers report it as such.
@@ -100,6 +101,11 @@ def measures_correctness(name: str) -> bool:
 
 
 def get(name: str) -> RewardFn:
+    """The reward registered as `name`, or a user's reward for a spec such as `my_rewards.py:fn`."""
+    from r1cli.rewards import user
+
+    if user.is_user_spec(name, load_all()):
+        return user.load(name)[1]
     try:
         return load_all()[name]
     except KeyError:
@@ -132,19 +138,17 @@ def _params(name: str, text: str) -> dict:
 
 
 def parse_spec(spec: str) -> tuple[str, RewardFn, float]:
+    from r1cli.rewards import user
+
+    if user.is_user_spec(spec, load_all()):
+        name, fn, weight_text = user.load(spec)
+        return name, fn, _weight(weight_text, spec, name) if weight_text is not None else 1.0
     m = _SPEC.match(spec or "")
     if not m:
         raise UserError(f"bad reward spec {spec!r}: write NAME, NAME:WEIGHT or NAME(key=value,...):WEIGHT")
     name, args, weight_text = m.group(1), m.group(2), m.group(3)
     fn = get(name)
-    weight = 1.0
-    if weight_text is not None:
-        try:
-            weight = float(weight_text)
-        except ValueError:
-            raise UserError(f"bad weight {weight_text!r} in reward spec {spec!r}: use a number, e.g. {name}:0.5") from None
-        if weight != weight or weight in (float("inf"), float("-inf")):
-            raise UserError(f"bad weight {weight_text!r} in reward spec {spec!r}: must be finite")
+    weight = 1.0 if weight_text is None else _weight(weight_text, spec, name)
     if args is not None and args.strip():
         factory = getattr(fn, "factory", None)
         if factory is None:
@@ -154,6 +158,16 @@ def parse_spec(spec: str) -> tuple[str, RewardFn, float]:
         except (TypeError, ValueError) as e:
             raise UserError(f"bad parameters for reward {name!r}: {e}") from None
     return name, fn, weight
+
+
+def _weight(text: str, spec: str, name: str) -> float:
+    try:
+        weight = float(text)
+    except ValueError:
+        raise UserError(f"bad weight {text!r} in reward spec {spec!r}: use a number, e.g. {name}:0.5") from None
+    if weight != weight or weight in (float("inf"), float("-inf")):
+        raise UserError(f"bad weight {text!r} in reward spec {spec!r}: must be finite")
+    return weight
 
 
 def parse_specs(specs: list[str]) -> list[tuple[str, RewardFn, float]]:

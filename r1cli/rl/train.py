@@ -26,6 +26,18 @@ def check(cfg) -> None:
     if cfg.epsilon_high is not None and cfg.epsilon_high < cfg.epsilon:
         raise UserError(f"--epsilon-high ({cfg.epsilon_high:g}) must be at least --epsilon ({cfg.epsilon:g}): "
                         "it is the upper clip range, the lower one is --epsilon")
+    steps = cfg.steps_per_generation or cfg.gradient_accumulation_steps
+    if (per_device * steps) % cfg.group_size:
+        raise UserError(f"--per-device-train-batch-size x --steps-per-generation ({per_device} x {steps}) must be a "
+                        f"multiple of --group-size ({cfg.group_size}): a rollout batch holds whole groups")
+    if cfg.sync_ref_model and cfg.beta == 0:
+        raise UserError("--sync-ref-model needs a reference model: --beta 0 trains without one")
+    if cfg.sync_ref_model and cfg.lora:
+        raise UserError("--sync-ref-model does not work with --lora: the reference is the base model without the "
+                        "adapter (TRL keeps no separate reference to sync)")
+    if cfg.keep_best and cfg.lora:
+        raise UserError("--keep-best does not work with --lora yet (the best step would be saved as an adapter, "
+                        "not a merged model); drop one of them")
     if cfg.eval_every and not cfg.eval_dataset:
         raise UserError("--eval-every needs --eval-dataset (a held-out validation set)")
     if cfg.keep_best and not cfg.eval_every:
@@ -114,14 +126,15 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
             callbacks.append(evaluator)
         training.mute_import_noise()
         trainer = trainer_class()(model=model_path, reward_funcs=[fn for _, fn, _ in specs], args=targs,
-                                  train_dataset=dataset, processing_class=tokenizer, callbacks=callbacks)
+                                  train_dataset=dataset, processing_class=tokenizer, callbacks=callbacks,
+                                  peft_config=training.lora_config(cfg))
         trainer.dynamic_sampling = cfg.dynamic_sampling
+        trainer.max_generation_rounds = cfg.max_generation_rounds
         trainer.accuracy_key = accuracy_key(specs)
         training.limit_cpu_threads(trainer.model)
         training.tidy_console(trainer, shown=("reward", "accuracy"))
         trainer.train(resume_from_checkpoint=checkpoint)
-        trainer.save_model(str(run.path))
-        tokenizer.save_pretrained(str(run.path))
+        trainer_utils.save(trainer, tokenizer, run.path, lora=cfg.lora)
         if training.is_main_process():
             if not cfg.keep_checkpoints:
                 training.remove_checkpoints(run.path)

@@ -223,7 +223,7 @@ def _train_on_policy(cfg: Config, prompts, workdir, final) -> dict:
 
     from trl import DistillationConfig, DistillationTrainer
 
-    from r1cli import sft_train, trainer_utils, training, trainlog
+    from r1cli import trainer_utils, training, trainlog
 
     workdir = Path(workdir)
     prec = training.precision()
@@ -242,7 +242,7 @@ def _train_on_policy(cfg: Config, prompts, workdir, final) -> dict:
     metrics_path = workdir / "metrics.jsonl"
     resume_from = trainer_utils.resume_point(cfg, workdir, metrics_path)
     trainer = DistillationTrainer(model=student, teacher_model=teacher, args=args, train_dataset=prompts,
-                                  processing_class=tokenizer, peft_config=sft_train.lora_config(cfg),
+                                  processing_class=tokenizer, peft_config=training.lora_config(cfg),
                                   callbacks=[trainlog.metrics_callback(metrics_path)])
     training.tidy_console(trainer)
     t0 = time.time()

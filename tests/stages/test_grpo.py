@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from r1cli import config as cfgmod
 from r1cli import data, rewards, templates, training
 from r1cli.rl import args as grpo_args
@@ -60,6 +62,8 @@ def test_options_reach_grpo_config_exactly(monkeypatch, tmp_path):
         "--per-device-train-batch-size", "12", "--gradient-accumulation-steps", "3", "--save-steps", "4",
         "--seed", "11", "--reward", "accuracy", "--reward", "format:0.5", "--report-to", "tensorboard",
         "--warmup-steps", "2", "--num-train-epochs", "3", "--lr-scheduler-type", "cosine",
+        "--steps-per-generation", "6", "--sync-ref-model", "--ref-model-sync-steps", "10",
+        "--ref-model-mixup-alpha", "0.5", "--mask-truncated-completions", "--importance-sampling-level", "sequence",
     ])
     assert cfg.reward == ["accuracy", "format:0.5"]
     targs = grpo_args.build(cfg, str(tmp_path / "o"), use_vllm=False, reward_weights=[1.0, 0.5])
@@ -68,13 +72,72 @@ def test_options_reach_grpo_config_exactly(monkeypatch, tmp_path):
         "scale_rewards": "none", "num_iterations": 2, "temperature": 0.7, "max_completion_length": 77,
         "learning_rate": 1e-5, "max_steps": 9, "per_device_train_batch_size": 12,
         "gradient_accumulation_steps": 3, "save_steps": 4, "seed": 11, "use_vllm": False, "logging_steps": 1,
-        "warmup_steps": 2, "num_train_epochs": 3.0, "lr_scheduler_type": "cosine",
+        "warmup_steps": 2, "num_train_epochs": 3.0, "lr_scheduler_type": "cosine", "steps_per_generation": 6,
+        "sync_ref_model": True, "ref_model_sync_steps": 10, "ref_model_mixup_alpha": 0.5,
+        "mask_truncated_completions": True, "importance_sampling_level": "sequence",
     }
     for name, value in expected.items():
         assert getattr(targs, name) == value, name
+    _same_named_options_reach_trl(cfg, targs)
     assert list(targs.reward_weights) == [1.0, 0.5]
     assert list(targs.report_to) == ["tensorboard"]
-    assert targs.steps_per_generation == 3 and targs.generation_batch_size == 36  # 6 prompts x G=6
+    assert targs.generation_batch_size == 72  # 12 prompts x G=6, split over 2 optimizer steps of 3 x 12
+
+
+def _same_named_options_reach_trl(cfg, targs):
+    """Every stage option named as a GRPOConfig field holds the stage's value in the GRPOConfig built."""
+    import dataclasses
+
+    from trl import GRPOConfig
+
+    trl_fields = {f.name for f in dataclasses.fields(GRPOConfig)}
+    # use_vllm is auto|true|false here; backend.choose turns it into TRL's bool (tested in this file)
+    shared = [f.name for f in dataclasses.fields(cfg) if f.name in trl_fields and f.name != "use_vllm"]
+    assert "steps_per_generation" in shared and "loss_type" in shared
+    for name in shared:
+        value = getattr(cfg, name)
+        if name == "per_device_train_batch_size":
+            value = value or cfg.group_size
+        if name == "report_to":
+            value = [] if value == "none" else [value]
+        got = getattr(targs, name)
+        assert (list(got) if name == "report_to" else got) == value, name
+
+
+def test_loss_types_are_trls_own_list():
+    """--loss-type offers exactly the values GRPOConfig documents, and each one is a loss TRL computes."""
+    import dataclasses
+    import inspect
+    import re
+
+    from trl import GRPOConfig, GRPOTrainer
+
+    from r1cli.rl.args import loss_types
+
+    help_text = next(f for f in dataclasses.fields(GRPOConfig) if f.name == "loss_type").metadata["help"]
+    offered = loss_types()
+    assert {"grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo"} <= set(offered)
+    source = inspect.getsource(GRPOTrainer._compute_loss)
+    for name in offered:
+        assert f"'{name}'" in help_text and re.search(rf'"{name}"', source), name
+    flag = next(f for f in dataclasses.fields(grpo.Config) if f.name == "loss_type")
+    assert cfgmod.choices(flag) == offered
+
+
+def test_reference_sync_needs_a_reference_and_rollouts_need_whole_groups():
+    from r1cli.errors import UserError
+    from r1cli.rl.train import check
+
+    base = {"model": "tiny", "dataset": "task:arith", "output": "x", "group_size": 4}
+    for flags, message in (({"sync_ref_model": True, "beta": 0.0}, "--sync-ref-model needs a reference"),
+                           ({"per_device_train_batch_size": 2, "gradient_accumulation_steps": 2,
+                             "steps_per_generation": 3}, "--steps-per-generation (2 x 3)")):
+        try:
+            check(cfgmod.resolve(grpo.Config, {}, {**base, **flags}))
+        except UserError as e:
+            assert message in str(e)
+        else:
+            raise AssertionError(f"{flags} was accepted")
 
 
 def test_precision_and_shared_fields_come_from_the_training_core(tmp_path):
@@ -120,7 +183,7 @@ def test_default_template_follows_the_model_on_other_datasets(tmp_path, tiny_mod
 def _run(tmp_path, **extra):
     flags = {"model": "tiny", "dataset": "task:arith?n=16", "output": str(tmp_path / "grpo"), "group_size": 4,
              "per_device_train_batch_size": 8, "max_completion_length": 12, "learning_rate": 1e-4,
-             "save_steps": 1, "reward": ["accuracy", "format:0.5"], "dynamic_sampling": True, **extra}
+             "save_steps": 1, "reward": ["accuracy", "format:0.5"], "dynamic_sampling": "mask", **extra}
     return grpo.run(cfgmod.resolve(grpo.Config, {}, flags))
 
 
@@ -187,3 +250,61 @@ def test_chat_template_on_a_base_model_with_a_reward_that_is_not_accuracy(tmp_pa
     metrics = runs.read_manifest(out)["metrics"]
     assert "cosine_last10" in metrics and "accuracy_last10" not in metrics
     assert (out / FIGURE).stat().st_size > 0
+
+
+def test_user_reward_file_reference_sync_and_tensorboard(tmp_path, tensorboard_events):
+    """A reward from a .py file drives training (TRL logs it under its function's name); with --sync-ref-model the
+    KL to the reference is 0 again on the step after each sync; tensorboard's reader finds loss, reward and the
+    --log-completions table."""
+    from r1cli import trainlog
+
+    (tmp_path / "brevity.py").write_text("def brevity(completions, **kwargs):\n"
+                                         "    return [-len(str(c)) / 50 for c in completions]\n")
+    metrics = _run(tmp_path, max_steps=6, reward=[f"{tmp_path / 'brevity.py'}:brevity"], dynamic_sampling="off",
+                   learning_rate=5e-4, beta=0.04, sync_ref_model=True, ref_model_sync_steps=3, save_steps=0,
+                   report_to="tensorboard", log_completions=True, dataset="task:arith?n=64")
+    out = tmp_path / "grpo"
+    assert metrics["steps"] == 6
+    records = {r["step"]: r for r in trainlog.read(out / "metrics.jsonl") if "kl" in r}
+    assert "rewards/brevity/mean" in records[6] and "accuracy" not in records[6]
+    assert records[1]["kl"] == 0 and records[3]["kl"] > 0 and records[4]["kl"] == 0  # synced after step 3
+    scalars, texts = tensorboard_events(out)
+    assert len(scalars["train/loss"]) == 6 and len(scalars["train/reward"]) == 6
+    assert scalars["train/rewards/brevity/mean"] == pytest.approx([records[s]["rewards/brevity/mean"]
+                                                                  for s in range(1, 7)])
+    assert texts and list(out.glob("completions/*.parquet"))
+
+
+def test_lora_trains_only_the_adapter_and_eval_loads_the_merged_output(tmp_path, tiny_model, shared_data):
+    """With --lora the saved model is the base with the adapter merged in: only the linear layers LoRA wraps
+    moved (embeddings and norms are the base's, bit for bit), its greedy outputs differ, and `r1 eval` loads it."""
+    import subprocess
+    import sys
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    (tmp_path / "brevity.py").write_text("def brevity(completions, **kwargs):\n"
+                                         "    return [-len(str(c)) / 50 for c in completions]\n")
+    _run(tmp_path, max_steps=4, reward=[f"{tmp_path / 'brevity.py'}:brevity"], dynamic_sampling="off",
+         learning_rate=5e-3, lora=True, lora_r=4, save_steps=0)
+    out = tmp_path / "grpo"
+    assert not (out / "adapter_config.json").exists()
+    base = AutoModelForCausalLM.from_pretrained(tiny_model).state_dict()
+    trained = AutoModelForCausalLM.from_pretrained(out).state_dict()
+    assert trained.keys() == base.keys()
+    moved = {k for k in base if not torch.equal(base[k], trained[k])}
+    assert moved and all(k.endswith(".weight") and "proj" in k for k in moved), sorted(moved)[:5]
+    assert not any("embed" in k or "norm" in k for k in moved)
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    ids = tok("12+7=", return_tensors="pt").input_ids
+    outputs = [AutoModelForCausalLM.from_pretrained(m).generate(ids, max_new_tokens=12, do_sample=False)
+               for m in (tiny_model, out)]
+    assert not torch.equal(*outputs)
+    done = subprocess.run([sys.executable, "-m", "r1cli", "eval", "--model", str(out), "--benchmark", "gsm8k",
+                           "--data-dir", str(shared_data), "--limit", "2", "--engine", "hf", "--num-samples", "1",
+                           "--max-completion-length", "8", "--output", str(tmp_path / "eval")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads((tmp_path / "eval" / "results.json").read_text())
+    assert results["benchmarks"]["gsm8k"]["num_problems"] == 2

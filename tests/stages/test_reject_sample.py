@@ -87,6 +87,22 @@ def test_kept_samples_are_correct_and_in_the_r1_layout(curated):
         assert r["verified_by"] == "rule" and 0 < r["num_tokens"] <= 48
 
 
+def test_a_user_reward_from_a_file_decides_what_is_kept(checkpoint, tmp_path):
+    """--reward FILE.py:FUNCTION checks every row: this one calls an answer right when it differs from the gold,
+    so every kept sample is wrong by Python's own arithmetic."""
+    (tmp_path / "contrary.py").write_text(
+        "from r1cli.rewards import extract_answer\n\n"
+        "def contrary(completions, answer, **kwargs):\n"
+        "    return [float(extract_answer(c)[0] not in (None, str(a))) for c, a in zip(completions, answer)]\n")
+    data.write_jsonl(arith_rows(12), tmp_path / "prompts.jsonl")
+    stats = rs.run(make_cfg(model=checkpoint, dataset=str(tmp_path / "prompts.jsonl"), output=str(tmp_path / "out"),
+                            reward=f"{tmp_path / 'contrary.py'}:contrary", temperature=1.0))
+    kept = data.load_pairs(str(tmp_path / "out"))[0]
+    assert len(kept) == stats["counts"]["kept"] > 0
+    for r in kept:
+        assert int(LAYOUT.fullmatch(r["completion"]).group(2)) != eval(r["prompt"])  # noqa: S307 - our own problems
+
+
 def test_counts_add_up_and_are_written(curated):
     out, stats, rows, _ = curated
     counts = stats["counts"]

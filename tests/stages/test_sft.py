@@ -175,6 +175,15 @@ def test_default_template_on_text_data_and_a_model_without_a_chat_template_is_bo
     assert runs.read_manifest(out)["options"]["template"] == "boxed"
 
 
+def test_tensorboard_reads_the_loss(tmp_path, tiny_model, tensorboard_events):
+    out = tmp_path / "tb"
+    sft.run(make_cfg(model="tiny", dataset=["task:arith?n=32"], output=str(out), per_device_train_batch_size=8,
+                     max_steps=3, learning_rate=1e-3, save_steps=0, report_to="tensorboard"))
+    scalars, _ = tensorboard_events(out)
+    logged = [r["loss"] for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines()) if "loss" in r]
+    assert scalars["train/loss"] == pytest.approx(logged) and len(logged) == 3
+
+
 def test_chat_data_with_lora_and_packing(tmp_path, tiny_model):
     rows = [{"messages": [{"role": "user", "content": f"{a}+{a}"},
                           {"role": "assistant", "content": f"<answer>{2 * a}</answer>"}]} for a in range(40)]
