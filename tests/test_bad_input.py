@@ -381,6 +381,10 @@ CASES = [
     Case("rs-reward-unknown", [*RS, "--reward", "nope"], ["unknown reward"]),
     Case("rs-row-reward-unknown", [*RS, "-d", "rowreward.jsonl"], ["rowreward.jsonl", "'reward' column",
                                                                    "nosuch"]),
+    Case("grpo-row-reward-unknown", ["grpo", "-m", "tiny", "-d", "rowreward.jsonl", "-o", "out", "--max-steps", "1"],
+         ["rowreward.jsonl", "'reward' column", "nosuch"]),
+    Case("eval-row-reward-unknown", ["eval", "-m", "tiny", "-b", "rowreward.jsonl", "-o", "out"],
+         ["rowreward.jsonl", "'reward' column", "nosuch"]),
     # --- coldstart: exemplar and review files are checked line by line before anything is sampled
     Case("coldstart-exemplars-without-fields", ["coldstart", "-m", "tiny", "-d", "task:arith?n=2", "--mode", "fewshot",
                                                 "--exemplars", "bad.jsonl", "-o", "out"],

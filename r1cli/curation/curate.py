@@ -105,13 +105,10 @@ def prepare(cfg, model: str | None = None, flag: str = "--model", *, render: Cal
     if not cfg.judge and not has_tests(ds.column_names) and not any(str(a).strip() for a in ds["answer"]):
         raise UserError(f"{cfg.dataset} has no reference answers to check samples against: name its answer "
                         "column with '?answer=COLUMN', or pass --judge MODEL")
-    if "reward" in ds.column_names and not cfg.reward:  # each row verified by the reward it names
-        from r1cli.rewards import registry
+    if not cfg.reward:  # each row verified by the reward it names
+        from r1cli.rewards import check_row_rewards
 
-        unknown = sorted({str(n) for n in ds["reward"] if n} - set(registry.names()))
-        if unknown:
-            raise UserError(f"{cfg.dataset}: its 'reward' column names unknown reward(s) {', '.join(unknown[:3])} "
-                            f"(known: {', '.join(registry.names())}); fix the rows or pass --reward NAME")
+        check_row_rewards(ds, cfg.dataset)
     rows, contaminated = _decontaminate(ds.to_list(), index)
     if not rows:
         raise UserError(f"every prompt of {cfg.dataset} shares an 8-gram with --decontaminate "

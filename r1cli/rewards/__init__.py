@@ -53,6 +53,20 @@ def score(completions, golds, reward_names_per_row=None, **columns) -> list[floa
     return [0.0 if v is None else v for v in values]
 
 
+def check_row_rewards(ds, spec: str) -> None:
+    """Refuse, before any work, a dataset whose `reward` column names a reward that is not registered: each
+    row is verified by the reward it names, and an unknown one would fail only when its samples are scored."""
+    from r1cli.errors import UserError
+
+    if "reward" not in ds.column_names:
+        return
+    known = set(names())
+    unknown = sorted({str(n) for n in ds["reward"] if n} - known)
+    if unknown:
+        raise UserError(f"{spec}: its 'reward' column names unknown reward(s) {', '.join(unknown[:3])} "
+                        f"(known: {', '.join(sorted(known))}); fix the rows or pass --reward NAME")
+
+
 def row_rewards(n: int, reward=None, choices=None) -> list[str]:
     """Each row's correctness reward: its own `reward` column, else `choice` where it carries its options
     (`choices`), else accuracy."""

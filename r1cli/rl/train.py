@@ -62,10 +62,14 @@ def render_prompts(ds, template: str, system: str | None):
 
 
 def prepare_dataset(spec: str, template: str, system: str | None):
-    """Load a dataset spec and render its prompts through the template."""
+    """Load a dataset spec (the rewards its rows name must be known) and render its prompts through the
+    template."""
     from r1cli import data
+    from r1cli.rewards import check_row_rewards
 
-    return render_prompts(data.load(spec), template, system)
+    ds = data.load(spec)
+    check_row_rewards(ds, spec)
+    return render_prompts(ds, template, system)
 
 
 def _reopen_finished(final: Path, stage: str, cfg) -> None:

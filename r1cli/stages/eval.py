@@ -257,7 +257,7 @@ def _load(name: str, spec: str, limit: int | None, seed: int, require_answer: bo
     (r1cli.choices), shuffled with `seed` where its loader shuffles."""
     from r1cli import benchmarks, choices, data
     from r1cli.errors import UserError
-    from r1cli.rewards import code_tests
+    from r1cli.rewards import check_row_rewards, code_tests
 
     base, _ = benchmarks.named(name)
     dated = base in benchmarks.BENCHMARKS and benchmarks.BENCHMARKS[base].window is not None
@@ -283,6 +283,7 @@ def _load(name: str, spec: str, limit: int | None, seed: int, require_answer: bo
         ds = benchmarks.narrow(name, ds)
         ds = ds if limit is None else ds.select(range(min(limit, len(ds))))
     code_tests.check(ds, name)  # a code set's tests are read before the engine opens
+    check_row_rewards(ds, f"benchmark {name}")  # and the rewards its rows name are known
     return ds
 
 
