@@ -34,7 +34,6 @@ def train(cfg, model_ref: str, train_ds, info: dict, workdir, final, *, stage: s
     """Fine-tune `model_ref` on `train_ds` (from `mixing.build`, described by `info`) in `workdir` (the
     .partial folder to be published as `final`); save the final model at its root; return the metrics.
     `cfg` holds SFTOptions plus seed, resume and trust_remote_code."""
-    import time
 
     from trl import SFTConfig, SFTTrainer
 
@@ -59,16 +58,8 @@ def train(cfg, model_ref: str, train_ds, info: dict, workdir, final, *, stage: s
                          peft_config=training.lora_config(cfg), callbacks=[trainlog.metrics_callback(metrics_path)])
     training.tidy_console(trainer)
     eos_trained = _check_stop_token(trainer, tokenizer)
-    t0 = time.time()
-    result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
-    seconds = time.time() - t0
-    trainer_utils.save(trainer, tokenizer, workdir, lora=cfg.lora)
-    if training.is_main_process():
-        if not cfg.keep_checkpoints:
-            training.remove_checkpoints(workdir)
-        trainer_utils.model_card(trainer, model_ref, final)
-        trainer_utils.plot_loss(metrics_path, workdir, f"r1 {stage}: {model_ref}")
-    metrics = trainer_utils.step_metrics(trainer, result, metrics_path, resume_from, seconds)
+    metrics = trainer_utils.train_and_publish(trainer, tokenizer, cfg, workdir, metrics_path, resume_from,
+                                              model_ref=model_ref, final=final, title=f"r1 {stage}: {model_ref}")
     metrics.update({
         "rows": info["rows"],
         "format": "chat" if info["conversational"] else "text",

@@ -92,3 +92,23 @@ def save(trainer, tokenizer, workdir, *, lora: bool) -> None:
         if training.is_main_process():
             tokenizer.save_pretrained(workdir)
     trainer.accelerator.wait_for_everyone()
+
+
+def train_and_publish(trainer, tokenizer, cfg, workdir: Path, metrics_path: Path, resume_from, *, model_ref: str,
+                      final, title: str) -> dict[str, Any]:
+    """Train (from `resume_from` when set), save the final model at the root of `workdir`, drop the checkpoints
+    unless --keep-checkpoints, rewrite the model card and draw the loss; the run's step metrics."""
+    import time
+
+    from r1cli import training
+
+    t0 = time.time()
+    result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+    seconds = time.time() - t0
+    save(trainer, tokenizer, workdir, lora=cfg.lora)
+    if training.is_main_process():
+        if not cfg.keep_checkpoints:
+            training.remove_checkpoints(workdir)
+        model_card(trainer, model_ref, final)
+        plot_loss(metrics_path, workdir, title)
+    return step_metrics(trainer, result, metrics_path, resume_from, seconds)

@@ -218,7 +218,6 @@ def _on_policy(cfg: Config, folder) -> dict:
 
 
 def _train_on_policy(cfg: Config, prompts, workdir, final) -> dict:
-    import time
     from pathlib import Path
 
     from trl import DistillationConfig, DistillationTrainer
@@ -245,15 +244,8 @@ def _train_on_policy(cfg: Config, prompts, workdir, final) -> dict:
                                   processing_class=tokenizer, peft_config=training.lora_config(cfg),
                                   callbacks=[trainlog.metrics_callback(metrics_path)])
     training.tidy_console(trainer)
-    t0 = time.time()
-    result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
-    seconds = time.time() - t0
-    trainer_utils.save(trainer, tokenizer, workdir, lora=cfg.lora)
-    if training.is_main_process():
-        if not cfg.keep_checkpoints:
-            training.remove_checkpoints(workdir)
-        trainer_utils.model_card(trainer, cfg.student, final)
-        trainer_utils.plot_loss(metrics_path, workdir, f"r1 distill (on-policy): {cfg.student}")
-    metrics = trainer_utils.step_metrics(trainer, result, metrics_path, resume_from, seconds)
+    metrics = trainer_utils.train_and_publish(trainer, tokenizer, cfg, workdir, metrics_path, resume_from,
+                                              model_ref=cfg.student, final=final,
+                                              title=f"r1 distill (on-policy): {cfg.student}")
     metrics.update({"rows": len(prompts), "method": "on-policy", "jsd_beta": cfg.jsd_beta})
     return metrics
