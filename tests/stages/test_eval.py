@@ -435,11 +435,11 @@ def test_rescoring_a_runs_generations_reproduces_its_results(tmp_path, shared_da
 
 def test_table_headers_name_files_not_specs(tmp_path):
     (tmp_path / "a").mkdir()
-    assert ev.headers(["task:arith?n=5", "data/test.jsonl?limit=3", "gsm8k", "owner/name?split=test"]) == {
+    assert ev.table.headers(["task:arith?n=5", "data/test.jsonl?limit=3", "gsm8k", "owner/name?split=test"]) == {
         "task:arith?n=5": "task:arith?n=5", "data/test.jsonl?limit=3": "test.jsonl", "gsm8k": "gsm8k",
         "owner/name?split=test": "owner/name?split=test"}
     # a local dataset folder goes by its name; two files of the same name keep their whole specs
-    assert ev.headers([str(tmp_path / "a"), "x/test.jsonl", "y/test.jsonl"]) == {
+    assert ev.table.headers([str(tmp_path / "a"), "x/test.jsonl", "y/test.jsonl"]) == {
         str(tmp_path / "a"): "a", "x/test.jsonl": "x/test.jsonl", "y/test.jsonl": "y/test.jsonl"}
 
 
