@@ -364,8 +364,10 @@ def _prepare(run: Run, *, resume: bool, overwrite: bool) -> None:
 # trainer (optimizer state of another shape), or silently mixes two runs.
 STARTED = "r1_started.json"
 # Options that --resume may change: how long to go on and how to log or keep, not what is trained.
+# The held-out check (--eval-every with its --eval-dataset, --keep-best) watches the run without steering it.
 RESUME_MAY_CHANGE = frozenset({"resume", "overwrite", "output", "max_steps", "num_train_epochs", "save_steps",
-                               "logging_steps", "keep_checkpoints", "report_to", "eval_every", "verbose", "quiet"})
+                               "save_total_limit", "logging_steps", "keep_checkpoints", "report_to",
+                               "log_completions", "eval_every", "eval_dataset", "keep_best", "verbose", "quiet"})
 
 
 def check_resume(folder: Path, stage: str, options: dict[str, Any]) -> None:

@@ -31,6 +31,11 @@ def make_cfg(**overrides) -> cs.Config:
     return config.resolve(cs.Config, {}, {**base, **overrides})
 
 
+def review_cfg(**options) -> cs.Config:
+    """--from-review samples nothing: the sampling options are not given (they would be refused)."""
+    return config.resolve(cs.Config, {}, options)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, sft_arith):
     """16 problems of the checkpoint's training set (it is right on many of them), 4 samples each."""
@@ -109,7 +114,7 @@ def _edited(out, tmp_path):
 def test_review_round_trip_is_exact(built, tmp_path):
     out, _, _ = built
     rows, path = _edited(out, tmp_path)
-    stats = cs.run(make_cfg(from_review=str(path), output=str(tmp_path / "final")))
+    stats = cs.run(review_cfg(from_review=str(path), output=str(tmp_path / "final")))
     ds = data.load_pairs(str(tmp_path / "final"))[0]
     expected = [rows[0], *rows[4:]]
     assert [r["id"] for r in ds] == [r["id"] for r in expected]
@@ -123,7 +128,7 @@ def test_review_round_trip_is_exact(built, tmp_path):
 def test_review_rows_of_a_chat_run_come_back_as_chat_turns(built, tmp_path):
     rows = [{**r, "format": "chat"} for r in data.read_jsonl(built[0] / "review.jsonl")]
     data.write_jsonl(rows, tmp_path / "review.jsonl")
-    cs.run(make_cfg(from_review=str(tmp_path / "review.jsonl"), output=str(tmp_path / "final")))
+    cs.run(review_cfg(from_review=str(tmp_path / "review.jsonl"), output=str(tmp_path / "final")))
     ds = data.load_pairs(str(tmp_path / "final"))[0]
     assert len(ds) == len(rows) and "completion" not in ds.column_names
     for r, want in zip(ds, rows, strict=True):
