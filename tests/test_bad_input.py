@@ -319,7 +319,7 @@ CASES = [
          ["--output runs/sft is a sft run inside runs"], _runs_folder),
     Case("align-resume-on-an-sft-run", [*ALIGN, "-d", "task:arith?n=4", "-o", "sft", "--resume"],
          ["--resume", "r1 sft, not of r1 align"], _sft_with_checkpoints),
-    Case("sft-resume-on-another-models-checkpoints", ["sft", "-d", "task:arith?n=8", "-o", "sft", "--resume"],
+    Case("sft-resume-on-another-models-checkpoints", ["sft", "-m", "tiny", "-d", "task:arith?n=8", "-o", "sft", "--resume"],
          ["--resume", "other options", "--model 'tiny?layers=3' -> 'tiny'"], _interrupted_sft_of_another_model),
     # --- models of the wrong kind: a classifier (a reward model) where a model must write text
     Case("rs-judge-a-reward-model", [*RS, "--judge", "rm"], ["--judge rm is a classifier"], _reward_model_config),
@@ -332,7 +332,7 @@ CASES = [
     # --- options a mode does not use are refused, not ignored
     Case("coldstart-from-review-with-sampling", ["coldstart", "--from-review", "ok.jsonl", "-k", "8", "-o", "out"],
          ["--num-samples is not used with --from-review"]),
-    Case("distill-traces-with-dataset", ["distill", "--traces", "ok.jsonl", "-d", "task:arith", "-o", "out"],
+    Case("distill-traces-with-dataset", ["distill", "--student", "tiny", "--traces", "ok.jsonl", "-d", "task:arith", "-o", "out"],
          ["--dataset is not used with --traces"]),
     Case("grpo-eval-dataset-without-eval-every", [*GRPO, "--eval-dataset", "task:arith?n=4"],
          ["--eval-dataset is not used with --eval-every 0"]),
@@ -362,7 +362,7 @@ CASES = [
     # --- what a run left is never data: no rows, a working folder, a run folder without dataset/
     Case("data-from-a-run-that-kept-0-rows", [*DATA, "-d", "rs"], ["rs holds a dataset of 0 rows"], _empty_run),
     Case("sft-on-a-run-that-kept-0-rows", [*SFT, "-d", "rs"], ["rs holds a dataset of 0 rows"], _empty_run),
-    Case("distill-traces-partial", ["distill", "--traces", "rs.partial", "-o", "out"],
+    Case("distill-traces-partial", ["distill", "--student", "tiny", "--traces", "rs.partial", "-o", "out"],
          ["rs.partial", "interrupted run's working folder"], _interrupted_samples),
     Case("sft-on-a-partial-dataset-folder", [*SFT, "-d", "rs.partial/dataset"],
          ["rs.partial/dataset", "interrupted run"], _interrupted_samples),
@@ -371,7 +371,7 @@ CASES = [
     # --- reject-sample: everything is checked before an engine opens
     Case("rs-no-answers-and-no-judge", [*RS, "-d", "noanswer.jsonl"], ["no reference answers", "--judge"]),
     Case("rs-judge-missing", [*RS, "-d", "noanswer.jsonl", "--judge", "./no-judge"], ["--judge ./no-judge"]),
-    Case("rs-num-samples-0", [*RS, "--num-samples", "0"], ["--num-samples must be at least 1"]),
+    Case("rs-num-samples-0", [*RS, "--num-samples", "0"], ["--num-samples must be in [1, 10000], got 0"]),
     Case("rs-mix-fraction-outside", [*RS, "--mix", "ok.jsonl:1.5"], ["--mix"]),
     Case("rs-mix-without-fraction", [*RS, "--mix", "ok.jsonl"], ["SPEC:FRACTION"]),
     Case("rs-mix-into-text-rows", [*RS, "--template", "plain", "--mix", "system.jsonl:0.2"],
@@ -468,7 +468,7 @@ CASES = [
     Case("model-without-tokenizer", [*EVAL, "-m", "ckpt"], ["--model ckpt", "has no tokenizer"], _no_tokenizer),
     Case("model-weights-truncated", [*EVAL, "-m", "ckpt"], ["ckpt/model.safetensors is not a readable safetensors"],
          _truncated_weights),
-    Case("model-cache-not-writable", [*EVAL, "-m", "tiny?seed=7"], ["--model tiny?seed=7", "R1_CACHE"],
+    Case("model-cache-not-writable", ["eval", "-m", "tiny?seed=7", "-b", "task:arith?n=2", "-o", "out"], ["--model tiny?seed=7", "R1_CACHE"],
          env={"R1_CACHE": "/proc/r1-cache"}),
     Case("tiny-model-parameter-blank", [*SFT, "-m", "tiny?layers="], ["'layers'", "integer"]),
     Case("model-own-code-untrusted", [*SFT, "-m", "ckpt"], ["model_type 'r1_custom'", "--trust-remote-code"],
@@ -571,8 +571,8 @@ CASES = [
     Case("task-float-range", [*DATA, "-d", "task:arith?slip=2"], ["key 'slip'", "at most 1"]),
     Case("task-split", [*DATA, "-d", "task:arith?split=bogus"], ["key 'split'", "train or test"]),
     # --- dataset mixtures
-    Case("mixing-weight-not-a-number", ["sft", "-d", "task:arith?n=8:abc", "-o", "out"], ["mixing weight", "'abc'"]),
-    Case("mixing-weight-negative", ["sft", "-d", "ok.jsonl:-1", "-o", "out"], ["mixing weight", "positive"]),
+    Case("mixing-weight-not-a-number", ["sft", "-m", "tiny", "-d", "task:arith?n=8:abc", "-o", "out"], ["mixing weight", "'abc'"]),
+    Case("mixing-weight-negative", ["sft", "-m", "tiny", "-d", "ok.jsonl:-1", "-o", "out"], ["mixing weight", "positive"]),
 ]
 
 
