@@ -92,20 +92,21 @@ def run(cfg: Config) -> dict:
     path = models.resolve(cfg.model, flag="--model", trust_remote_code=cfg.trust_remote_code, generative=False)
     pairs = load_pairs(cfg.dataset)
     train_ds, eval_ds = split(pairs, cfg.eval_fraction, cfg.seed)
-    _check_lengths(cfg, path, train_ds)
+    tokenizer = _check_lengths(cfg, path, train_ds)
     with runs.run_dir("reward-model", cfg.output, cfg, resume=cfg.resume, overwrite=cfg.overwrite) as run:
         run.add_input("model", cfg.model)
         run.add_input("dataset", cfg.dataset)
-        run.metrics = _train(cfg, path, train_ds, eval_ds, run.path, run.final)
+        run.metrics = _train(cfg, path, tokenizer, train_ds, eval_ds, run.path, run.final)
     acc = run.metrics["pairwise_accuracy"]
     log.stdout.print(f"held-out pairwise accuracy: {100 * acc:.1f}% ({run.metrics['eval_pairs']} pairs)")
     log.info(f"wrote the reward model to {run.final}")
     return run.metrics
 
 
-def _check_lengths(cfg: Config, path: str, pairs) -> None:
+def _check_lengths(cfg: Config, path: str, pairs):
     """Refuse, before the output folder exists, a training split none of whose pairs fits --max-length: the
-    trainer drops every pair with a longer side and would fail on an empty set with the model loaded."""
+    trainer drops every pair with a longer side and would fail on an empty set with the model loaded. Returns the
+    tokenizer, which the training uses too."""
     from r1cli import training
 
     tokenizer = training.load_tokenizer(path, trust_remote_code=cfg.trust_remote_code)
@@ -118,12 +119,12 @@ def _check_lengths(cfg: Config, path: str, pairs) -> None:
     prompts = pairs["prompt"] if "prompt" in pairs.column_names else [None] * len(pairs)
     for prompt, chosen, rejected in zip(prompts, pairs["chosen"], pairs["rejected"], strict=True):
         if max(length(prompt, chosen), length(prompt, rejected)) <= cfg.max_length:
-            return
+            return tokenizer
     raise UserError(f"every training pair of --dataset {cfg.dataset} has a side longer than --max-length "
                     f"{cfg.max_length} tokens: raise --max-length or give shorter pairs")
 
 
-def _train(cfg: Config, path: str, train_ds, eval_ds, workdir, final) -> dict:
+def _train(cfg: Config, path: str, tokenizer, train_ds, eval_ds, workdir, final) -> dict:
     from trl import RewardConfig, RewardTrainer
     from trl.data_utils import is_conversational
 
@@ -135,7 +136,6 @@ def _train(cfg: Config, path: str, train_ds, eval_ds, workdir, final) -> dict:
                         model_init_kwargs={"dtype": dtype, "trust_remote_code": cfg.trust_remote_code})
     metrics_path = workdir / "metrics.jsonl"
     resume_from = trainer_utils.resume_point(cfg, workdir, metrics_path)
-    tokenizer = training.load_tokenizer(path, trust_remote_code=cfg.trust_remote_code)
     training.mute_import_noise()
     trainer = RewardTrainer(model=path, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                             processing_class=tokenizer, callbacks=[trainlog.metrics_callback(metrics_path)])
