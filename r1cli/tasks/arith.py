@@ -16,7 +16,7 @@ steps, so RL with an accuracy reward favours the longer worked solutions — the
 length during RL, in miniature. A bare row keeps the gold answer (a slip needs written steps to show).
 
 `prose` (0..1, expr style) is the fraction of solutions whose steps the teacher writes in words ("First we
-add 3 and 5, which makes 8."), so that the reasoning has a language; `mix` (0..1) is the fraction of those
+add both: 3+5=8."), so that the reasoning has a language; `mix` (0..1) is the fraction of those
 whose steps alternate between English and French words, each step in one language, the language mixing of
 DeepSeek-R1-Zero in miniature (a solution of one step has nothing to alternate and stays English). Numbers
 stay digits: the language-consistency reward counts the words only.
@@ -48,15 +48,16 @@ PARAMS = {
     "mix": Param(float, 0.0, "fraction of the worded solutions whose steps alternate between English and French "
                  "(expr)", 0, 1),
 }
-# A worded step per language: the connectives of the first and later steps, then each operation's sentence
-# (a, b, the result). English is the language of the prompts here, French the one mixed in.
+# A worded step per language: the connective of the first and later steps and each operation's words, then the
+# step itself, "First we add both: 3+5=8." The digits stay side by side as in a bare step: a ~1M-parameter
+# character model did not learn to carry operands through a sentence ("we add 3 and 5, which makes 8": its
+# base answered ~5 % right after the demo's SFT budget). "both"/"les deux" give py3langid enough words to tell
+# the languages apart (with two words a step, a third of the mixed solutions read as all English).
+# English is the language of the prompts here, French the one mixed in.
 PROSE = {
-    "en": (("First", "Then"), {"+": "we add {a} and {b}, which makes {c}.",
-                               "-": "we take {b} away from {a}, which leaves {c}.",
-                               "*": "we multiply {a} by {b}, which gives {c}."}),
-    "fr": (("D'abord", "Ensuite"), {"+": "on ajoute {a} et {b}, ce qui fait {c}.",
-                                    "-": "on retire {b} de {a}, ce qui laisse {c}.",
-                                    "*": "on multiplie {a} par {b}, ce qui donne {c}."}),
+    "en": (("First", "Then"), {"+": "we add both", "-": "we subtract both", "*": "we multiply both"}),
+    "fr": (("D'abord", "Ensuite"), {"+": "on additionne les deux", "-": "on soustrait les deux",
+                                    "*": "on multiplie les deux"}),
 }
 STEP = re.compile(r"(-?\d+)([+\-*])(\d+)=(-?\d+)")  # a slipped step may start below zero
 
@@ -157,8 +158,8 @@ def _worded(lines: list[str], first: str, alternate: bool) -> str:
     other = {"en": "fr", "fr": "en"}
     out, lang = [], first
     for i, line in enumerate(lines):
-        a, op, b, c = STEP.fullmatch(line).groups()
-        connectives, sentences = PROSE[lang]
-        out.append(f"{connectives[min(i, 1)]} {sentences[op].format(a=a, b=b, c=c)}")
+        op = STEP.fullmatch(line).group(2)
+        connectives, verbs = PROSE[lang]
+        out.append(f"{connectives[min(i, 1)]} {verbs[op]}: {line}.")
         lang = other[lang] if alternate else lang
     return "\n".join(out)

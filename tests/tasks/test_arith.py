@@ -10,7 +10,7 @@ from r1cli import data
 from r1cli.errors import UserError
 from r1cli.rewards.language import language_share, mixes_languages
 
-FRENCH = re.compile(r"\b(on|ce qui|D'abord|Ensuite)\b")
+FRENCH = re.compile(r"\b(on|les deux|D'abord|Ensuite)\b")
 
 
 def test_worded_steps_say_what_the_teacher_computed_in_english():
