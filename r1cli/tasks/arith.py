@@ -49,10 +49,11 @@ PARAMS = {
                  "(expr)", 0, 1),
 }
 # A worded step per language: the connective of the first and later steps and each operation's words, then the
-# step itself, "First we add both: 3+5=8." The digits stay side by side as in a bare step: a ~1M-parameter
-# character model did not learn to carry operands through a sentence ("we add 3 and 5, which makes 8": its
-# base answered ~5 % right after the demo's SFT budget). "both"/"les deux" give py3langid enough words to tell
-# the languages apart (with two words a step, a third of the mixed solutions read as all English).
+# step itself, "First we add both: 3+5=8.": the digits stay side by side as a bare step writes them, so the
+# words add ~25 characters a step and nothing to the arithmetic the character model has to learn (a sentence
+# that carries the operands, "we add 3 and 5, which makes 8", spreads them ~15 characters apart and is ~1.2x
+# longer). "both"/"les deux" give py3langid enough words to tell the languages apart (with two words a step, a
+# third of the mixed solutions read as all English).
 # English is the language of the prompts here, French the one mixed in.
 PROSE = {
     "en": (("First", "Then"), {"+": "we add both", "-": "we subtract both", "*": "we multiply both"}),
