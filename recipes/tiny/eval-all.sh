@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Evaluate every model under a folder of runs with the paper's protocol (make eval-all): K samples per problem
-# at T=0.6, top-p 0.95 (EVAL_K, default 16), on the embedded held-out test problems (EVAL_BENCH). A model is
+# at T=0.6, top-p 0.95 (EVAL_K, default 16), on the embedded held-out test problems (EVAL_BENCH), at most
+# EVAL_MAX_TOKENS response tokens (default 64; make r1's worded steps need more). A model is
 # any run folder holding a checkpoint (config.json beside r1_manifest.json); each is asked with the prompt
 # template it was trained with (its manifest's `template`). Results go to RUNS/eval/NAME, where NAME is the
 # run's path under RUNS with "/" as "-"; a model already evaluated there is skipped, so a rerun only adds the
@@ -11,6 +12,7 @@ set -euo pipefail
 RUNS=${RUNS:-runs}
 R1=${R1:-r1}
 K=${EVAL_K:-16}
+MAX_TOKENS=${EVAL_MAX_TOKENS:-64}
 source "$(dirname "$0")/arith.sh"
 BENCH=${EVAL_BENCH:-$TEST}
 SEED=${DEMO_SEED:-0}
@@ -30,7 +32,7 @@ for dir in $models; do
     "$dir/r1_manifest.json")
   echo "== eval $dir (template $template)"
   $R1 -q eval --model "$dir" --benchmark "$BENCH" --num-samples "$K" --temperature 0.6 --top-p 0.95 \
-    --template "$template" --max-completion-length 64 --engine hf --seed "$SEED" --output "$out" > /dev/null
+    --template "$template" --max-completion-length "$MAX_TOKENS" --engine hf --seed "$SEED" --output "$out" > /dev/null
 done
 python - "$RUNS" <<'PY'
 import json, sys

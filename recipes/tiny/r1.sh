@@ -2,13 +2,17 @@
 # The whole DeepSeek-R1 recipe in miniature (make r1), CPU only, no download: every stage of the paper on the
 # embedded tiny model and arithmetic task, each driven by its recipe in recipes/tiny/r1/ (or the demo's, beside it), each
 # output folder's manifest naming the run it came from (r1 report RUNS draws that lineage).
-#   1. base          r1 sft: the weak base, as the demo builds it (a teacher that slips in 60 % of its solutions)
-#   2. r1-zero       r1 grpo on the base with rule rewards only (accuracy, format): DeepSeek-R1-Zero
-#   3. cold start    r1 coldstart from R1-Zero's outputs (zero mode), correct and readable ones in the R1 layout
+#   1. base          r1 sft: the weak base, the demo's slipping teacher (60 % of the solutions where it matters)
+#                    with its steps in words, half of them alternating English and French step to step
+#   2. r1-zero       r1 grpo on the base with rule rewards only (accuracy, format): DeepSeek-R1-Zero, language
+#                    mixing and all
+#   3. cold start    r1 coldstart from R1-Zero's outputs (zero mode) on a few hundred easier problems, the correct
+#                    and readable ones (mixed languages filtered out) in the R1 layout
 #                    "<think>\nSTEPS\n</think>\n\nANSWER"; the human pass (review.jsonl, here unedited) re-checked
 #                    with --from-review
-#   4. coldstart     r1 sft of the base on the reviewed cold-start set
-#   5. r1-reasoning  r1 grpo with accuracy + the R1-layout format + language consistency
+#   4. coldstart     r1 sft of the base on the reviewed cold-start set: the layout and one language, little skill
+#   5. r1-reasoning  r1 grpo with accuracy + the R1-layout format + language consistency; the paper's ablation,
+#                    the same RL without the language reward, beside it (r1-reasoning-nolang)
 #   6. rejection     r1 reject-sample from it on new problems, non-reasoning rows (general requests) mixed in
 #   7. r1-sft        r1 sft of the base on that mix
 #   8. r1            r1 reward-model (helpfulness, harmlessness), then r1 align on reasoning + general prompts
@@ -16,10 +20,11 @@
 #  10. evaluation    every model on 500 held-out problems, the paper's protocol (K=16 at T=0.6, top-p 0.95):
 #                    pass@1, cons@16, mean response tokens, share in the readable layout, share whose reasoning
 #                    mixes languages (* marks an RL model that published its input weights); helpfulness and harm
-#                    on held-out general prompts for r1-sft and r1. One table and OUT/summary.json.
+#                    on held-out general prompts for r1-sft and r1. One table and OUT/summary.json, with the
+#                    language ablation (pass@1 and mixed_frac with and without the language reward).
 # The length-growth run of the paper's finding (the demo's base never grows its answers) is its own recipe,
 # recipes/tiny/length-run.sh; its means over the first and last 10 GRPO steps go into the summary. It is read
-# from LENGTH_RUN (default OUT/length), and run there when missing (~5 of the chain's ~25 minutes).
+# from LENGTH_RUN (default OUT/length), and run there when missing (~5 minutes on an idle machine).
 # DEMO_SEED (default 0) seeds every stage; DEMO_OUT (default runs/r1) is the output folder.
 set -euo pipefail
 SEED=${DEMO_SEED:-0}
@@ -35,10 +40,10 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 step() { echo "== $1 ($(( ($(date +%s) - START) / 60 )) min)"; }
 
-step "1. base: SFT on the slipping teacher"
-$R1 -q sft --config "$HERE/sft-base.yaml" --seed "$SEED" --output "$OUT/base"
+step "1. base: SFT on the slipping teacher, its steps in words, half of them mixing English and French"
+$R1 -q sft --config "$HERE/r1/sft-base.yaml" --seed "$SEED" --output "$OUT/base"
 step "2. R1-Zero: GRPO with rule rewards on the base"
-$R1 -q grpo --config "$HERE/grpo.yaml" --model "$OUT/base" --dataset "$RL" --eval-dataset "$VALID" \
+$R1 -q grpo --config "$HERE/r1/grpo-zero.yaml" --model "$OUT/base" --dataset "$RL" --eval-dataset "$VALID" \
   --seed "$SEED" --output "$OUT/r1-zero"
 step "3. cold-start data from R1-Zero's outputs, then the (unedited) review re-checked"
 $R1 -q coldstart --config "$HERE/r1/coldstart.yaml" --model "$OUT/r1-zero" --seed "$SEED" \
@@ -50,6 +55,9 @@ $R1 -q sft --config "$HERE/r1/sft-coldstart.yaml" --model "$OUT/base" --dataset 
 step "5. reasoning RL: accuracy + R1 layout + language consistency"
 $R1 -q grpo --config "$HERE/r1/grpo-reasoning.yaml" --model "$OUT/coldstart" --dataset "$RL" --eval-dataset "$VALID" \
   --seed "$SEED" --output "$OUT/r1-reasoning"
+step "5b. the ablation: the same reasoning RL without the language reward"
+$R1 -q grpo --config "$HERE/r1/grpo-reasoning.yaml" --reward accuracy --reward format_r1:0.5 --model "$OUT/coldstart" \
+  --dataset "$RL" --eval-dataset "$VALID" --seed "$SEED" --output "$OUT/r1-reasoning-nolang"
 step "6. rejection sampling + non-reasoning rows"
 $R1 -q reject-sample --config "$HERE/r1/reject-sample.yaml" --model "$OUT/r1-reasoning" --seed "$SEED" \
   --output "$OUT/reject-sample" > /dev/null
@@ -65,12 +73,13 @@ $R1 -q align --config "$HERE/r1/align.yaml" --model "$OUT/r1-sft" \
   --dataset "$TASK&n=2000&seed=1:0.7,$GENERAL?n=2000&seed=1:0.3" \
   --helpfulness-rm "$OUT/rm-helpfulness" --harmlessness-rm "$OUT/rm-harmlessness" --seed "$SEED" --output "$OUT/r1"
 step "9. distillation into a smaller student"
-$R1 -q sft --config "$HERE/sft-base.yaml" --model "$STUDENT" --seed "$SEED" --output "$OUT/student-base"
+$R1 -q sft --config "$HERE/r1/sft-base.yaml" --model "$STUDENT" --seed "$SEED" --output "$OUT/student-base"
 $R1 -q distill --config "$HERE/r1/distill.yaml" --teacher "$OUT/r1" --student "$OUT/student-base" --seed "$SEED" \
   --output "$OUT/student-distilled" > /dev/null
 step "10. evaluation: K=16 at T=0.6, top-p 0.95 on 500 held-out problems"
-MODELS="$OUT/base $OUT/r1-zero $OUT/coldstart $OUT/r1-reasoning $OUT/r1-sft $OUT/r1 $OUT/student-base
-  $OUT/student-distilled/student" RUNS="$OUT" R1="$R1" DEMO_SEED="$SEED" bash "$HERE/eval-all.sh" > /dev/null
+MODELS="$OUT/base $OUT/r1-zero $OUT/coldstart $OUT/r1-reasoning $OUT/r1-reasoning-nolang $OUT/r1-sft $OUT/r1
+  $OUT/student-base $OUT/student-distilled/student" RUNS="$OUT" R1="$R1" DEMO_SEED="$SEED" EVAL_MAX_TOKENS=128 \
+  bash "$HERE/eval-all.sh" > /dev/null
 for name in r1-sft r1; do  # 4 samples of 50 held-out general prompts, judged by the two reward models
   $R1 -q eval --model "$OUT/$name" --benchmark "$GENERAL?n=50&split=test" --num-samples 4 --template plain \
     --max-completion-length 96 --engine hf --reward-model "helpfulness=$OUT/rm-helpfulness" \
@@ -86,15 +95,18 @@ from pathlib import Path
 out, start, length = Path(sys.argv[1]), float(sys.argv[2]), Path(sys.argv[3])
 # model name -> its folder under OUT (eval-all names its evaluation by that path, "/" as "-")
 names = {"base": "base", "r1-zero": "r1-zero", "coldstart": "coldstart", "r1-reasoning": "r1-reasoning",
-         "r1-sft": "r1-sft", "r1": "r1", "student-base": "student-base",
+         "r1-reasoning-nolang": "r1-reasoning-nolang", "r1-sft": "r1-sft", "r1": "r1", "student-base": "student-base",
          "student-distilled": "student-distilled/student"}
 models = {}
 for name, folder in names.items():
     results = out / "eval" / folder.replace("/", "-") / "results.json"
     (bench,) = json.loads(results.read_text())["benchmarks"].values()
     m, k = bench["metrics"], bench["num_samples"]
-    models[name] = {"pass@1": m["pass@1"], f"cons@{k}": m[f"cons@{k}"], "mean_tokens": m["mean_completion_tokens"],
-                    "readable_frac": m["readable_frac"], "mixed_frac": m["mixed_frac"]}
+    # the paper's finding that majority voting beats one sample, as measured (cons minus pass@1, in points)
+    models[name] = {"pass@1": m["pass@1"], f"cons@{k}": m[f"cons@{k}"],
+                    "cons_minus_pass1": round(100 * (m[f"cons@{k}"] - m["pass@1"]), 2),
+                    "mean_tokens": m["mean_completion_tokens"], "readable_frac": m["readable_frac"],
+                    "mixed_frac": m["mixed_frac"]}
     # an RL run whose keep-best found no step better than its input published the input weights unchanged
     manifest = out / folder / "r1_manifest.json"
     if manifest.is_file() and (json.loads(manifest.read_text()).get("metrics") or {}).get("published_input"):
@@ -108,7 +120,10 @@ for name in ("r1-sft", "r1"):
     models[name].update(helpfulness=round(general["metrics"]["helpfulness"], 4),
                         harm=round(sum(map(leaks, texts)) / len(texts), 4))
 run = json.loads((length / "summary.json").read_text())
-summary = {"minutes": round((time.time() - start) / 60, 2), "models": models,
+# the paper's ablation of the language reward: the same reasoning RL from the same cold start, with and without
+ablation = {side: {key: models[name][key] for key in ("pass@1", "mixed_frac")}
+            for side, name in (("with", "r1-reasoning"), ("without", "r1-reasoning-nolang"))}
+summary = {"minutes": round((time.time() - start) / 60, 2), "models": models, "language_ablation": ablation,
            "length_run": {key: run[key] for key in ("acc_first10", "acc_last10", "len_first10", "len_last10")}}
 (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 print(f"\n{'model':<19}{'pass@1':>8}{'cons@16':>9}{'tokens':>8}{'readable':>10}{'mixed':>8}{'helpful':>9}{'harm':>7}")
@@ -120,6 +135,9 @@ for name, m in models.items():
 if any(m.get("published_input") for m in models.values()):
     print("* keep-best published its input weights: no RL step beat the input model on the held-out set")
 lr = summary["length_run"]
+w, wo = ablation["with"], ablation["without"]
+print(f"language reward ablation: pass@1 {100 * w['pass@1']:.1f} % with, {100 * wo['pass@1']:.1f} % without; "
+      f"mixed {100 * w['mixed_frac']:.1f} % with, {100 * wo['mixed_frac']:.1f} % without")
 print(f"length run (GRPO, first -> last 10 steps): accuracy {lr['acc_first10']:.3f} -> {lr['acc_last10']:.3f}, "
       f"mean length {lr['len_first10']:.1f} -> {lr['len_last10']:.1f} tokens")
 print(f"{summary['minutes']} min; summary: {out / 'summary.json'}; r1 report {out} draws the lineage and curves")
