@@ -50,6 +50,11 @@ def render(prompt: Any, template: str, system: str | None = None) -> str | list[
         if system and not any(m.get("role") == "system" for m in prompt):
             return [{"role": "system", "content": system}, *prompt]
         return prompt
+    if system and template != "chat":  # a text prompt in a template without turns has nowhere to put it
+        from r1cli.errors import UserError
+
+        raise UserError(f"--system-prompt needs --template chat (or chat-message prompts): the {template} "
+                        "template has no system turn")
     if template == "r1-zero":
         return R1_ZERO.format(prompt=prompt)
     if template == "boxed":

@@ -3,6 +3,7 @@
 import pytest
 
 from r1cli import models, templates
+from r1cli.errors import UserError
 
 
 def _unused():
@@ -40,3 +41,15 @@ def test_auto_is_the_default_of_every_stage_that_renders_prompts():
                    eval.Config):
         [template] = [f for f in fields(config) if f.name == "template"]
         assert template.default == "auto", config
+
+
+@pytest.mark.parametrize("template", ["plain", "boxed", "r1-zero"])
+def test_a_system_prompt_with_a_text_template_is_refused_not_dropped(template):
+    with pytest.raises(UserError, match="--system-prompt needs --template chat"):
+        templates.render("What is 2+2?", template, "be brief")
+
+
+def test_a_system_prompt_reaches_chat_and_chat_message_prompts():
+    assert templates.render("2+2?", "chat", "be brief")[0] == {"role": "system", "content": "be brief"}
+    turns = templates.render([{"role": "user", "content": "2+2?"}], "plain", "be brief")
+    assert turns[0] == {"role": "system", "content": "be brief"}
