@@ -37,12 +37,12 @@ def train(cfg, model_ref: str, train_ds, info: dict, workdir, final, *, stage: s
 
     from trl import SFTConfig, SFTTrainer
 
-    from r1cli import trainer_utils, training, trainlog
+    from r1cli import device, trainer_utils, training, trainlog
 
     workdir = Path(workdir)
     prec = training.precision()
     model, tokenizer, _ = training.load_model(model_ref, dtype=prec["dtype"], trust_remote_code=cfg.trust_remote_code)
-    training.limit_cpu_threads(model)
+    device.limit_cpu_threads(model)
     eot = training.end_of_turn_token(tokenizer) if info["conversational"] else None
     args = SFTConfig(
         **training.common_args(cfg, workdir),

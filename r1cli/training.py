@@ -108,24 +108,6 @@ def precision() -> dict[str, Any]:
     return {"dtype": torch.float32, "bf16": False, "fp16": False}
 
 
-SMALL_MODEL_PARAMS = 50_000_000
-
-
-def limit_cpu_threads(model) -> None:
-    """On CPU, train small models (< 50M parameters) on one intra-op thread.
-
-    Their matrices are too small for threads to pay off, and on a shared machine extra threads make each
-    step several times slower (measured: 0.23 s -> 2.2 s a step for the tiny model on a busy 2-core box).
-    An explicit OMP_NUM_THREADS is respected.
-    """
-    import torch
-
-    if device_type() != "cpu" or os.environ.get("OMP_NUM_THREADS"):
-        return
-    if sum(p.numel() for p in model.parameters()) < SMALL_MODEL_PARAMS:
-        torch.set_num_threads(1)
-
-
 def world() -> tuple[int, int]:
     """(rank, world size) of this process under `accelerate launch`/torchrun; (0, 1) when run alone."""
     return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 
 from r1cli import log
-from r1cli.device import device_type
+from r1cli.device import device_type, limit_cpu_threads
 from r1cli.generation.base import Completion, Engine, OnDone, Request, Sampling, cut_at_stop
 from r1cli.models import load_tokenizer
 
@@ -66,6 +66,7 @@ class HFEngine(Engine):
         log.info("loading %s with transformers on %s", model_path, device)
         model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch_dtype,
                                                      trust_remote_code=trust_remote_code).to(device).eval()
+        limit_cpu_threads(model)
         self._attach(model_path, model, tokenizer, max_model_len, batch_size)
         torch.manual_seed(seed)
 

@@ -94,7 +94,7 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
     """Train `cfg.model` with GRPO on `dataset` (prompts rendered) with the reward `specs` ((name, function,
     weight) triples); `heldout` (rendered prompts with answers) drives --eval-every. `inputs` are recorded in
     the manifest beside the model; `panels` are the figure's."""
-    from r1cli import runs, trainer_utils, training, trainlog
+    from r1cli import device, runs, trainer_utils, training, trainlog
     from r1cli.models import resolve
     from r1cli.rl import args as rl_args
     from r1cli.rl import backend
@@ -135,7 +135,7 @@ def run(cfg, stage: str, specs, dataset, *, heldout=None, inputs: list[tuple[str
         trainer.dynamic_sampling = cfg.dynamic_sampling
         trainer.max_generation_rounds = cfg.max_generation_rounds
         trainer.accuracy_key = accuracy_key(specs)
-        training.limit_cpu_threads(trainer.model)
+        device.limit_cpu_threads(trainer.model)
         training.tidy_console(trainer, shown=("reward", "accuracy"))
         trainer.train(resume_from_checkpoint=checkpoint)
         trainer_utils.save(trainer, tokenizer, run.path, lora=cfg.lora)

@@ -222,14 +222,14 @@ def _train_on_policy(cfg: Config, prompts, workdir, final) -> dict:
 
     from trl import DistillationConfig, DistillationTrainer
 
-    from r1cli import trainer_utils, training, trainlog
+    from r1cli import device, trainer_utils, training, trainlog
 
     workdir = Path(workdir)
     prec = training.precision()
     student, tokenizer, _ = training.load_model(cfg.student, dtype=prec["dtype"],
                                                 trust_remote_code=cfg.trust_remote_code)
     teacher, _, _ = training.load_model(cfg.teacher, dtype=prec["dtype"], trust_remote_code=cfg.trust_remote_code)
-    training.limit_cpu_threads(student)
+    device.limit_cpu_threads(student)
     args = DistillationConfig(
         **training.common_args(cfg, workdir),
         beta=cfg.jsd_beta,

@@ -128,7 +128,7 @@ def _train(cfg: Config, path: str, tokenizer, train_ds, eval_ds, workdir, final)
     from trl import RewardConfig, RewardTrainer
     from trl.data_utils import is_conversational
 
-    from r1cli import trainer_utils, training, trainlog
+    from r1cli import device, trainer_utils, training, trainlog
 
     dtype = str(training.precision()["dtype"]).removeprefix("torch.")
     args = RewardConfig(**training.common_args(cfg, workdir), max_length=cfg.max_length,
@@ -139,7 +139,7 @@ def _train(cfg: Config, path: str, tokenizer, train_ds, eval_ds, workdir, final)
     training.mute_import_noise()
     trainer = RewardTrainer(model=path, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                             processing_class=tokenizer, callbacks=[trainlog.metrics_callback(metrics_path)])
-    training.limit_cpu_threads(trainer.model)
+    device.limit_cpu_threads(trainer.model)
     training.tidy_console(trainer, shown=("loss", "accuracy"))
     trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     held_out = trainer.evaluate()
