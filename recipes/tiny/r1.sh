@@ -3,7 +3,7 @@
 # embedded tiny model and arithmetic task, each driven by its recipe in recipes/tiny/r1/ (or the demo's, beside it), each
 # output folder's manifest naming the run it came from (r1 report RUNS draws that lineage).
 #   1. base          r1 sft: the weak base, the demo's slipping teacher (60 % of the solutions where it matters)
-#                    with its steps in words, 7 in 10 of them alternating English and French step to step
+#                    with its steps in words, 6 in 10 of them alternating English and French step to step
 #   2. r1-zero       r1 grpo on the base with rule rewards only (accuracy, format): DeepSeek-R1-Zero, language
 #                    mixing and all
 #   3. cold start    r1 coldstart from R1-Zero's outputs (zero mode) on a few hundred easier problems, the correct
@@ -52,7 +52,7 @@ evaluate() {
 }
 
 main_lane() {
-  step "1. base: SFT on the slipping teacher, its steps in words, 7 in 10 mixing English and French"
+  step "1. base: SFT on the slipping teacher, its steps in words, 6 in 10 mixing English and French"
   $R1 -q sft --config "$HERE/r1/sft-base.yaml" --seed "$SEED" --output "$OUT/base"
   step "2. R1-Zero: GRPO with rule rewards on the base"
   $R1 -q grpo --config "$HERE/r1/grpo-zero.yaml" --model "$OUT/base" --dataset "$RL" --eval-dataset "$VALID" \
