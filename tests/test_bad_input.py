@@ -493,6 +493,8 @@ CASES = [
          ["--system-prompt needs --template chat", "plain template has no system turn"]),
     Case("grpo-system-prompt-on-task-rows", [*GRPO, "--system-prompt", "Be brief."],
          ["--system-prompt needs --template chat"]),
+    Case("grpo-vllm-rollouts-without-a-gpu", [*GRPO, "--use-vllm", "true"],
+         ["--use-vllm true needs a CUDA GPU", "--use-vllm false"]),
     Case("eval-num-samples-huge", [*EVAL, "-k", str(10**20)], ["--num-samples must be in [1, ", "memory"]),
     Case("distill-jsd-beta", [*DISTILL, "--jsd-beta", "2"], ["--jsd-beta must be in [0, 1], got 2"]),
     Case("data-limit-zero", [*DATA, "-d", "task:arith", "--limit", "0"], ["--limit must be at least 1, got 0"]),

@@ -404,6 +404,31 @@ def test_accelerate_launch_of_grpo_trains_in_two_processes_and_publishes_once(tm
     assert log.count("wrote the GRPO model") == 2
 
 
+@pytest.mark.slow
+def test_accelerate_launch_of_grpo_refills_in_two_processes(tmp_path):
+    """--dynamic-sampling refill under 2 processes: the rounds are collective (each process runs as many as
+    the one that needs most), and every step's batch still holds informative groups only."""
+    from r1cli import trainlog
+
+    # 1 for about a quarter of the completions, by a hash of their text (the rewards run in worker processes,
+    # so a random draw would restart with each call): ~1 group in 3 is constant (G=4)
+    (tmp_path / "quarter.py").write_text("import zlib\n"
+                                         "def quarter(completions, **kwargs):\n"
+                                         "    return [float(zlib.crc32(str(c).encode()) % 4 == 0) "
+                                         "for c in completions]\n")
+    out = tmp_path / "grpo"
+    _accelerate_launch(tmp_path, ["grpo", "--model", "tiny", "--dataset", "task:arith?n=64", "--output", str(out),
+                                  "--group-size", "4", "--per-device-train-batch-size", "8",
+                                  "--max-completion-length", "12", "--template", "plain", "--max-steps", "4",
+                                  "--save-steps", "0", "--reward", f"{tmp_path / 'quarter.py'}:quarter",
+                                  "--dynamic-sampling", "refill", "--max-generation-rounds", "6"])
+    (tmp_path / "quarter.py").unlink()
+    _published_once(tmp_path, out)
+    train = [r for r in trainlog.read(out / "metrics.jsonl") if "loss" in r]
+    assert len(train) == 4 and all(r["frac_groups_dropped"] == 0 for r in train)
+    assert sum(r["refill/groups_dropped"] for r in train) > 0 and max(r["refill/rounds"] for r in train) > 1
+
+
 # ------------------------------------------------------------- the CLI: owners, forgotten --resume, overwrite
 
 

