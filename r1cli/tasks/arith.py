@@ -6,7 +6,8 @@ style=word   prompt "Ann has 3 apples. She gets 5 more. ... How many apples does
 `slip` (0..1, expr style) is the fraction of worked solutions written by a teacher with a systematic
 slip: it drops the parentheses and multiplies first, so its steps and final answer are consistently wrong
 for that problem. `paren` (expr style, steps >= 2) is the fraction of problems whose last step multiplies a
-sum or a difference, the shape where the slip changes the answer. A model fine-tuned on such solutions
+sum or a difference, the shape where the slip changes the answer; `flat=1` leaves that shape out (no
+parentheses: problems the slip cannot get wrong). A model fine-tuned on such solutions
 carries both behaviours; RL with an accuracy reward
 can select the right one — the DeepSeek-R1-Zero story in miniature.
 
@@ -42,6 +43,7 @@ PARAMS = {
     "slip": Param(float, 0.0, "fraction of solutions with the systematic precedence slip (expr style)", 0, 1),
     "paren": Param(float, 0.0, "fraction of problems forced into the '(a+b)*c' shape, where precedence matters "
                    "(expr)", 0, 1),
+    "flat": Param(int, 0, "1: no problem in the '(a+b)*c' shape, none the slip gets wrong (expr)", 0, 1),
     "bare": Param(float, 0.0, "fraction of solutions that skip the steps: empty reasoning, the answer only (expr)",
                   0, 1),
     "prose": Param(float, 0.0, "fraction of solutions whose steps are written in words, in English (expr)", 0, 1),
@@ -93,11 +95,16 @@ def _flat_eval(numbers: list[int], ops: list[str]) -> tuple[int, list[str]]:
 
 @task("arith", PARAMS, capacity=capacity, widen=("max", "steps"))
 def generate(rng: random.Random, steps: int, max: int, style: str, slip: float,
-             paren: float = 0.0, bare: float = 0.0, prose: float = 0.0, mix: float = 0.0) -> Iterator[dict[str, Any]]:
+             paren: float = 0.0, flat: int = 0, bare: float = 0.0, prose: float = 0.0,
+             mix: float = 0.0) -> Iterator[dict[str, Any]]:
     if style not in ("expr", "word"):
         raise UserError(f"task:arith key 'style' must be expr or word, got {style!r}")
-    if (slip or paren or bare or prose or mix) and style != "expr":
-        raise UserError("task:arith keys 'slip', 'paren', 'bare', 'prose' and 'mix' apply to style=expr only")
+    if (slip or paren or flat or bare or prose or mix) and style != "expr":
+        raise UserError("task:arith keys 'slip', 'paren', 'flat', 'bare', 'prose' and 'mix' apply to style=expr "
+                        "only")
+    if paren and flat:
+        raise UserError("task:arith keys 'paren' and 'flat' contradict each other: 'flat' leaves out the shape "
+                        "'paren' forces")
     if mix and not prose:
         raise UserError("task:arith key 'mix' mixes languages in worded solutions: it needs 'prose'")
     if paren and steps < 2:
@@ -117,7 +124,7 @@ def generate(rng: random.Random, steps: int, max: int, style: str, slip: float,
             lines.append(f"{value}{op}{n}={new}")
             expr = f"({expr}){op}{n}" if i > 0 and op == "*" and ops[i - 1] != "*" else f"{expr}{op}{n}"
             value = new
-        if not ok:
+        if not ok or (flat and "(" in expr):
             continue
         if style == "expr":
             row = {"prompt": expr, "answer": str(value), "solution": "\n".join(lines)}

@@ -41,7 +41,17 @@ def test_a_share_of_worded_solutions_alternates_english_and_french_steps():
     assert not any(mixes_languages(s, "en") for s in worded if s not in mixed)
 
 
+def test_flat_problems_leave_out_the_shape_the_slip_gets_wrong():
+    plain, flat = (data.load(f"task:arith?n=300&steps=2&slip=1{key}&seed=5") for key in ("", "&flat=1"))
+    assert sum("(" in r["prompt"] for r in plain) > 30  # the shape arises by itself about 1 time in 5
+    assert not any("(" in r["prompt"] for r in flat)
+    # a slipping teacher is right on every flat problem: precedence never changes their answer
+    assert all(r["response_answer"] == r["answer"] for r in flat)
+    assert any(r["response_answer"] != r["answer"] for r in plain)
+
+
 @pytest.mark.parametrize("spec, match", [("task:arith?style=word&prose=0.5", "'prose'"),
+                                         ("task:arith?flat=1&paren=0.5", "contradict"),
                                          ("task:arith?mix=0.5", "needs 'prose'"),
                                          ("task:arith?prose=2", "at most 1")])
 def test_bad_keys(spec, match):
