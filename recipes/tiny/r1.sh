@@ -6,12 +6,14 @@
 #                    with its steps in words, 6 in 10 of them alternating English and French step to step
 #   2. r1-zero       r1 grpo on the base with rule rewards only (accuracy, format): DeepSeek-R1-Zero, language
 #                    mixing and all
-#   3. cold start    r1 coldstart from R1-Zero's outputs (zero mode) on a few hundred easier problems, the correct
-#                    and readable ones (mixed languages filtered out) in the R1 layout
+#   3. cold start    r1 coldstart from R1-Zero's outputs (zero mode) on 800 easier problems (flat: none in the
+#                    "(a+b)*c" shape where the base slips), the correct and readable ones (mixed languages
+#                    filtered out) in the R1 layout
 #                    "<think>\nSTEPS\n</think>\n\nANSWER"; the human pass (review.jsonl, here unedited) re-checked
 #                    with --from-review
-#   4. coldstart     r1 sft of the base on the reviewed cold-start set: the layout and one language, little skill
-#   5. r1-reasoning  r1 grpo with accuracy + the R1-layout format + language consistency; the paper's ablation
+#   4. coldstart     r1 sft of the base on the reviewed cold-start set: the layout and one language, not the skill
+#   5. r1-reasoning  r1 grpo with accuracy + the R1-layout format + language consistency on the RL prompts,
+#                    half of them in the shape the cold start never saw, where RL finds the fix; the paper's ablation
 #                    of that reward where the mixing is: R1-Zero's RL continued with it and without it
 #                    (language-with, language-without; the cold start leaves no mixing to cure)
 #   6. rejection     r1 reject-sample from it on new problems, non-reasoning rows (general requests) mixed in
