@@ -5,6 +5,7 @@ pass@1 by optimizer step and by training minute (the sum of logged step times), 
 in the trained batches, and refill's rounds. Last line: JSON of everything.
 
     python bench/dynamic_sampling.py [--seeds 0 1 2] [--sft-steps 800] [--grpo-steps 200] [--eval-every 50]
+    python bench/dynamic_sampling.py --table LOG...   # one table from the last lines of runs made apart
 """
 
 from __future__ import annotations
@@ -52,7 +53,14 @@ def main() -> None:
     ap.add_argument("--sft-steps", type=int, default=800)
     ap.add_argument("--grpo-steps", type=int, default=200)
     ap.add_argument("--eval-every", type=int, default=50)
+    ap.add_argument("--table", nargs="+", type=Path, help="logs of earlier runs (one seed each, say): their table")
     args = ap.parse_args()
+    if args.table:
+        results = {}
+        for log in args.table:
+            results.update(json.loads(log.read_text().strip().splitlines()[-1])["results"])
+        print_table(results, sorted({int(key.split("seed")[1]) for key in results}))
+        return
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
@@ -63,7 +71,32 @@ def main() -> None:
                 results[f"{mode}/seed{seed}"] = grpo_run(base, Path(tmp) / f"{mode}-{seed}", mode, seed,
                                                          args.grpo_steps, args.eval_every)
                 print(mode, seed, json.dumps(results[f"{mode}/seed{seed}"]), flush=True)
+    print_table(results, args.seeds)
     print(json.dumps({"bench": "dynamic_sampling", **vars(args), "results": results}))
+
+
+def print_table(results: dict, seeds: list[int]) -> None:
+    """One markdown row per mode: validation pass@1 at each evaluated step (mean over the seeds, and the
+    training minutes it took), the informative share of the trained groups and refill's rounds."""
+    # steps are ints in a live run and strings once read back from JSON
+    results = {key: {**r, **{by: {int(s): v for s, v in r[by].items()} for by in ("pass@1_by_step", "minutes_by_step")}}
+               for key, r in results.items()}
+    steps = sorted({s for r in results.values() for s in r["pass@1_by_step"]})
+    print("| mode | " + " | ".join(f"step {s}: pass@1 (min)" for s in steps) + " | informative | rounds |")
+    print("|---|" + "---|" * (len(steps) + 2))
+    for mode in MODES:
+        runs = [results[f"{mode}/seed{seed}"] for seed in seeds]
+        cells = []
+        for step in steps:
+            p = [r["pass@1_by_step"].get(step) for r in runs]
+            m = [r["minutes_by_step"].get(step) for r in runs]
+            if None in p:
+                cells.append("")
+                continue
+            cells.append(f"{100 * sum(p) / len(p):.1f} % ({sum(m) / len(m):.1f})")
+        share = sum(r["informative_share"] for r in runs) / len(runs)
+        rounds = sum(r["mean_rounds"] for r in runs) / len(runs)
+        print(f"| {mode} | " + " | ".join(cells) + f" | {100 * share:.1f} % | {rounds:.2f} |")
 
 
 if __name__ == "__main__":
