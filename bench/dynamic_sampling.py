@@ -58,7 +58,10 @@ def main() -> None:
     if args.table:
         results = {}
         for log in args.table:
-            results.update(json.loads(log.read_text().strip().splitlines()[-1])["results"])
+            for key, r in json.loads(log.read_text().strip().splitlines()[-1])["results"].items():
+                # JSON made the step keys strings
+                by_step = {by: {int(s): v for s, v in r[by].items()} for by in ("pass@1_by_step", "minutes_by_step")}
+                results[key] = {**r, **by_step}
         print_table(results, sorted({int(key.split("seed")[1]) for key in results}))
         return
     results = {}
@@ -78,9 +81,6 @@ def main() -> None:
 def print_table(results: dict, seeds: list[int]) -> None:
     """One markdown row per mode: validation pass@1 at each evaluated step (mean over the seeds, and the
     training minutes it took), the informative share of the trained groups and refill's rounds."""
-    # steps are ints in a live run and strings once read back from JSON
-    results = {key: {**r, **{by: {int(s): v for s, v in r[by].items()} for by in ("pass@1_by_step", "minutes_by_step")}}
-               for key, r in results.items()}
     steps = sorted({s for r in results.values() for s in r["pass@1_by_step"]})
     print("| mode | " + " | ".join(f"step {s}: pass@1 (min)" for s in steps) + " | informative | rounds |")
     print("|---|" + "---|" * (len(steps) + 2))

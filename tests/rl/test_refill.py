@@ -27,29 +27,23 @@ def test_take_and_concat_keep_rows_aligned_and_pad_each_side():
     assert refill.group_rows(torch.tensor([0, 2]), 3).tolist() == [0, 1, 2, 6, 7, 8]
 
 
-def _quarter_run(tmp_path, mode: str, steps: int, **extra) -> list[dict]:
-    """A GRPO run of the tiny model whose reward is 1 for about a quarter of the completions (G=4: ~1 group in
-    3 constant); its training records."""
+def test_refill_trains_every_step_on_informative_groups_only(tmp_path):
+    """A reward that is 1 for about a quarter of the completions leaves ~1 group in 3 constant (G=4): refill
+    generates more rounds until the batch holds none; masking leaves them in the batch, out of the loss."""
     from r1cli import trainlog
     from r1cli.stages import grpo
 
-    reward = tmp_path / "quarter.py"
-    reward.write_text("def quarter(completions, **kwargs):\n"
-                      "    return [float(len(str(c)) % 4 == 0) for c in completions]\n")
-    flags = {"model": "tiny", "dataset": "task:arith?n=64", "output": str(tmp_path / mode), "group_size": 4,
-             "per_device_train_batch_size": 16, "max_completion_length": 12, "template": "plain",
-             "learning_rate": 1e-4, "save_steps": 0, "reward": [f"{reward}:quarter"],
-             "dynamic_sampling": mode, "max_generation_rounds": 6, "max_steps": steps, **extra}
-    grpo.run(cfgmod.resolve(grpo.Config, {}, flags))
-    return [r for r in trainlog.read(tmp_path / mode / "metrics.jsonl") if "loss" in r]
-
-
-def test_refill_trains_every_step_on_informative_groups_only(tmp_path):
-    """Refill generates more rounds until the batch holds no constant group; masking leaves them in the batch,
-    out of the loss."""
-    runs = {mode: _quarter_run(tmp_path, mode, 4) for mode in ("refill", "mask")}
+    (tmp_path / "quarter.py").write_text("def quarter(completions, **kwargs):\n"
+                                         "    return [float(len(str(c)) % 4 == 0) for c in completions]\n")
+    runs = {}
+    for mode in ("refill", "mask"):
+        flags = {"model": "tiny", "dataset": "task:arith?n=64", "output": str(tmp_path / mode), "group_size": 4,
+                 "per_device_train_batch_size": 16, "max_completion_length": 12, "template": "plain",
+                 "learning_rate": 1e-4, "save_steps": 0, "reward": [f"{tmp_path / 'quarter.py'}:quarter"],
+                 "dynamic_sampling": mode, "max_generation_rounds": 6, "max_steps": 4}
+        grpo.run(cfgmod.resolve(grpo.Config, {}, flags))
+        runs[mode] = [r for r in trainlog.read(tmp_path / mode / "metrics.jsonl") if "loss" in r]
     refilled, masked = runs["refill"], runs["mask"]
     assert len(refilled) == 4 and all(r["frac_groups_dropped"] == 0 for r in refilled)
     assert sum(r["refill/groups_dropped"] for r in refilled) > 0 and max(r["refill/rounds"] for r in refilled) > 1
     assert any(r["frac_groups_dropped"] > 0 for r in masked) and "refill/rounds" not in masked[0]
-
