@@ -219,16 +219,26 @@ def _reads_from(spec: str, output: Path) -> bool:
     weighted one `SRC:W`) that is `output` or lies inside it."""
     source = spec.partition("?")[0]
     for candidate in {spec, source, source.rpartition(":")[0]} - {""}:
-        path = Path(candidate).expanduser()
-        if path.exists() and (path.resolve() == output or output in path.resolve().parents):
+        path = _existing(candidate)
+        if path and (path.resolve() == output or output in path.resolve().parents):
             return True
     return False
 
 
 def _inside(spec: str, output: Path) -> bool:
     """Whether an option value names an existing folder that holds `output`."""
-    path = Path(spec).expanduser()
-    return path.is_dir() and path.resolve() in output.parents
+    path = _existing(spec)
+    return bool(path) and path.is_dir() and path.resolve() in output.parents
+
+
+def _existing(value: str) -> Path | None:
+    """The path an option value names when it exists. Most values are no path at all (a system prompt, a
+    reward list): one longer than the file system allows a name to be is simply not a path."""
+    path = Path(value).expanduser()
+    try:
+        return path if path.exists() else None
+    except OSError:
+        return None
 
 
 def _stage_of(folder: Path) -> str | None:

@@ -478,3 +478,19 @@ def test_cli_a_second_run_stops_naming_the_owner_and_a_dead_owners_lock_is_taken
     assert done.returncode == 0, done.stderr  # ...but not its lock
     assert runs.read_manifest(out)["stage"] == "data"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["holder.py", "o"]
+
+
+def test_an_option_longer_than_a_file_name_is_no_input_path(tmp_path):
+    """A long system prompt is checked as a possible input path like every other string option: a value the
+    file system cannot even stat (over 255 bytes) is not one, and the run goes on."""
+
+    @dataclass
+    class Prompted:
+        system_prompt: str = "Think first, then answer. " * 20
+        output: str = ""
+
+    runs.check_output(tmp_path / "out", Prompted(), "eval")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "x").write_text("")
+    with pytest.raises(UserError, match="input of --system-prompt"):
+        runs.check_output(tmp_path / "out", Prompted(system_prompt=str(tmp_path / "out" / "x")), "eval")
