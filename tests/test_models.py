@@ -116,3 +116,36 @@ def test_an_auto_map_for_an_architecture_transformers_has_needs_no_trust(tmp_pat
     (folder / "config.json").write_text(json.dumps(config))
     assert resolve(str(folder)) == str(folder.resolve())
 
+
+def test_a_folder_with_fewer_layers_keeps_the_chosen_layers_and_the_tokenizer(tmp_path, monkeypatch):
+    """`FOLDER?layers=N` (a distillation student): N decoder layers, evenly spaced, each the same weights as
+    the teacher's layer it came from; the tokenizer and chat template are the teacher's; built once."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from r1cli.models import fewer_layers
+
+    monkeypatch.setenv("R1_CACHE", str(tmp_path / "cache"))
+    teacher = _copy(resolve("tiny?layers=4"), tmp_path / "teacher")
+    student = resolve(f"{teacher}?layers=2", flag="--student")
+    assert resolve(f"{teacher}?layers=2") == student  # from the cache the second time
+    big, small = (AutoModelForCausalLM.from_pretrained(p) for p in (teacher, student))
+    assert small.config.num_hidden_layers == 2 and fewer_layers.kept(4, 2) == [0, 3]
+    for mine, theirs in zip(small.model.layers, [big.model.layers[0], big.model.layers[3]], strict=True):
+        for (name, a), (_, b) in zip(mine.state_dict().items(), theirs.state_dict().items(), strict=True):
+            assert torch.equal(a, b), name
+    assert torch.equal(small.get_input_embeddings().weight, big.get_input_embeddings().weight)
+    assert AutoTokenizer.from_pretrained(student).chat_template == AutoTokenizer.from_pretrained(teacher).chat_template
+    ids = torch.tensor([[1, 2, 3]])
+    assert small(ids).logits.shape == big(ids).logits.shape  # it runs, with its own KV positions
+    small.generate(ids, max_new_tokens=3, do_sample=False)
+    assert fewer_layers.kept(30, 10) == [0, 3, 6, 10, 13, 16, 19, 23, 26, 29]
+
+
+@pytest.mark.parametrize("query, words", [("layers=4", "fewer than the model's 4"), ("layers=0", "layers=N"),
+                                          ("depth=2", "one key, layers=N")])
+def test_a_bad_layer_count_is_refused_naming_the_flag(tmp_path, monkeypatch, query, words):
+    monkeypatch.setenv("R1_CACHE", str(tmp_path / "cache"))
+    teacher = _copy(resolve("tiny?layers=4"), tmp_path / "teacher")
+    with pytest.raises(UserError, match=f"--student {teacher}\\?{query}: .*{words}"):
+        resolve(f"{teacher}?{query}", flag="--student")

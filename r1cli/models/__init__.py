@@ -1,4 +1,5 @@
-"""Model references: `tiny` (the embedded model, built on first use), a local checkpoint folder, or a hub name.
+"""Model references: `tiny` (the embedded model, built on first use), a local checkpoint folder (with
+`?layers=N`: N of its decoder layers, r1cli.models.fewer_layers), or a hub name.
 
 `resolve` checks a reference before anything loads it, so a typo fails in one line at once: a path that
 does not exist, a folder that is not a checkpoint (no or broken config.json, no weights), or a hub name
@@ -74,6 +75,19 @@ def resolve(ref: str, flag: str | None = None, *, trust_remote_code: bool = Fals
             raise UserError(f"{label}: {e}") from None
     from r1cli.models import checks
 
+    folder, _, query = ref.partition("?")
+    if query and Path(folder).expanduser().is_dir():
+        from r1cli.models import fewer_layers
+
+        keep = fewer_layers.parse(query, label)
+        path = Path(folder).expanduser().resolve()
+        checks.model_folder(path, label, trust_remote_code=trust_remote_code, generative=generative)
+        layers = fewer_layers.kept_layers(path, keep, label)
+        target = cache_dir() / "layers" / fewer_layers.key(path, keep)
+        try:
+            return str(built_once(target, lambda tmp: fewer_layers.write(path, layers, tmp)))
+        except UserError as e:
+            raise UserError(f"{label}: {e}") from None
     path = Path(ref).expanduser()
     if path.exists():
         checks.model_folder(path, label, trust_remote_code=trust_remote_code, generative=generative)
@@ -87,20 +101,26 @@ def _tiny(ref: str) -> Path:
     from r1cli.models import tiny
 
     spec = tiny_spec(ref)
-    target = cache_dir() / "tiny" / spec.key
-    if not (target / "config.json").exists():
-        tmp = target.with_name(target.name + f".tmp{os.getpid()}")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise UserError(f"cannot build it in the model cache {cache_dir()} ({e.strerror or e}): "
-                            "set R1_CACHE to a writable folder") from None
+    return built_once(cache_dir() / "tiny" / spec.key, lambda tmp: tiny.build(tmp, spec))
+
+
+def built_once(target: Path, write) -> Path:
+    """`target` in the model cache, written by `write(folder)` into a temporary folder and renamed into place
+    the first time it is asked for (two processes may build it at once: the first rename wins)."""
+    if (target / "config.json").exists():
+        return target
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"cannot build it in the model cache {cache_dir()} ({e.strerror or e}): "
+                        "set R1_CACHE to a writable folder") from None
+    shutil.rmtree(tmp, ignore_errors=True)
+    write(tmp)
+    try:
+        tmp.rename(target)
+    except OSError:  # another process built it first
         shutil.rmtree(tmp, ignore_errors=True)
-        tiny.build(tmp, spec)
-        try:
-            tmp.rename(target)
-        except OSError:  # another process built it first
-            shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 

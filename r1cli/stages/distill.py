@@ -50,7 +50,9 @@ class Config(SFTOptions, LayoutOptions, CurationOptions):  # the curation option
     teacher: str | None = option(None, "Model whose traces are sampled: tiny, a checkpoint folder or a hub name "
                                  "(with --server-url, the model those servers run). Not needed with --traces, "
                                  "except for --method on-policy.")
-    student: str = option(None, "Model to fine-tune on the traces: tiny, a checkpoint folder or a hub name.",
+    student: str = option(None, "Model to fine-tune on the traces: tiny, a checkpoint folder or a hub name; "
+                          "FOLDER?layers=N keeps N of its decoder layers (a smaller student with the teacher's "
+                          "tokenizer).",
                           required=True)
     traces: str | None = option(None, "Train on these traces instead of sampling the teacher (a reject-sample or "
                                 "distill traces folder, or any dataset r1 sft reads).")
