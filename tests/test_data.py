@@ -339,3 +339,34 @@ def test_a_good_template_spec_runs_through_the_cli(tmp_path):
     src = json.loads(OK_JSONL)
     assert row["prompt"] == f"{src['Body']} {src['Question']}"
     assert row["answer"] == str(int(src["Answer"]))
+
+
+def test_chat_prefix_turns_every_prompt_into_the_same_chat(tmp_path, tiny_model):
+    """r1 data --chat-prefix: each prompt becomes the last user turn after the file's turns (a chat prompt's own
+    system turn stays first), and the model's chat template renders the exchange in that order."""
+    from transformers import AutoTokenizer
+
+    from r1cli.stages.data import Config, run
+
+    prefix = tmp_path / "prefix.jsonl"
+    turns = [{"role": "system", "content": "Answer in tags."}, {"role": "user", "content": "1+1?"},
+             {"role": "assistant", "content": "<answer> 2 </answer>"}]
+    prefix.write_text("".join(json.dumps(t) + "\n" for t in turns))
+    metrics = run(Config(dataset="task:arith?style=word&steps=1&n=3", output=str(tmp_path / "out"),
+                         chat_prefix=str(prefix)))
+    rows = data.load(str(tmp_path / "out"))
+    plain = data.load("task:arith?style=word&steps=1&n=3")
+    assert metrics["rows"] == 3 and rows["answer"] == plain["answer"]
+    for mine, problem in zip(rows["prompt"], plain["prompt"], strict=True):
+        assert mine == [*turns, {"role": "user", "content": problem}]
+    text = AutoTokenizer.from_pretrained(tiny_model).apply_chat_template(rows[0]["prompt"], tokenize=False)
+    assert text.index("Answer in tags.") < text.index("<answer> 2 </answer>") < text.index(plain[0]["prompt"])
+    manifest = json.loads((tmp_path / "out" / "r1_manifest.json").read_text())
+    assert [i["kind"] for i in manifest["inputs"]] == ["dataset", "chat_prefix"]
+
+    from r1cli.stages.data import prefixed
+
+    own = [{"role": "system", "content": "mine"}, {"role": "user", "content": "q"}]
+    assert prefixed(own, turns[1:]) == [own[0], *turns[1:], own[1]]
+    with pytest.raises(UserError, match="system turn"):
+        prefixed(own, turns)
