@@ -136,6 +136,24 @@ def test_review_rows_of_a_chat_run_come_back_as_chat_turns(built, tmp_path):
             "role": "assistant", "content": f"<think>\n{want['reasoning']}\n</think>\n\n{want['summary']}"}]
 
 
+def test_a_chat_rows_earlier_turns_survive_the_review(tmp_path):
+    """A run on chat prompts with a system turn and a worked exchange (r1 data --chat-prefix) writes those turns
+    into review.jsonl, and --from-review gives back the same chat, not the user turns merged into one."""
+    from r1cli.stages.coldstart import review
+
+    turns = [{"role": "system", "content": "Think, then answer."}, {"role": "user", "content": "What is 1+1?"},
+             {"role": "assistant", "content": "<think> 1+1=2 </think> <answer> 2 </answer>"},
+             {"role": "user", "content": "What is 2+3?"}]
+    reply = "<think>\n2+3=5, and 5-3=2 checks it.\n</think>\n\nThe final answer is $\\boxed{5}$."
+    ds = [{"messages": [*turns, {"role": "assistant", "content": reply}], "prompt": "What is 1+1?\nWhat is 2+3?",
+           "answer": "5", "id": "q-0", "mode": "zero", "verified_by": "rule"}]
+    review.write(tmp_path, ds, [{"id": "q-0", "prompt": turns, "answer": "5"}], "run-1", make_cfg())
+    assert data.read_jsonl(tmp_path / "review.jsonl")[0]["turns"] == turns
+    cs.run(review_cfg(from_review=str(tmp_path / "review.jsonl"), output=str(tmp_path / "final")))
+    (row,) = data.load_pairs(str(tmp_path / "final"))[0]
+    assert row["messages"] == [*turns, {"role": "assistant", "content": reply}]
+
+
 def test_output_trains_with_sft(built, sft_arith, tmp_path):
     from r1cli.stages import sft
 
@@ -167,6 +185,8 @@ def test_keep_summary_is_the_models_own_answer(sft_arith, tmp_path):
      "line 1: 'format' must be one of chat, text"),
     (lambda lines: lines.__setitem__(3, lines[3].replace('"format": "text"', '"format": "chat"')),
      "line 4: 'format' differs from line 1's"),
+    (lambda lines: lines.__setitem__(1, lines[1].replace('"format": "text"', '"format": "text", "turns": "hi"')),
+     "line 2: 'turns' must be a list of chat messages"),
 ])
 def test_bad_review_file_is_one_line_naming_the_line(built, tmp_path, change, message):
     lines = (built[0] / "review.jsonl").read_text().splitlines()

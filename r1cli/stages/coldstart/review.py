@@ -1,12 +1,14 @@
 """The human pass over a cold-start set (the paper post-processes its cold-start data by hand).
 
 A run writes `review.jsonl`, one row per kept sample: its prompt and reference answer, the editable
-`reasoning` and `summary`, and `accept` (true). `r1 coldstart --from-review FILE --output DIR2` reads the
-edited file back (each row's `format`, chat turns or a text prompt/completion pair as the run wrote it, is kept),
-drops the rows set to `accept: false`, re-checks the others (the R1 layout, the answer
-in the summary still correct, the readability and reasoning-length filters) and writes the rows that pass
-as the dataset, counting each reason a row was dropped. Rows carry the run's `review_id`, so a row from
-another run's file (or a file beside another run's stats.json) is refused before anything is written.
+`reasoning` and `summary`, and `accept` (true); a chat row also keeps its `turns`, the messages before the reply
+(a system prompt, worked exchanges), so the reviewed row is the same chat the run wrote.
+`r1 coldstart --from-review FILE --output DIR2` reads the edited file back (each row's `format`, chat turns or a
+text prompt/completion pair as the run wrote it, is kept), drops the rows set to `accept: false`, re-checks the
+others (the R1 layout, the answer in the summary still correct, the readability and reasoning-length filters)
+and writes the rows that pass as the dataset, counting each reason a row was dropped. Rows carry the run's
+`review_id`, so a row from another run's file (or a file beside another run's stats.json) is refused before
+anything is written.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ def write(work: Path, ds, rows: list[dict[str, Any]], review_id: str, cfg) -> in
         reasoning, summary = split_r1(r["completion"] if text else r["messages"][-1]["content"])
         row = by_id[r["id"]]
         out.append({"review_id": review_id, "id": r["id"], "prompt": r["prompt"], "answer": r["answer"],
-                    "mode": r["mode"], "format": "text" if text else "chat", "reward": cfg.reward or row.get("reward") or None,
+                    "mode": r["mode"], "format": "text" if text else "chat",
+                    **({} if text else {"turns": r["messages"][:-1]}),
+                    "reward": cfg.reward or row.get("reward") or None,
                     "language": cfg.language or row.get("language") or None,
                     # what the reward reads besides the answer (countdown's numbers and target)
                     "columns": {k: v for k, v in row.items() if k not in KNOWN},
@@ -68,6 +72,11 @@ def read(path: str, flag: str = "--from-review") -> list[dict[str, Any]]:
                 raise UserError(f"{flag} {path}: line {n}: '{name}' must be {what}")
         if row["format"] not in FORMATS:
             raise UserError(f"{flag} {path}: line {n}: 'format' must be one of {', '.join(FORMATS)}")
+        turns = row.get("turns")
+        if turns is not None and not (isinstance(turns, list) and all(
+                isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)
+                for m in turns)):
+            raise UserError(f"{flag} {path}: line {n}: 'turns' must be a list of chat messages (role, content)")
         if rows and row["review_id"] != rows[0]["review_id"]:
             raise UserError(f"{flag} {path}: line {n} is from another run than line 1 (its review_id differs)")
         if rows and row["format"] != rows[0]["format"]:
@@ -152,7 +161,7 @@ def finalize(cfg) -> dict[str, Any]:
         kept = [row for row, reason in zip(rows, reasons, strict=True) if reason == "kept"]
         replies = [r1_layout(r["reasoning"], r["summary"]) for r in kept]
         turns = ({"completion": replies} if rows[0]["format"] == "text" else
-                 {"messages": [[*user_turns(r["prompt"]), {"role": "assistant", "content": reply}]
+                 {"messages": [[*(r.get("turns") or user_turns(r["prompt"])), {"role": "assistant", "content": reply}]
                                for r, reply in zip(kept, replies, strict=True)]})
         ds = Dataset.from_dict({
             **turns, "prompt": [r["prompt"] for r in kept], "answer": [r["answer"] for r in kept],
