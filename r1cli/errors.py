@@ -5,6 +5,7 @@ import signal
 import threading
 
 _interrupt = threading.Event()
+_seen = 0  # signals seen by _remember
 
 
 class UserError(Exception):
@@ -32,15 +33,32 @@ def watch_interrupts() -> None:
     SIGTERM (what `kill`, `timeout` and job schedulers send) is a Ctrl-C too: by default it ends the process at
     once, with no cleanup, so the engine processes in their own process groups ran on for ever and the
     --resume line was never printed. Forked children get the default back: they are not the CLI."""
-
-    def handler(signum, frame):
-        _interrupt.set()
-        signal.default_int_handler(signum, frame)
-
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, handler)
-        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, _remember)
+        signal.signal(signal.SIGTERM, _remember)
         os.register_at_fork(after_in_child=_default_sigterm)
+
+
+def remember_ctrl_c() -> None:
+    """Where Python's own Ctrl-C handler is in place (a program calling r1cli, not the CLI), put one in that
+    raises the same KeyboardInterrupt and also remembers it, for `interrupts_seen`; any other handler stays."""
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _remember)
+
+
+def interrupts_seen() -> int:
+    """How many Ctrl-Cs (or SIGTERMs) the handlers above have seen. A loop that compares it with the count at
+    its start stops even when the KeyboardInterrupt itself was swallowed: raised inside a finalizer (`__del__`,
+    a weakref callback) that the garbage collector ran, Python prints it as "Exception ignored" and goes on."""
+    return _seen
+
+
+def _remember(signum, frame):
+    global _seen
+    _seen += 1
+    _interrupt.set()
+    signal.default_int_handler(signum, frame)
 
 
 def _default_sigterm() -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from r1cli import errors
 from r1cli.errors import UserError
 
 Prompt = str | list[dict]
@@ -207,14 +208,23 @@ class Engine:
                     for i, p in enumerate(prompts)]
         self._check_lengths(requests)
         results: list[list[Completion] | None] = [None] * len(requests)
+        errors.remember_ctrl_c()
+        signals = errors.interrupts_seen()
+
+        def stop_if_interrupted() -> None:  # a Ctrl-C whose KeyboardInterrupt library code swallowed
+            if errors.interrupts_seen() != signals:
+                raise KeyboardInterrupt
+
         with Progress(progress_desc, len(requests)) as bar:
             def done(pos: int, comps: list[Completion]) -> None:
+                stop_if_interrupted()
                 results[pos] = comps
                 bar.add(1, comps)
                 if on_done is not None:
                     on_done(pos, comps)
 
             def tokens(n: int) -> None:
+                stop_if_interrupted()
                 bar.generated(n)
                 if on_tokens is not None:
                     on_tokens(n)

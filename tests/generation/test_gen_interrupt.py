@@ -156,3 +156,47 @@ def test_no_process_left_after_exception_or_plain_exit(tmp_path, tiny_model, mod
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == (1 if mode == "exception" else 0)
     _assert_all_gone(pids)
+
+
+SWALLOWED = textwrap.dedent(
+    """
+    import os
+    import signal
+    import sys
+
+    from r1cli.generation import Sampling, open_engine
+
+    class Finalizer:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)  # the Ctrl-C lands while a finalizer runs
+
+    finished = []
+
+    def on_done(pos, completions):
+        finished.append(pos)
+        if len(finished) == 1:
+            Finalizer()  # dropped at once: its __del__ runs here, and the KeyboardInterrupt ends with it
+
+    if __name__ == "__main__":
+        with open_engine(sys.argv[1], "hf", hf_batch_size=1) as eng:
+            try:
+                eng.generate([f"q{i}: " for i in range(6)], Sampling(n=1, max_new_tokens=8, seed=0),
+                             on_done=on_done)
+            except KeyboardInterrupt:
+                print("INTERRUPTED", len(finished))
+            else:
+                print("FINISHED", len(finished))
+    """
+)
+
+
+def test_a_ctrl_c_that_library_code_swallowed_still_stops_the_run(tmp_path, tiny_model):
+    """A KeyboardInterrupt raised inside a finalizer is printed as "Exception ignored" and lost (the Ctrl-C
+    test above once saw a vLLM run finish after its SIGINT): the engine remembers the signal and stops at its
+    next step all the same."""
+    script = tmp_path / "swallowed.py"
+    script.write_text(SWALLOWED)
+    proc = subprocess.run([sys.executable, str(script), tiny_model], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Exception ignored" in proc.stderr and "KeyboardInterrupt" in proc.stderr  # it was swallowed...
+    assert proc.stdout.split() == ["INTERRUPTED", "1"]  # ...and the run stopped after the first prompt anyway
