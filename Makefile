@@ -48,7 +48,7 @@ code-demo: install
 r1: install
 	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/tiny/r1.sh
 
-# The recipe on a real pretrained model: every stage on SmolLM2-135M-Instruct, ~37 minutes on 2 cores
+# The recipe on a real pretrained model: every stage on SmolLM2-135M-Instruct, 37-56 minutes on 2 cores
 # (recipes/smollm2/r1.sh): runs/smollm2-r1.
 smollm2-r1: install smollm2
 	PATH=$(CURDIR)/$(BIN):$$PATH bash recipes/smollm2/r1.sh
