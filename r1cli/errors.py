@@ -4,8 +4,7 @@ import os
 import signal
 import threading
 
-_interrupt = threading.Event()
-_seen = 0  # signals seen by _remember
+_seen = 0  # Ctrl-Cs and SIGTERMs seen by _remember
 
 
 class UserError(Exception):
@@ -57,7 +56,6 @@ def interrupts_seen() -> int:
 def _remember(signum, frame):
     global _seen
     _seen += 1
-    _interrupt.set()
     signal.default_int_handler(signum, frame)
 
 
@@ -70,7 +68,7 @@ def _default_sigterm() -> None:
 
 def interrupted(error: BaseException) -> bool:
     """True when `error` is, or follows from, a Ctrl-C."""
-    return isinstance(error, KeyboardInterrupt) or (isinstance(error, Exception) and _interrupt.is_set())
+    return isinstance(error, KeyboardInterrupt) or (isinstance(error, Exception) and _seen > 0)
 
 
 def check_environment() -> None:
